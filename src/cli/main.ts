@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/**
+ * The `optdb` command: a thin layer over the library. Every failure ends as one clear
+ * line (and a remedy when there is one) on stderr and a non-zero exit — never a stack
+ * trace, unless OPTDB_DEBUG=1.
+ */
+import { Command, CommanderError } from 'commander';
+import { type Config, resolveConfig } from '../config.js';
+import { OptdbError } from '../errors.js';
+import { redactText } from '../redact.js';
+import { registerDb } from './db.js';
+import { registerMigrate } from './migrate.js';
+import { warn } from './output.js';
+
+const program = new Command('optdb')
+  .description('US equity-options market data in PostgreSQL, fast and safely')
+  .option('--data-dir <path>', 'embedded server data directory (env OPTDB_DATA_DIR, default .optdb)')
+  .showHelpAfterError()
+  .exitOverride();
+
+let resolved: Config | undefined;
+const config = (): Config => (resolved ??= resolveConfig(program.opts<{ dataDir?: string }>()));
+
+registerMigrate(program, config);
+registerDb(program, config);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = report(error);
+}
+
+function report(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  if (process.env.OPTDB_DEBUG === '1') warn(String((error as Error).stack ?? error));
+  if (error instanceof OptdbError) {
+    warn(`optdb: ${error.message}`);
+    if (error.remedy) warn(`  ${error.remedy}`);
+    return 1;
+  }
+  warn(`optdb: ${redactText((error as Error)?.message ?? String(error))}`);
+  return 1;
+}

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import type { Config } from '../config.js';
+import { migrate, migrationStatus } from '../db/migrator.js';
+import { redactUrl } from '../redact.js';
+import { say } from './output.js';
+import { withDatabase } from './with-database.js';
+
+export function registerMigrate(program: Command, config: () => Config): void {
+  program
+    .command('migrate')
+    .description('apply pending migrations (same bookkeeping as `prisma migrate deploy`)')
+    .option('--status', 'list applied and pending migrations; exit 1 unless up to date')
+    .action(async (options: { status?: boolean }) => {
+      await withDatabase(config(), async (target) => {
+        say(`database: ${redactUrl(target.directUrl)}${target.embedded ? ' (embedded)' : ''}`);
+        if (options.status) {
+          const status = await migrationStatus(target.directUrl);
+          for (const entry of status.entries) {
+            const when = entry.finishedAt ? `  ${entry.finishedAt.toISOString()}` : '';
+            say(`  ${entry.state.padEnd(15)} ${entry.name}${when}`);
+          }
+          say(status.upToDate ? 'up to date' : `${status.pending.length} pending; run \`optdb migrate\``);
+          if (!status.upToDate) process.exitCode = 1;
+          return;
+        }
+        const result = await migrate(target.directUrl);
+        for (const name of result.applied) say(`  applied ${name}`);
+        say(
+          result.applied.length === 0
+            ? `up to date (${result.alreadyApplied} migration(s) already applied)`
+            : `applied ${result.applied.length} migration(s)`,
+        );
+      });
+    });
+}

@@ -1,0 +1,79 @@
+/**
+ * optdb's configuration, resolved once into a frozen object and passed down.
+ *
+ * Precedence: CLI flag → environment variable → default.
+ *
+ * | option               | flag          | environment                     | default   | unit |
+ * |----------------------|---------------|---------------------------------|-----------|------|
+ * | databaseUrl          |               | DATABASE_URL                    | embedded  |      |
+ * | directUrl            |               | DIRECT_URL                      | databaseUrl | (migrations; bypasses a pooler) |
+ * | dataDir              | --data-dir    | OPTDB_DATA_DIR                  | .optdb    | path |
+ * | embeddedPort         |               | OPTDB_EMBEDDED_PORT             | 54329     | TCP port |
+ * | poolSize             |               | OPTDB_POOL_SIZE                 | 10        | connections |
+ * | poolAcquireTimeoutMs |               | OPTDB_POOL_ACQUIRE_TIMEOUT_MS   | 10000     | ms |
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { OptdbError } from './errors.js';
+
+export interface Config {
+  /** Where to connect; undefined means the embedded server in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  /** A URL that reaches the server without a transaction pooler, for migrations. */
+  readonly directUrl: string | undefined;
+  readonly dataDir: string;
+  readonly embeddedPort: number;
+  readonly poolSize: number;
+  readonly poolAcquireTimeoutMs: number;
+}
+
+export interface ConfigFlags {
+  dataDir?: string | undefined;
+}
+
+const DEFAULTS = {
+  dataDir: '.optdb',
+  embeddedPort: 54329,
+  poolSize: 10,
+  poolAcquireTimeoutMs: 10_000,
+} as const;
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'must start with postgresql:// or postgres://');
+
+function integerOption(min: number, max: number) {
+  return z.coerce.number().int(`must be an integer`).min(min, `must be >= ${min}`).max(max, `must be <= ${max}`);
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Resolves flags and environment into a Config, or fails naming the option, rule and value. */
+export function resolveConfig(flags: ConfigFlags = {}, env: Env = process.env): Config {
+  const dataDir = flags.dataDir ?? nonEmpty(env.OPTDB_DATA_DIR) ?? DEFAULTS.dataDir;
+  return Object.freeze({
+    databaseUrl: parseOption('DATABASE_URL', postgresUrl.optional(), nonEmpty(env.DATABASE_URL)),
+    directUrl: parseOption('DIRECT_URL', postgresUrl.optional(), nonEmpty(env.DIRECT_URL)),
+    dataDir: path.resolve(dataDir),
+    embeddedPort: parseOption('OPTDB_EMBEDDED_PORT', integerOption(1, 65_535), env.OPTDB_EMBEDDED_PORT ?? DEFAULTS.embeddedPort),
+    poolSize: parseOption('OPTDB_POOL_SIZE', integerOption(1, 10_000), env.OPTDB_POOL_SIZE ?? DEFAULTS.poolSize),
+    poolAcquireTimeoutMs: parseOption(
+      'OPTDB_POOL_ACQUIRE_TIMEOUT_MS',
+      integerOption(1, 3_600_000),
+      env.OPTDB_POOL_ACQUIRE_TIMEOUT_MS ?? DEFAULTS.poolAcquireTimeoutMs,
+    ),
+  });
+}
+
+function parseOption<T>(name: string, schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const rule = result.error.issues.map((issue) => issue.message).join('; ');
+  // URLs may hold passwords: name the option and the rule, never echo the value.
+  const shown = name.endsWith('_URL') ? '(value hidden)' : `\`${String(value)}\` (${typeof value})`;
+  throw new OptdbError('CONFIG_INVALID', `Invalid ${name}: ${rule}, got ${shown}`);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}

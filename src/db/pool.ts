@@ -1,0 +1,33 @@
+/**
+ * One `pg.Pool` per process, shared by the Prisma client (through `@prisma/adapter-pg`)
+ * and optdb's own SQL (COPY, migrations, diagnostics), so that the pool size is the one
+ * number that bounds optdb's connections to the server.
+ */
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import type { Config } from '../config.js';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { redactText } from '../redact.js';
+
+export const APPLICATION_NAME = 'optdb';
+
+export function createPool(url: string, config: Pick<Config, 'poolSize' | 'poolAcquireTimeoutMs'>): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: config.poolSize,
+    // Never wait forever for a connection: pg's default (0) does.
+    connectionTimeoutMillis: config.poolAcquireTimeoutMs,
+    application_name: APPLICATION_NAME,
+  });
+  // An idle client's connection dropped by the server (restart, pg_terminate_backend) is
+  // reported here; without a listener it would crash the process. The pool replaces it.
+  pool.on('error', (error) => {
+    process.emitWarning(redactText(`idle database connection lost: ${error.message}`));
+  });
+  return pool;
+}
+
+/** A Prisma client over the shared pool. adapter-pg sends unnamed statements: safe behind transaction poolers. */
+export function createPrismaClient(pool: pg.Pool): PrismaClient {
+  return new PrismaClient({ adapter: new PrismaPg(pool) });
+}

@@ -1,0 +1,163 @@
+// Polygon-style option tickers: "O:" + root + YYMMDD + C|P + strike×1000 (8 digits),
+// e.g. O:AAPL251121C00150000 = AAPL 2025-11-21 call 150. Strikes are kept as integer
+// thousandths plus exact decimal text; no float arithmetic anywhere.
+
+export type ContractType = 'call' | 'put';
+
+export interface OptionTicker {
+  ticker: string;
+  root: string;
+  expirationDate: string; // YYYY-MM-DD
+  contractType: ContractType;
+  strikeThousandths: number; // integer, 1..99999999
+  strikePrice: string; // exact decimal text: "12.5", "150", "0.001"
+}
+
+export type TickerResult = { ok: true; value: OptionTicker } | { ok: false; reason: string };
+
+export interface TickerParts {
+  root: string;
+  expirationDate: string;
+  contractType: ContractType;
+  strikeThousandths: number;
+}
+
+const MAX_THOUSANDTHS = 99_999_999; // 99999.999, the widest 8-digit strike
+const ROOT_RE = /^[A-Z0-9]{1,6}$/;
+const TAIL_LEN = 15; // YYMMDD + C|P + 8 strike digits
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+const quote = (s: string): string => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
+const fail = (reason: string): TickerResult => ({ ok: false, reason });
+
+/** Returns what is wrong with the calendar date, or null if it exists. */
+function dateProblem(year: number, month: number, day: number): string | null {
+  if (month < 1 || month > 12) return `month ${String(month).padStart(2, '0')}`;
+  if (day < 1) return `day ${String(day).padStart(2, '0')}`;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const last = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 31;
+  if (day <= last) return null;
+  if (month === 2 && day === 29) return `Feb 29 in non-leap year ${year}`;
+  return `day ${day} past end of ${MONTHS[month - 1]} ${year} (${last} days)`;
+}
+
+export function parseTicker(text: string): TickerResult {
+  const input: unknown = text; // callers may hand us anything at runtime
+  if (typeof input !== 'string') return fail(`not a string: got ${input === null ? 'null' : typeof input}`);
+  if (input === '') return fail('empty ticker');
+
+  if (input.startsWith('o:')) return fail('bad prefix: lowercase "o:", expected "O:"');
+  if (!input.startsWith('O:')) {
+    return input[1] === ':'
+      ? fail(`bad prefix: ${quote(input.slice(0, 2))} instead of "O:"`)
+      : fail(`bad prefix: missing "O:" in ${quote(input)}`);
+  }
+
+  const body = input.slice(2);
+  for (let i = 0; i < body.length; ) {
+    const cp = body.codePointAt(i) ?? 0;
+    const ch = String.fromCodePoint(cp);
+    if (!/[A-Z0-9]/.test(ch)) {
+      const hex = cp.toString(16).toUpperCase().padStart(4, '0');
+      const hint = /[a-z]/.test(ch) ? ', lowercase not allowed' : '';
+      return fail(`bad character ${JSON.stringify(ch)} (U+${hex}) at index ${i + 2}${hint}`);
+    }
+    i += ch.length;
+  }
+
+  // The C/P letter right after 6 date digits, then the trailing digit run: lets us name a
+  // wrong strike width or type letter instead of misreading the tail from the right.
+  const m = /(\d{6})([A-Z])(\d+)$/.exec(body);
+  if (m && m[3]!.length !== 8) return fail(`bad strike: strike must be 8 digits, got ${m[3]!.length} in ${quote(m[3]!)}`);
+  if (m && m[2] !== 'C' && m[2] !== 'P') return fail(`bad contract type "${m[2]}": expected C or P`);
+  if (!m) {
+    if (body.length <= TAIL_LEN) {
+      return fail(`too short: need root + YYMMDD + C|P + 8-digit strike after "O:", got ${quote(body)}`);
+    }
+    const tail = body.slice(-TAIL_LEN);
+    if (!/^\d{8}$/.test(tail.slice(7))) return fail(`bad strike: expected 8 digits at end, got ${quote(tail.slice(7))}`);
+    if (!/^\d{6}$/.test(tail.slice(0, 6))) return fail(`bad date: expected 6 digits YYMMDD, got ${quote(tail.slice(0, 6))}`);
+    return fail(`bad contract type "${tail[6]}": expected C or P`);
+  }
+
+  const root = body.slice(0, -TAIL_LEN);
+  const tail = body.slice(-TAIL_LEN);
+  if (root === '') return fail('missing root before date');
+  if (root.length > 6) return fail(`root too long: ${quote(root)} has ${root.length} characters, max 6`);
+
+  const yymmdd = tail.slice(0, 6);
+  const year = 2000 + Number(yymmdd.slice(0, 2));
+  const problem = dateProblem(year, Number(yymmdd.slice(2, 4)), Number(yymmdd.slice(4, 6)));
+  if (problem) return fail(`bad date: ${problem} in ${quote(yymmdd)}`);
+
+  const strikeDigits = tail.slice(7);
+  const strikeThousandths = Number(strikeDigits);
+  if (strikeThousandths === 0) return fail(`bad strike: zero in ${quote(strikeDigits)}`);
+
+  return {
+    ok: true,
+    value: {
+      ticker: input,
+      root,
+      expirationDate: `${year}-${yymmdd.slice(2, 4)}-${yymmdd.slice(4, 6)}`,
+      contractType: tail[6] === 'C' ? 'call' : 'put',
+      strikeThousandths,
+      strikePrice: strikeFromThousandths(strikeThousandths),
+    },
+  };
+}
+
+export function formatTicker(parts: TickerParts): string {
+  const { root, expirationDate, contractType, strikeThousandths } = parts;
+  if (typeof root !== 'string' || !ROOT_RE.test(root)) {
+    throw new RangeError(`formatTicker: bad root ${JSON.stringify(root)}: expected 1-6 characters A-Z 0-9`);
+  }
+  const d = typeof expirationDate === 'string' ? /^20(\d\d)-(\d\d)-(\d\d)$/.exec(expirationDate) : null;
+  if (!d) {
+    throw new RangeError(`formatTicker: bad expirationDate ${JSON.stringify(expirationDate)}: expected YYYY-MM-DD in 2000-2099`);
+  }
+  const problem = dateProblem(2000 + Number(d[1]), Number(d[2]), Number(d[3]));
+  if (problem) throw new RangeError(`formatTicker: bad expirationDate "${expirationDate}": ${problem}`);
+  if (contractType !== 'call' && contractType !== 'put') {
+    throw new RangeError(`formatTicker: bad contractType ${JSON.stringify(contractType)}: expected "call" or "put"`);
+  }
+  checkThousandths(strikeThousandths, 'formatTicker');
+  const strike = String(strikeThousandths).padStart(8, '0');
+  return `O:${root}${d[1]}${d[2]}${d[3]}${contractType === 'call' ? 'C' : 'P'}${strike}`;
+}
+
+export function isValidTicker(text: string): boolean {
+  return parseTicker(text).ok;
+}
+
+function checkThousandths(n: number, who: string): void {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THOUSANDTHS) {
+    throw new RangeError(`${who}: strike thousandths must be an integer in 1..${MAX_THOUSANDTHS}, got ${String(n)}`);
+  }
+}
+
+/** 12500 -> "12.5", 150000 -> "150", 1 -> "0.001". */
+export function strikeFromThousandths(n: number): string {
+  checkThousandths(n, 'strikeFromThousandths');
+  const digits = String(n).padStart(4, '0');
+  const whole = digits.slice(0, -3);
+  const frac = digits.slice(-3).replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : whole;
+}
+
+/**
+ * "150" | "150.0" | "12.50" | "0.001" -> integer thousandths. Trailing zeros past the third
+ * decimal ("150.0000") are accepted since they are exact; any other 4th+ decimal is not.
+ */
+export function thousandthsFromStrike(text: string): number {
+  const m = typeof text === 'string' ? /^(\d+)(?:\.(\d+))?$/.exec(text) : null;
+  if (!m) throw new RangeError(`thousandthsFromStrike: not a plain decimal strike: ${JSON.stringify(text)}`);
+  const whole = m[1]!.replace(/^0+(?=\d)/, '');
+  const frac = (m[2] ?? '').replace(/0+$/, '');
+  if (frac.length > 3) throw new RangeError(`thousandthsFromStrike: more than 3 decimals in "${text}"`);
+  const n = whole.length > 5 ? Infinity : Number(whole) * 1000 + Number(frac.padEnd(3, '0'));
+  if (n < 1 || n > MAX_THOUSANDTHS) {
+    throw new RangeError(`thousandthsFromStrike: strike "${text}" out of range 0.001..99999.999`);
+  }
+  return n;
+}

@@ -1,0 +1,24 @@
+/**
+ * The few error classes optdb raises on purpose. Each has a stable `code` that callers
+ * and tests can match on, a message meant for a person, and — where there is one — a
+ * remedy. The original error is kept as `cause`.
+ */
+export type OptdbErrorCode =
+  | 'CONFIG_INVALID'
+  | 'DATABASE_UNREACHABLE'
+  | 'EMBEDDED_SERVER'
+  | 'MIGRATION_FAILED'
+  | 'MIGRATION_STATE'
+  | 'SCHEMA_NOT_MIGRATED';
+
+export class OptdbError extends Error {
+  readonly code: OptdbErrorCode;
+  readonly remedy: string | undefined;
+
+  constructor(code: OptdbErrorCode, message: string, options: { remedy?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'OptdbError';
+    this.code = code;
+    this.remedy = options.remedy;
+  }
+}

@@ -1,0 +1,19 @@
+/** optdb's library API; the `optdb` CLI is a thin layer over it. */
+export { type Config, type ConfigFlags, resolveConfig } from './config.js';
+export { type DatabaseTarget, openDatabase } from './db/database.js';
+export { EmbeddedServer, type EmbeddedStatus } from './db/embedded-server.js';
+export { type MigrationFile, readMigrationFiles } from './db/migration-files.js';
+export { migrate, migrationStatus, type MigrateResult, type MigrationStatus } from './db/migrator.js';
+export { createPool, createPrismaClient } from './db/pool.js';
+export { findSchemaDrift } from './db/schema-drift.js';
+export {
+  formatTicker,
+  isValidTicker,
+  type OptionTicker,
+  parseTicker,
+  strikeFromThousandths,
+  thousandthsFromStrike,
+  type TickerResult,
+} from './domain/ticker.js';
+export { OptdbError, type OptdbErrorCode } from './errors.js';
+export { redactText, redactUrl } from './redact.js';

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { resolveConfig } from '../src/config.js';
+import { OptdbError } from '../src/errors.js';
+
+test('defaults: embedded server in .optdb, pool of 10 with a 10 s acquire timeout', () => {
+  const config = resolveConfig({}, {});
+  assert.equal(config.databaseUrl, undefined);
+  assert.equal(config.dataDir, path.resolve('.optdb'));
+  assert.equal(config.embeddedPort, 54329);
+  assert.equal(config.poolSize, 10);
+  assert.equal(config.poolAcquireTimeoutMs, 10_000);
+  assert.ok(Object.isFrozen(config));
+});
+
+test('a flag beats the environment, which beats the default', () => {
+  assert.equal(resolveConfig({}, { OPTDB_DATA_DIR: '/tmp/env-dir' }).dataDir, '/tmp/env-dir');
+  assert.equal(resolveConfig({ dataDir: '/tmp/flag-dir' }, { OPTDB_DATA_DIR: '/tmp/env-dir' }).dataDir, '/tmp/flag-dir');
+});
+
+test('DATABASE_URL selects an external server; an empty one means embedded', () => {
+  assert.equal(resolveConfig({}, { DATABASE_URL: 'postgresql://x@h/db' }).databaseUrl, 'postgresql://x@h/db');
+  assert.equal(resolveConfig({}, { DATABASE_URL: '  ' }).databaseUrl, undefined);
+});
+
+test('a bad value fails naming the option, the rule and the value', () => {
+  assert.throws(
+    () => resolveConfig({}, { OPTDB_POOL_SIZE: '-1' }),
+    (error: unknown) =>
+      error instanceof OptdbError && error.code === 'CONFIG_INVALID' && /OPTDB_POOL_SIZE: must be >= 1, got `-1`/.test(error.message),
+  );
+  assert.throws(() => resolveConfig({}, { OPTDB_EMBEDDED_PORT: 'abc' }), /OPTDB_EMBEDDED_PORT/);
+});
+
+test('a bad URL is rejected without echoing it (it may hold a password)', () => {
+  assert.throws(
+    () => resolveConfig({}, { DATABASE_URL: 'mysql://root:topsecret@h/db' }),
+    (error: unknown) => error instanceof OptdbError && /DATABASE_URL/.test(error.message) && !error.message.includes('topsecret'),
+  );
+});
