@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { runCli } from './harness/cli.js';
+import { createEmptyDatabase, type TestDatabase } from './harness/database.js';
+
+const databases: TestDatabase[] = [];
+after(async () => Promise.all(databases.map((db) => db.drop())));
+
+async function emptyDatabase(): Promise<TestDatabase> {
+  const db = await createEmptyDatabase('cli_migrate');
+  databases.push(db);
+  return db;
+}
+
+/** No stack frames, no secrets: what a user sees when something is wrong. */
+function assertCleanFailure(stderr: string, secret?: string): void {
+  assert.doesNotMatch(stderr, /^\s+at /m, `stack trace printed:\n${stderr}`);
+  if (secret) assert.ok(!stderr.includes(secret), 'secret printed');
+  assert.match(stderr, /^optdb: /);
+}
+
+test('optdb migrate with DATABASE_URL creates the schema; a second run changes nothing', async () => {
+  const db = await emptyDatabase();
+  const env = { DATABASE_URL: db.url };
+
+  const pending = await runCli(['migrate', '--status'], env);
+  assert.equal(pending.code, 1);
+  assert.match(pending.stdout, /pending\s+\d{14}_init/);
+
+  const first = await runCli(['migrate'], env);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /applied \d{14}_init/);
+
+  const second = await runCli(['migrate'], env);
+  assert.equal(second.code, 0);
+  assert.match(second.stdout, /up to date \(\d+ migration\(s\) already applied\)/);
+
+  const status = await runCli(['migrate', '--status'], env);
+  assert.equal(status.code, 0);
+  assert.match(status.stdout, /applied\s+\d{14}_init\s+\d{4}-\d\d-\d\dT/);
+  assert.match(status.stdout, /^up to date$/m);
+});
+
+test('an unreachable database: one clear line, a remedy, no stack trace, no password', async () => {
+  const result = await runCli(['migrate'], { DATABASE_URL: 'postgresql://optdb:hunter2secret@127.0.0.1:1/nowhere' });
+  assert.equal(result.code, 1);
+  assertCleanFailure(result.stderr, 'hunter2secret');
+  assert.match(result.stderr, /Cannot connect to the database: .*ECONNREFUSED/);
+  assert.match(result.stderr, /Check DATABASE_URL/);
+});
+
+test('a bad setting names the option and the rule', async () => {
+  const result = await runCli(['migrate'], { OPTDB_POOL_SIZE: '0' });
+  assert.equal(result.code, 1);
+  assertCleanFailure(result.stderr);
+  assert.match(result.stderr, /OPTDB_POOL_SIZE: must be >= 1, got `0`/);
+});
+
+test('optdb db refuses to manage a server given by DATABASE_URL', async () => {
+  const result = await runCli(['db', 'start'], { DATABASE_URL: 'postgresql://u:pw-not-shown@127.0.0.1:1/x' });
+  assert.equal(result.code, 1);
+  assertCleanFailure(result.stderr, 'pw-not-shown');
+  assert.match(result.stderr, /manages only the embedded server/);
+  const url = await runCli(['db', 'url'], { DATABASE_URL: 'postgresql://u:pw-not-shown@127.0.0.1:1/x' });
+  assert.equal(url.stdout.trim(), 'postgresql://u:****@127.0.0.1:1/x');
+});
+
+test('usage errors exit 2 with help', async () => {
+  const result = await runCli(['no-such-command']);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /unknown command/);
+});
