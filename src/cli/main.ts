@@ -4,6 +4,7 @@
  * line (and a remedy when there is one) on stderr and a non-zero exit — never a stack
  * trace, unless OPTDB_DEBUG=1.
  */
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { type Config, resolveConfig } from '../config.js';
 import { OptdbError } from '../errors.js';
@@ -12,8 +13,11 @@ import { registerDb } from './db.js';
 import { registerMigrate } from './migrate.js';
 import { warn } from './output.js';
 
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
 const program = new Command('optdb')
   .description('US equity-options market data in PostgreSQL, fast and safely')
+  .version(version)
   .option('--data-dir <path>', 'embedded server data directory (env OPTDB_DATA_DIR, default .optdb)')
   .showHelpAfterError()
   .exitOverride();
