@@ -11,7 +11,8 @@ export type OptdbErrorCode =
   | 'INPUT_UNREADABLE'
   | 'MIGRATION_FAILED'
   | 'MIGRATION_STATE'
-  | 'SCHEMA_NOT_MIGRATED';
+  | 'SCHEMA_NOT_MIGRATED'
+  | 'TOO_MANY_REJECTS';
 
 export class OptdbError extends Error {
   readonly code: OptdbErrorCode;

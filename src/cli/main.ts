@@ -10,6 +10,7 @@ import { type Config, resolveConfig } from '../config.js';
 import { OptdbError } from '../errors.js';
 import { redactText } from '../redact.js';
 import { registerDb } from './db.js';
+import { registerIngest } from './ingest.js';
 import { registerMigrate } from './migrate.js';
 import { warn } from './output.js';
 
@@ -26,6 +27,7 @@ let resolved: Config | undefined;
 const config = (): Config => (resolved ??= resolveConfig(program.opts<{ dataDir?: string }>()));
 
 registerMigrate(program, config);
+registerIngest(program, config);
 registerDb(program, config);
 
 try {

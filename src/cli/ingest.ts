@@ -1,0 +1,126 @@
+import type { Command } from 'commander';
+import type { Config } from '../config.js';
+import { createPool, createPrismaClient } from '../db/pool.js';
+import { requireMigratedSchema } from '../db/schema-check.js';
+import { parseResolution, isoToMicros } from '../domain/timestamp.js';
+import { OptdbError } from '../errors.js';
+import { ingest, type IngestSummary, type MaxRejects } from '../ingest/pipeline.js';
+import { RejectSink } from '../ingest/rejects.js';
+import { INPUT_FORMATS, type InputFormat } from '../sources/source-record.js';
+import { DEFAULT_BATCH_LIMITS } from '../write/batch.js';
+import { createStrategy } from '../write/create-strategy.js';
+import { STRATEGY_NAMES, type StrategyName } from '../write/strategy.js';
+import { checked, choiceOption, integerOption } from './option-parsers.js';
+import { say } from './output.js';
+import { createProgressDisplay } from './progress-display.js';
+import { onShutdown } from './shutdown.js';
+import { withDatabase } from './with-database.js';
+
+export const DEFAULT_RESOLUTION = '1m';
+
+interface IngestFlags {
+  format?: InputFormat;
+  strategy: StrategyName;
+  batchSize: number;
+  concurrency: number;
+  rejects?: string;
+  maxRejects?: MaxRejects;
+  capturedAt?: bigint;
+  resolution: bigint;
+  dryRun?: boolean;
+  json?: boolean;
+  progress: boolean;
+}
+
+export function registerIngest(program: Command, config: () => Config): void {
+  program
+    .command('ingest')
+    .description('load option-chain snapshots (JSON, NDJSON) or day_aggs flat files (CSV) into PostgreSQL')
+    .argument('<paths...>', 'input files (.gz accepted); - reads stdin')
+    .option('--format <format>', `input format, detected when omitted: ${INPUT_FORMATS.join(' | ')}`, choiceOption(INPUT_FORMATS))
+    .option('--strategy <strategy>', `write strategy: ${STRATEGY_NAMES.join(' | ')}`, choiceOption(STRATEGY_NAMES), 'copy')
+    .option('--batch-size <rows>', 'rows per batch', integerOption(1, 1_000_000), DEFAULT_BATCH_LIMITS.maxRows)
+    .option('--concurrency <batches>', 'batches written at once (at most the pool size)', integerOption(1, 1_000), 2)
+    .option('--rejects <file>', 'write rejected rows with their reasons to this NDJSON file')
+    .option('--max-rejects <n|pct>', 'stop when more rows than this (e.g. 100, or 5%) are rejected', checked(parseMaxRejects, 'a count or a percentage such as 5%'))
+    .option('--captured-at <iso>', 'capture time for every snapshot row (default: newest timestamp in the row)', checked(isoToMicros, 'an ISO-8601 time with zone, e.g. 2025-11-20T20:00:00Z'))
+    .option('--resolution <step>', 'truncate derived capture times to this step: 1s, 1m, 5m, 1h, 1d', checked(parseResolution, 'a step such as 1m, 5m or 1d'), parseResolution(DEFAULT_RESOLUTION))
+    .option('--dry-run', 'parse and validate only; write nothing (no database needed)')
+    .option('--json', 'print the summary as JSON')
+    .option('--no-progress', 'no progress bar or progress lines')
+    .action(async (paths: string[], flags: IngestFlags) => {
+      const summary = flags.dryRun ? await run(paths, flags, undefined) : await runWithDatabase(config(), paths, flags);
+      printSummary(summary, flags);
+    });
+}
+
+async function runWithDatabase(config: Config, paths: string[], flags: IngestFlags): Promise<IngestSummary> {
+  if (flags.concurrency > config.poolSize) {
+    throw new OptdbError('CONFIG_INVALID', `--concurrency ${flags.concurrency} is more than the pool size ${config.poolSize}: batches would queue for connections.`, {
+      remedy: `Lower --concurrency, or raise OPTDB_POOL_SIZE to at least ${flags.concurrency}.`,
+    });
+  }
+  return withDatabase(config, async (target) => {
+    await requireMigratedSchema(target.directUrl);
+    const pool = createPool(target.url, config);
+    const prisma = createPrismaClient(pool);
+    const unregister = onShutdown(async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    });
+    try {
+      return await run(paths, flags, createStrategy(flags.strategy, pool, prisma));
+    } finally {
+      unregister();
+      await prisma.$disconnect();
+      await pool.end();
+    }
+  });
+}
+
+async function run(paths: string[], flags: IngestFlags, strategy: ReturnType<typeof createStrategy> | undefined): Promise<IngestSummary> {
+  const rejects = new RejectSink(flags.rejects);
+  const display = createProgressDisplay(flags.progress && !flags.json);
+  try {
+    return await ingest(paths, {
+      strategy,
+      concurrency: flags.concurrency,
+      batchLimits: { ...DEFAULT_BATCH_LIMITS, maxRows: flags.batchSize },
+      snapshot: { capturedAtMicros: flags.capturedAt, resolutionMicros: flags.resolution },
+      format: flags.format,
+      rejects,
+      maxRejects: flags.maxRejects,
+      onProgress: (progress) => display.update(progress),
+    });
+  } finally {
+    display.stop();
+    await rejects.close();
+  }
+}
+
+function parseMaxRejects(text: string): MaxRejects | undefined {
+  const match = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
+  if (!match) return undefined;
+  if (match[2]) return Number(match[1]) <= 100 ? { percent: Number(match[1]) } : undefined;
+  return Number.isInteger(Number(match[1])) ? { count: Number(match[1]) } : undefined;
+}
+
+function printSummary(summary: IngestSummary, flags: IngestFlags): void {
+  if (flags.json) {
+    say(JSON.stringify({ ...summary, elapsedMs: Math.round(summary.elapsedMs), rowsPerSecond: Math.round(summary.rowsPerSecond) }));
+    return;
+  }
+  const line = (label: string, value: number | string) => say(`  ${label.padEnd(11)} ${String(value).padStart(10)}`);
+  say(`${summary.dryRun ? 'checked' : 'ingested'} ${summary.rowsRead} rows in ${(summary.elapsedMs / 1000).toFixed(1)} s (${Math.round(summary.rowsPerSecond)} rows/s)`);
+  if (summary.dryRun) {
+    line('valid', summary.valid);
+  } else {
+    line('inserted', summary.inserted);
+    line('updated', summary.updated);
+    line('unchanged', summary.unchanged);
+  }
+  line('collapsed', summary.collapsed);
+  line('rejected', summary.rejected);
+  if (!summary.dryRun) say(`  contracts   ${summary.contractsCreated} created, ${summary.contractsUpdated} updated`);
+  if (summary.rejected > 0) say(flags.rejects ? `  rejects in ${flags.rejects}` : '  pass --rejects <file> to see why rows were rejected');
+}

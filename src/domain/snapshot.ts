@@ -1,0 +1,202 @@
+/**
+ * A Polygon option-chain snapshot result (one element of `results[]`) → one
+ * `option_snapshots` row and the contract it belongs to, or the reason it is rejected.
+ */
+import { isLosslessNumber } from 'lossless-json';
+import type { JsonValue } from '../sources/source-record.js';
+import type { TableRow } from '../write/tables.js';
+import { type ContractRow, contractFromTicker, type ExerciseStyleText } from './contract.js';
+import { compareDecimalText, isIntegerText, isNegativeText } from './numeric-text.js';
+import { parseTicker, thousandthsFromStrike } from './ticker.js';
+import { microsToIso, truncateMicros } from './timestamp.js';
+
+export const SNAPSHOT_SOURCE = 'polygon';
+
+export interface SnapshotOptions {
+  /** A fixed capture time for every row, in microseconds; else derived per row. */
+  readonly capturedAtMicros: bigint | undefined;
+  readonly resolutionMicros: bigint;
+}
+
+export type Validated = { ok: true; row: TableRow; contract: ContractRow } | { ok: false; reason: string };
+
+class Rejection extends Error {}
+const reject = (reason: string): never => {
+  throw new Rejection(reason);
+};
+
+type JsonObject = { [key: string]: JsonValue };
+
+function isObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !isLosslessNumber(value);
+}
+
+function describe(value: JsonValue): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (isLosslessNumber(value)) return 'a number';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** Reads typed fields of one nested object, with the field's path in every reason. */
+class Fields {
+  constructor(
+    private readonly object: JsonObject | undefined,
+    private readonly path: string,
+  ) {}
+
+  static of(parent: JsonObject, name: string): Fields {
+    const value = parent[name];
+    if (value === undefined || value === null) return new Fields(undefined, name);
+    if (!isObject(value)) return reject(`wrong type: ${name} is ${describe(value)}, expected an object`);
+    return new Fields(value, name);
+  }
+
+  private get(name: string): JsonValue | undefined {
+    const value = this.object?.[name];
+    return value === null ? undefined : value;
+  }
+
+  private label(name: string): string {
+    return this.path ? `${this.path}.${name}` : name;
+  }
+
+  number(name: string, rule: 'any' | 'nonnegative' = 'any'): string | null {
+    const value = this.get(name);
+    if (value === undefined) return null;
+    if (!isLosslessNumber(value)) return reject(`wrong type: ${this.label(name)} is ${describe(value)}, expected a number`);
+    if (rule === 'nonnegative' && isNegativeText(value.value)) return reject(`negative ${this.label(name)}: ${value.value}`);
+    return value.value;
+  }
+
+  integer(name: string): string | null {
+    const text = this.number(name, 'nonnegative');
+    if (text !== null && !isIntegerText(text)) return reject(`not an integer: ${this.label(name)} is ${text}`);
+    return text;
+  }
+
+  /** Unix nanoseconds → microseconds; 0 means "not set" in Polygon's answers. */
+  nanos(name: string): bigint | null {
+    const text = this.integer(name);
+    if (text === null || BigInt(text) === 0n) return null;
+    return BigInt(text) / 1000n;
+  }
+
+  string(name: string): string | null {
+    const value = this.get(name);
+    if (value === undefined) return null;
+    if (typeof value !== 'string') return reject(`wrong type: ${this.label(name)} is ${describe(value)}, expected a string`);
+    // PostgreSQL text cannot hold NUL; other control characters are stored as given.
+    if (value.includes('\u0000')) return reject(`bad ${this.label(name)}: contains a NUL character`);
+    return value;
+  }
+}
+
+const CONTRACT_TYPES = new Set(['call', 'put', 'other']);
+const EXERCISE_STYLES = new Set(['american', 'european', 'bermudan']);
+
+export function validateSnapshot(value: JsonValue, options: SnapshotOptions): Validated {
+  try {
+    return validate(value, options);
+  } catch (error) {
+    if (error instanceof Rejection) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
+function validate(value: JsonValue, options: SnapshotOptions): Validated {
+  if (!isObject(value)) return reject(`wrong type: result is ${describe(value)}, expected an object`);
+  const details = Fields.of(value, 'details');
+  const tickerText = details.string('ticker') ?? reject('missing required field details.ticker');
+  const parsed = parseTicker(tickerText);
+  if (!parsed.ok) return reject(`bad ticker ${JSON.stringify(tickerText.slice(0, 40))}: ${parsed.reason}`);
+  const ticker = parsed.value;
+
+  const contractType = details.string('contract_type');
+  if (contractType !== null && !CONTRACT_TYPES.has(contractType)) reject(`bad details.contract_type: ${JSON.stringify(contractType)}`);
+  if (contractType !== null && contractType !== ticker.contractType && contractType !== 'other') {
+    reject(`details.contract_type ${contractType} contradicts the ticker (${ticker.contractType})`);
+  }
+  const expiration = details.string('expiration_date');
+  if (expiration !== null && expiration !== ticker.expirationDate) {
+    reject(`details.expiration_date ${expiration} contradicts the ticker (${ticker.expirationDate})`);
+  }
+  const strike = details.number('strike_price', 'nonnegative');
+  if (strike !== null && strikeThousandths(strike) !== ticker.strikeThousandths) {
+    reject(`details.strike_price ${strike} contradicts the ticker (${ticker.strikePrice})`);
+  }
+  const exerciseStyle = details.string('exercise_style');
+  if (exerciseStyle !== null && !EXERCISE_STYLES.has(exerciseStyle)) reject(`bad details.exercise_style: ${JSON.stringify(exerciseStyle)}`);
+  const shares = details.integer('shares_per_contract');
+  if (shares !== null && (BigInt(shares) === 0n || BigInt(shares) > 2_147_483_647n)) reject(`bad details.shares_per_contract: ${shares}`);
+
+  const day = Fields.of(value, 'day');
+  const quote = Fields.of(value, 'last_quote');
+  const trade = Fields.of(value, 'last_trade');
+  const greeks = Fields.of(value, 'greeks');
+  const underlying = Fields.of(value, 'underlying_asset');
+  const top = new Fields(value, '');
+
+  const dayHigh = day.number('high', 'nonnegative');
+  const dayLow = day.number('low', 'nonnegative');
+  if (dayHigh !== null && dayLow !== null && compareDecimalText(dayHigh, dayLow) < 0) reject(`day.high ${dayHigh} < day.low ${dayLow}`);
+
+  const quoteAt = quote.nanos('last_updated');
+  const tradeAt = trade.nanos('sip_timestamp');
+  const dayAt = day.nanos('last_updated');
+  const capturedAt = options.capturedAtMicros ?? newest([quoteAt, tradeAt, dayAt]);
+  if (capturedAt === null) reject('no timestamp to derive captured_at from (last_quote, last_trade, day); pass --captured-at');
+
+  const exchange = trade.integer('exchange');
+  if (exchange !== null && BigInt(exchange) > 2_147_483_647n) reject(`bad last_trade.exchange: ${exchange}`);
+
+  const row: TableRow = {
+    ticker: ticker.ticker,
+    captured_at: microsToIso(truncateMicros(capturedAt!, options.resolutionMicros)),
+    day_open: day.number('open', 'nonnegative'),
+    day_high: dayHigh,
+    day_low: dayLow,
+    day_close: day.number('close', 'nonnegative'),
+    day_volume: day.integer('volume'),
+    day_vwap: day.number('vwap', 'nonnegative'),
+    day_change: day.number('change'),
+    day_change_percent: day.number('change_percent'),
+    previous_close: day.number('previous_close', 'nonnegative'),
+    open_interest: top.integer('open_interest'),
+    implied_volatility: top.number('implied_volatility', 'nonnegative'),
+    delta: greeks.number('delta'),
+    gamma: greeks.number('gamma'),
+    theta: greeks.number('theta'),
+    vega: greeks.number('vega'),
+    bid: quote.number('bid', 'nonnegative'),
+    bid_size: quote.integer('bid_size'),
+    ask: quote.number('ask', 'nonnegative'),
+    ask_size: quote.integer('ask_size'),
+    quote_at: quoteAt === null ? null : microsToIso(quoteAt),
+    last_price: trade.number('price', 'nonnegative'),
+    last_size: trade.integer('size'),
+    last_exchange: exchange,
+    last_trade_at: tradeAt === null ? null : microsToIso(tradeAt),
+    underlying_price: underlying.number('price', 'nonnegative') ?? underlying.number('value', 'nonnegative'),
+    break_even_price: top.number('break_even_price', 'nonnegative'),
+    source: SNAPSHOT_SOURCE,
+  };
+  const contract = contractFromTicker(ticker, {
+    underlyingTicker: underlying.string('ticker'),
+    sharesPerContract: shares === null ? null : Number(shares),
+    exerciseStyle: exerciseStyle as ExerciseStyleText | null,
+  });
+  return { ok: true, row, contract };
+}
+
+function newest(candidates: (bigint | null)[]): bigint | null {
+  return candidates.reduce<bigint | null>((max, t) => (t !== null && (max === null || t > max) ? t : max), null);
+}
+
+function strikeThousandths(text: string): number | undefined {
+  try {
+    return thousandthsFromStrike(text);
+  } catch {
+    return undefined;
+  }
+}

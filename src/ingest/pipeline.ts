@@ -1,0 +1,178 @@
+/**
+ * The ingest pipeline: source records → validation → batches → the write strategy.
+ *
+ *   source ──► validate ──► Batcher ──► queue (bounded) ──► strategy.write, ≤ concurrency at once
+ *                 └──► rejects
+ *
+ * Parsing continues while batches are written; at most `concurrency` batches are being
+ * written and one more waits, so memory stays bounded whatever the input size. Every
+ * input row ends in exactly one count: inserted, updated, unchanged, collapsed or rejected.
+ */
+import PQueue from 'p-queue';
+import { validateDayAgg } from '../domain/day-agg.js';
+import { type SnapshotOptions, type Validated, validateSnapshot } from '../domain/snapshot.js';
+import { OptdbError } from '../errors.js';
+import { openSource } from '../sources/open-source.js';
+import type { InputFormat, SourceRecord } from '../sources/source-record.js';
+import { type Batch, Batcher, type BatchLimits } from '../write/batch.js';
+import { addCounts, emptyCounts, type WriteCounts, type WriteStrategy } from '../write/strategy.js';
+import { DAY_AGGS, SNAPSHOTS, type TableSpec } from '../write/tables.js';
+import type { RejectSink } from './rejects.js';
+
+export interface MaxRejects {
+  readonly count?: number;
+  readonly percent?: number;
+}
+
+export interface IngestOptions {
+  /** Undefined for a dry run: parse and validate only. */
+  readonly strategy: WriteStrategy | undefined;
+  readonly concurrency: number;
+  readonly batchLimits: BatchLimits;
+  readonly snapshot: SnapshotOptions;
+  readonly format?: InputFormat | undefined;
+  readonly rejects: RejectSink;
+  readonly maxRejects?: MaxRejects | undefined;
+  readonly stdin?: NodeJS.ReadableStream;
+  readonly onProgress?: (progress: IngestProgress) => void;
+}
+
+export interface IngestProgress {
+  readonly source: string;
+  readonly bytesRead: number;
+  readonly totalBytes: number | undefined;
+  readonly rowsRead: number;
+  readonly rowsWritten: number;
+  readonly elapsedMs: number;
+}
+
+export interface IngestSummary extends WriteCounts {
+  rowsRead: number;
+  collapsed: number;
+  rejected: number;
+  /** Rows that passed validation (after collapsing): written, or in a dry run would be. */
+  valid: number;
+  batches: number;
+  elapsedMs: number;
+  rowsPerSecond: number;
+  dryRun: boolean;
+}
+
+/** Percent limits are judged only once this many rows were read, and at the end. */
+const MIN_ROWS_FOR_PERCENT = 1_000;
+const PROGRESS_EVERY_ROWS = 2_000;
+
+export async function ingest(paths: readonly string[], options: IngestOptions): Promise<IngestSummary> {
+  const started = performance.now();
+  const totals = { ...emptyCounts(), rowsRead: 0, collapsed: 0, valid: 0, batches: 0 };
+  const queue = new PQueue({ concurrency: options.concurrency });
+  let writeError: unknown;
+
+  const submit = async (batch: Batch | undefined): Promise<void> => {
+    if (!batch) return;
+    totals.collapsed += batch.collapsed;
+    totals.valid += batch.rows.length;
+    totals.batches++;
+    const strategy = options.strategy;
+    if (!strategy) return;
+    await queue.onSizeLessThan(1); // one batch waits while `concurrency` are written
+    if (writeError) return;
+    queue
+      .add(() => strategy.write(batch))
+      .then(
+        (counts) => addCounts(totals, counts as WriteCounts),
+        (error: unknown) => {
+          writeError ??= error;
+          queue.clear();
+        },
+      );
+  };
+
+  const summary = (): IngestSummary => {
+    const elapsedMs = performance.now() - started;
+    return {
+      ...totals,
+      rejected: options.rejects.count,
+      elapsedMs,
+      rowsPerSecond: totals.rowsRead / Math.max(elapsedMs / 1000, 1e-3),
+      dryRun: options.strategy === undefined,
+    };
+  };
+
+  try {
+    for (const path of paths) {
+      const source = await openSource(path, { format: options.format, stdin: options.stdin });
+      const batcher = new Batcher(tableFor(source.format), options.batchLimits);
+      const progress = () =>
+        options.onProgress?.({
+          source: source.name,
+          bytesRead: source.bytesRead(),
+          totalBytes: source.totalBytes,
+          rowsRead: totals.rowsRead,
+          rowsWritten: totals.inserted + totals.updated + totals.unchanged,
+          elapsedMs: performance.now() - started,
+        });
+      try {
+        for await (const record of source.records) {
+          totals.rowsRead++;
+          const result = validateRecord(record, options.snapshot);
+          if (result.ok) {
+            await submit(batcher.add(result.row, result.contract, record.location));
+          } else {
+            await options.rejects.write({ source: record.source, location: record.location, raw: record.raw, reason: result.reason });
+            checkRejectLimit(totals.rowsRead, options, false);
+          }
+          if (writeError) break;
+          if (totals.rowsRead % PROGRESS_EVERY_ROWS === 0) progress();
+        }
+      } finally {
+        // Rows read before a failure (a truncated file, a reject limit) are still written.
+        await submit(batcher.flush());
+        progress();
+      }
+      if (writeError) break;
+    }
+    await queue.onIdle();
+    if (writeError) throw writeError;
+    checkRejectLimit(totals.rowsRead, options, true);
+    return summary();
+  } finally {
+    await queue.onIdle();
+  }
+
+  function checkRejectLimit(rowsRead: number, opts: IngestOptions, atEnd: boolean): void {
+    const limit = opts.maxRejects;
+    if (!limit) return;
+    const rejected = opts.rejects.count;
+    if (limit.count !== undefined && rejected > limit.count) {
+      throw new OptdbError('TOO_MANY_REJECTS', `${rejected} rows rejected, more than --max-rejects ${limit.count}; stopped.`, {
+        remedy: rejectRemedy(opts),
+      });
+    }
+    if (limit.percent !== undefined && (atEnd || rowsRead >= MIN_ROWS_FOR_PERCENT) && (rejected / rowsRead) * 100 > limit.percent) {
+      const share = ((rejected / rowsRead) * 100).toFixed(1);
+      throw new OptdbError('TOO_MANY_REJECTS', `${share}% of rows rejected (${rejected} of ${rowsRead}), more than --max-rejects ${limit.percent}%; stopped.`, {
+        remedy: rejectRemedy(opts),
+      });
+    }
+  }
+}
+
+function rejectRemedy(options: IngestOptions): string {
+  return options.rejects.path ? `See the reasons in ${options.rejects.path}.` : 'Pass --rejects <file> to see why rows were rejected.';
+}
+
+function tableFor(format: InputFormat): TableSpec {
+  return format === 'day-aggs-csv' ? DAY_AGGS : SNAPSHOTS;
+}
+
+function validateRecord(record: SourceRecord, snapshot: SnapshotOptions): Validated {
+  switch (record.kind) {
+    case 'unreadable':
+      return { ok: false, reason: record.reason };
+    case 'json':
+      return validateSnapshot(record.value, snapshot);
+    case 'csv':
+      return validateDayAgg(record.fields);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * chain-ndjson: one snapshot result per line; `location` is the line number, blank
+ * lines counted. A malformed line is reported and reading goes on. A line holding a
+ * whole response page (written by a tool that saved each page on one line) yields each
+ * of its results, at the line's location.
+ */
+import { parse } from 'lossless-json';
+import { readLines } from './lines.js';
+import { jsonRecord, unreadableRecord } from './records.js';
+import { isJsonObject, isPage, pageProblem, pageResults } from './snapshot-page.js';
+import type { JsonValue, SourceRecord } from './source-record.js';
+
+const FORMAT = 'chain-ndjson';
+const BLANK = /^\s*$/;
+
+export async function* readChainNdjson(source: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<SourceRecord> {
+  let lineNumber = 0;
+  for await (const line of readLines(chunks)) {
+    lineNumber += 1;
+    const text = lineNumber === 1 ? line.replace(/^\uFEFF/, '') : line;
+    if (BLANK.test(text)) continue;
+
+    let value: JsonValue;
+    try {
+      // lossless-json makes every number a LosslessNumber with its exact text.
+      value = parse(text) as JsonValue;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      yield unreadableRecord(source, FORMAT, lineNumber, text, `malformed JSON: ${message}`);
+      continue;
+    }
+
+    if (!isJsonObject(value) || !isPage(value)) {
+      yield jsonRecord(source, FORMAT, lineNumber, value, text);
+      continue;
+    }
+    const results = pageResults(value);
+    if (results === undefined) {
+      const problem = pageProblem(value);
+      if (problem !== undefined) yield unreadableRecord(source, FORMAT, lineNumber, text, problem);
+      continue;
+    }
+    for (const result of results) yield jsonRecord(source, FORMAT, lineNumber, result);
+  }
+}

@@ -1,0 +1,39 @@
+/** Builders for the records every reader yields (see source-record.ts). */
+import { stringify } from 'lossless-json';
+import type { InputFormat, JsonRecord, JsonValue, UnreadableRecord } from './source-record.js';
+
+/**
+ * A JSON record. Without `raw`, the text is re-serialized only when someone reads it:
+ * most records are loaded, and only rejects need their text.
+ */
+export function jsonRecord(
+  source: string,
+  format: JsonRecord['format'],
+  location: number,
+  value: JsonValue,
+  raw?: string,
+): JsonRecord {
+  if (raw !== undefined) return { kind: 'json', format, source, location, value, raw };
+  let text: string | undefined;
+  return {
+    kind: 'json',
+    format,
+    source,
+    location,
+    value,
+    get raw(): string {
+      text ??= stringify(value) ?? '';
+      return text;
+    },
+  };
+}
+
+export function unreadableRecord(
+  source: string,
+  format: InputFormat,
+  location: number,
+  raw: string,
+  reason: string,
+): UnreadableRecord {
+  return { kind: 'unreadable', format, source, location, raw, reason };
+}

@@ -1,0 +1,84 @@
+/**
+ * Rows grouped into batches bounded by count and by bytes. Within a batch, rows with the
+ * same key collapse to the last one: a single INSERT … ON CONFLICT may not propose a key
+ * twice (SQLSTATE 21000, "cannot affect row a second time"). Rows leave in key order so
+ * that concurrent batches lock shared rows in the same order and cannot deadlock.
+ */
+import { type ContractRow, mergeContracts } from '../domain/contract.js';
+import { rowKey, type TableRow, type TableSpec } from './tables.js';
+
+export interface Batch {
+  readonly table: TableSpec;
+  /** Distinct by key, in key order. */
+  readonly rows: readonly TableRow[];
+  /** The contracts the rows reference, distinct, in ticker order. */
+  readonly contracts: readonly ContractRow[];
+  /** Input rows that a later row with the same key replaced. */
+  readonly collapsed: number;
+  /** Input locations covered (first and last record), for the ledger and for messages. */
+  readonly firstLocation: number;
+  readonly lastLocation: number;
+}
+
+export interface BatchLimits {
+  readonly maxRows: number;
+  readonly maxBytes: number;
+}
+
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxRows: 5_000, maxBytes: 8 * 1024 * 1024 };
+
+// A row's approximate in-memory and on-the-wire cost: its text plus per-field overhead.
+const FIELD_OVERHEAD_BYTES = 8;
+
+export class Batcher {
+  private rows = new Map<string, TableRow>();
+  private contracts = new Map<string, ContractRow>();
+  private collapsed = 0;
+  private bytes = 0;
+  private firstLocation = 0;
+  private lastLocation = 0;
+
+  constructor(
+    readonly table: TableSpec,
+    private readonly limits: BatchLimits = DEFAULT_BATCH_LIMITS,
+  ) {}
+
+  /** Adds a row; returns a full batch when this row reached a bound. */
+  add(row: TableRow, contract: ContractRow, location: number): Batch | undefined {
+    const key = rowKey(this.table, row);
+    if (this.rows.has(key)) this.collapsed++;
+    this.rows.set(key, row);
+    const known = this.contracts.get(contract.ticker);
+    this.contracts.set(contract.ticker, known ? mergeContracts(known, contract) : contract);
+    if (this.firstLocation === 0) this.firstLocation = location;
+    this.lastLocation = location;
+    this.bytes += rowBytes(row);
+    return this.rows.size >= this.limits.maxRows || this.bytes >= this.limits.maxBytes ? this.flush() : undefined;
+  }
+
+  /** The rows gathered so far as a batch (undefined if none), and a fresh start. */
+  flush(): Batch | undefined {
+    if (this.rows.size === 0) return undefined;
+    const batch: Batch = {
+      table: this.table,
+      rows: [...this.rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row),
+      contracts: [...this.contracts.values()].sort((a, b) => (a.ticker < b.ticker ? -1 : a.ticker > b.ticker ? 1 : 0)),
+      collapsed: this.collapsed,
+      firstLocation: this.firstLocation,
+      lastLocation: this.lastLocation,
+    };
+    this.rows = new Map();
+    this.contracts = new Map();
+    this.collapsed = 0;
+    this.bytes = 0;
+    this.firstLocation = 0;
+    this.lastLocation = 0;
+    return batch;
+  }
+}
+
+function rowBytes(row: TableRow): number {
+  let bytes = 0;
+  for (const value of Object.values(row)) bytes += (value?.length ?? 0) + FIELD_OVERHEAD_BYTES;
+  return bytes;
+}

@@ -1,0 +1,142 @@
+/**
+ * The `prisma` strategy: the knowledge base's recommended pattern — one Prisma `upsert`
+ * per row with the foreign key (`ticker`) assigned directly, never a nested `connect`.
+ * Slow by design (a round trip per row); kept as the reference the bulk strategies are
+ * checked against, and for small writes.
+ *
+ * Prisma's upsert always rewrites an existing row, so each row is read first and left
+ * alone when nothing would change — the same "unchanged writes nothing" rule as the bulk
+ * strategies. Prisma's DateTime is a JS Date: timestamps keep milliseconds, not the
+ * microseconds the bulk strategies keep.
+ */
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import type { Batch } from './batch.js';
+import type { WriteCounts, WriteStrategy } from './strategy.js';
+import type { ColumnType, TableRow, TableSpec } from './tables.js';
+
+type Value = string | number | bigint | Date | null;
+type Transaction = Prisma.TransactionClient;
+type Record_ = Record<string, unknown>;
+
+const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 600_000 };
+
+export class PrismaUpsertStrategy implements WriteStrategy {
+  readonly name = 'prisma' as const;
+
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async write(batch: Batch): Promise<WriteCounts> {
+    return this.prisma.$transaction(async (tx) => {
+      const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0, contractsCreated: 0, contractsUpdated: 0 };
+      await writeContracts(tx, batch, counts);
+      const model = modelFor(tx, batch.table);
+      for (const row of batch.rows) {
+        const data = toPrismaData(batch.table, row);
+        const where = model.uniqueWhere(data);
+        const existing = (await model.delegate.findUnique({ where })) as Record_ | null;
+        if (existing && sameValues(batch.table, existing, data)) {
+          counts.unchanged++;
+          continue;
+        }
+        const touched = batch.table.touchedAt ? { [camel(batch.table.touchedAt)]: new Date() } : {};
+        await model.delegate.upsert({ where, create: data, update: { ...data, ...touched } });
+        if (existing) counts.updated++;
+        else counts.inserted++;
+      }
+      return counts;
+    }, TRANSACTION_OPTIONS);
+  }
+}
+
+async function writeContracts(tx: Transaction, batch: Batch, counts: WriteCounts): Promise<void> {
+  const created = await tx.option.createMany({
+    data: batch.contracts.map((c) => ({
+      ticker: c.ticker,
+      underlyingTicker: c.underlyingTicker ?? c.underlyingGuess,
+      root: c.root,
+      contractType: c.contractType,
+      expirationDate: new Date(`${c.expirationDate}T00:00:00Z`),
+      strikePrice: c.strikePrice,
+      sharesPerContract: c.sharesPerContract,
+      exerciseStyle: c.exerciseStyle,
+      primaryExchange: c.primaryExchange,
+    })),
+    skipDuplicates: true,
+  });
+  counts.contractsCreated += created.count;
+  for (const c of batch.contracts) {
+    const known = {
+      ...(c.underlyingTicker !== null && { underlyingTicker: c.underlyingTicker }),
+      ...(c.sharesPerContract !== null && { sharesPerContract: c.sharesPerContract }),
+      ...(c.exerciseStyle !== null && { exerciseStyle: c.exerciseStyle }),
+      ...(c.primaryExchange !== null && { primaryExchange: c.primaryExchange }),
+    };
+    // `not` excludes NULLs in SQL, so a nullable column also matches when it is still NULL.
+    const differs = Object.entries(known).map(([field, value]) =>
+      field === 'underlyingTicker' ? { [field]: { not: value } } : { OR: [{ [field]: null }, { [field]: { not: value } }] },
+    );
+    if (differs.length === 0) continue;
+    const updated = await tx.option.updateMany({ where: { ticker: c.ticker, OR: differs }, data: { ...known, updatedAt: new Date() } });
+    counts.contractsUpdated += updated.count;
+  }
+}
+
+interface ModelAccess {
+  delegate: { findUnique(args: unknown): Promise<unknown>; upsert(args: unknown): Promise<unknown> };
+  uniqueWhere(data: Record<string, Value>): unknown;
+}
+
+function modelFor(tx: Transaction, table: TableSpec): ModelAccess {
+  switch (table.name) {
+    case 'option_snapshots':
+      return {
+        delegate: tx.optionSnapshot as unknown as ModelAccess['delegate'],
+        uniqueWhere: (d) => ({ ticker_capturedAt: { ticker: d.ticker, capturedAt: d.capturedAt } }),
+      };
+    case 'option_day_aggs':
+      return {
+        delegate: tx.optionDayAgg as unknown as ModelAccess['delegate'],
+        uniqueWhere: (d) => ({ ticker_day: { ticker: d.ticker, day: d.day } }),
+      };
+  }
+}
+
+function toPrismaData(table: TableSpec, row: TableRow): Record<string, Value> {
+  const data: Record<string, Value> = {};
+  for (const column of table.columns) data[camel(column.name)] = fromText(column.type, row[column.name] ?? null);
+  return data;
+}
+
+function fromText(type: ColumnType, text: string | null): Value {
+  if (text === null) return null;
+  switch (type) {
+    case 'text':
+    case 'numeric':
+      return text;
+    case 'bigint':
+      return BigInt(text);
+    case 'integer':
+    case 'double precision':
+      return Number(text);
+    case 'timestamptz':
+      return new Date(text);
+    case 'date':
+      return new Date(`${text}T00:00:00Z`);
+  }
+}
+
+function sameValues(table: TableSpec, existing: Record_, data: Record<string, Value>): boolean {
+  return table.columns.every((column) => {
+    const field = camel(column.name);
+    const now = existing[field];
+    const next = data[field];
+    if (now === null || next === null || now === undefined) return now === next || (now === undefined && next === null);
+    if (column.type === 'numeric') return new Prisma.Decimal(now as Prisma.Decimal).equals(next as string);
+    if (now instanceof Date) return now.getTime() === (next as Date).getTime();
+    return now === next;
+  });
+}
+
+function camel(name: string): string {
+  return name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,31 @@
+/** What every write strategy does with a batch, and what it reports. */
+import type { Batch } from './batch.js';
+
+export type StrategyName = 'copy' | 'unnest' | 'prisma';
+export const STRATEGY_NAMES: readonly StrategyName[] = ['copy', 'unnest', 'prisma'];
+
+export interface WriteCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  contractsCreated: number;
+  contractsUpdated: number;
+}
+
+export interface WriteStrategy {
+  readonly name: StrategyName;
+  /** Writes the whole batch — contracts first, then rows — in one transaction, or nothing. */
+  write(batch: Batch): Promise<WriteCounts>;
+}
+
+export function emptyCounts(): WriteCounts {
+  return { inserted: 0, updated: 0, unchanged: 0, contractsCreated: 0, contractsUpdated: 0 };
+}
+
+export function addCounts(total: WriteCounts, more: WriteCounts): void {
+  total.inserted += more.inserted;
+  total.updated += more.updated;
+  total.unchanged += more.unchanged;
+  total.contractsCreated += more.contractsCreated;
+  total.contractsUpdated += more.contractsUpdated;
+}

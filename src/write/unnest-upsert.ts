@@ -1,0 +1,33 @@
+/**
+ * The `unnest` strategy: one `INSERT … SELECT FROM unnest($arrays) ON CONFLICT DO UPDATE`
+ * per batch through Prisma's raw API — what Prisma users write for bulk upserts, since
+ * Prisma has no upsertMany. Parameters are bound (one text array per column), never
+ * spliced into the SQL.
+ */
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Batch } from './batch.js';
+import { contractParameters, ENRICH_KNOWN_CONTRACTS, INSERT_NEW_CONTRACTS } from './contracts-sql.js';
+import type { WriteCounts, WriteStrategy } from './strategy.js';
+import { unnestSource, upsertStatement } from './upsert-sql.js';
+
+// Interactive transactions default to 5 s, too short for a large batch on a busy server.
+const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 300_000 };
+
+export class UnnestUpsertStrategy implements WriteStrategy {
+  readonly name = 'unnest' as const;
+
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async write(batch: Batch): Promise<WriteCounts> {
+    const table = batch.table;
+    const upsert = upsertStatement(table, unnestSource(table));
+    const columns = table.columns.map((column) => batch.rows.map((row) => row[column.name] ?? null));
+    const parameters = contractParameters(batch.contracts);
+    return this.prisma.$transaction(async (tx) => {
+      const [{ created }] = await tx.$queryRawUnsafe<[{ created: number }]>(INSERT_NEW_CONTRACTS, ...parameters);
+      const [{ enriched }] = await tx.$queryRawUnsafe<[{ enriched: number }]>(ENRICH_KNOWN_CONTRACTS, ...parameters);
+      const [{ inserted, updated }] = await tx.$queryRawUnsafe<[{ inserted: number; updated: number }]>(upsert, ...columns);
+      return { inserted, updated, unchanged: batch.rows.length - inserted - updated, contractsCreated: created, contractsUpdated: enriched };
+    }, TRANSACTION_OPTIONS);
+  }
+}

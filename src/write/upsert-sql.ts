@@ -1,0 +1,36 @@
+/**
+ * The one statement that writes a batch of rows into a target table: a flat
+ * `INSERT … SELECT … ON CONFLICT (key) DO UPDATE … WHERE (…) IS DISTINCT FROM (…)`.
+ * The WHERE makes a re-ingest of identical data write nothing (no new row versions);
+ * RETURNING (xmax = 0) tells inserted rows from updated ones, and rows neither inserted
+ * nor updated are unchanged. Identifiers come only from the fixed TableSpecs.
+ */
+import type { TableSpec } from './tables.js';
+
+const quote = (name: string) => `"${name}"`;
+
+/** `from` yields the batch's rows with the table's column names and types (a staging table, or unnest). */
+export function upsertStatement(table: TableSpec, from: string): string {
+  const names = table.columns.map((c) => c.name);
+  const valueColumns = names.filter((name) => !table.key.includes(name));
+  const assignments = valueColumns.map((name) => `${quote(name)} = EXCLUDED.${quote(name)}`);
+  if (table.touchedAt) assignments.push(`${quote(table.touchedAt)} = now()`);
+  return `
+    WITH written AS (
+      INSERT INTO ${quote(table.name)} AS t (${names.map(quote).join(', ')})
+      SELECT ${names.map(quote).join(', ')} FROM ${from}
+      ORDER BY ${table.key.map(quote).join(', ')}
+      ON CONFLICT (${table.key.map(quote).join(', ')}) DO UPDATE SET ${assignments.join(', ')}
+      WHERE (${valueColumns.map((n) => `t.${quote(n)}`).join(', ')}) IS DISTINCT FROM (${valueColumns.map((n) => `EXCLUDED.${quote(n)}`).join(', ')})
+      RETURNING (xmax = 0) AS inserted
+    )
+    SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM written`;
+}
+
+/** `unnest($1::text[], …) AS s(cols)` with every column cast from text to its type. */
+export function unnestSource(table: TableSpec): string {
+  const names = table.columns.map((c) => quote(c.name));
+  const arrays = table.columns.map((_, i) => `$${i + 1}::text[]`);
+  const casts = table.columns.map((c) => `${quote(c.name)}::${c.type} AS ${quote(c.name)}`);
+  return `(SELECT ${casts.join(', ')} FROM unnest(${arrays.join(', ')}) AS s(${names.join(', ')})) AS batch`;
+}
