@@ -192,7 +192,7 @@ test('duplicates in one batch collapse to the last row', async () => {
 
 test('strings with quotes, backslashes, tabs and newlines survive COPY', async () => {
   const c = await connect('copy_escape');
-  const [{ row, ticker }] = snapshotRows(1);
+  const { row, ticker } = snapshotRows(1)[0]!;
   const hostile = "x'); DROP TABLE options; --\\t\t\n\r\"";
   const parsed = parseTicker(ticker);
   assert.ok(parsed.ok);

@@ -26,7 +26,7 @@ interface IngestFlags {
   rejects?: string;
   maxRejects?: MaxRejects;
   capturedAt?: bigint;
-  resolution: bigint;
+  resolution?: bigint;
   dryRun?: boolean;
   json?: boolean;
   progress: boolean;
@@ -44,7 +44,7 @@ export function registerIngest(program: Command, config: () => Config): void {
     .option('--rejects <file>', 'write rejected rows with their reasons to this NDJSON file')
     .option('--max-rejects <n|pct>', 'stop when more rows than this (e.g. 100, or 5%) are rejected', checked(parseMaxRejects, 'a count or a percentage such as 5%'))
     .option('--captured-at <iso>', 'capture time for every snapshot row (default: newest timestamp in the row)', checked(isoToMicros, 'an ISO-8601 time with zone, e.g. 2025-11-20T20:00:00Z'))
-    .option('--resolution <step>', 'truncate derived capture times to this step: 1s, 1m, 5m, 1h, 1d', checked(parseResolution, 'a step such as 1m, 5m or 1d'), parseResolution(DEFAULT_RESOLUTION))
+    .option('--resolution <step>', `truncate derived capture times to this step: 1s, 1m, 5m, 1h, 1d (default ${DEFAULT_RESOLUTION})`, checked(parseResolution, 'a step such as 1m, 5m or 1d'))
     .option('--dry-run', 'parse and validate only; write nothing (no database needed)')
     .option('--json', 'print the summary as JSON')
     .option('--no-progress', 'no progress bar or progress lines')
@@ -86,7 +86,7 @@ async function run(paths: string[], flags: IngestFlags, strategy: ReturnType<typ
       strategy,
       concurrency: flags.concurrency,
       batchLimits: { ...DEFAULT_BATCH_LIMITS, maxRows: flags.batchSize },
-      snapshot: { capturedAtMicros: flags.capturedAt, resolutionMicros: flags.resolution },
+      snapshot: { capturedAtMicros: flags.capturedAt, resolutionMicros: flags.resolution ?? parseResolution(DEFAULT_RESOLUTION)! },
       format: flags.format,
       rejects,
       maxRejects: flags.maxRejects,

@@ -55,6 +55,8 @@ export interface IngestSummary extends WriteCounts {
   batches: number;
   elapsedMs: number;
   rowsPerSecond: number;
+  /** The process's peak resident memory so far, in MB. */
+  peakRssMb: number;
   dryRun: boolean;
 }
 
@@ -95,6 +97,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
       rejected: options.rejects.count,
       elapsedMs,
       rowsPerSecond: totals.rowsRead / Math.max(elapsedMs / 1000, 1e-3),
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       dryRun: options.strategy === undefined,
     };
   };

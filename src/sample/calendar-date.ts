@@ -18,6 +18,11 @@ export function isoDate(day: number): string {
   return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
 }
 
+/** 1..31. */
+export function dayInMonth(day: number): number {
+  return new Date(day * MS_PER_DAY).getUTCDate();
+}
+
 /** 0 = Sunday … 6 = Saturday. */
 export function weekday(day: number): number {
   return (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday

@@ -3,7 +3,7 @@
  * weeks and third-Friday monthlies out to a year. Exchange holidays are ignored (a real
  * Good Friday expiration moves to Thursday); the sample does not need them.
  */
-import { FRIDAY, dayNumber, isoDate, nthWeekday, weekday } from './calendar-date.js';
+import { FRIDAY, dayInMonth, dayNumber, isoDate, weekday } from './calendar-date.js';
 import type { Underlying } from './universe.js';
 
 export interface Series {
@@ -28,19 +28,19 @@ export function listSeries(underlying: Underlying, date: string): Series[] {
   const firstFriday = today + ((FRIDAY - weekday(today) + 7) % 7);
   for (let friday = firstFriday; friday <= today + MONTHLY_HORIZON_DAYS; friday += 7) {
     const monthly = isThirdFriday(friday);
-    const weekly = friday < today + WEEKLY_HORIZON_DAYS;
-    const entry = { expirationDate: isoDate(friday), daysToExpiry: friday - today };
+    const weekly = friday < today + WEEKLY_HORIZON_DAYS && (!monthly || underlying.weeklyRoot !== underlying.monthlyRoot);
     // AM-settled index monthlies stop trading the day before: none on their own expiry day.
-    const settledThisMorning = monthly && friday === today && underlying.kind === 'index';
-    if (monthly && !settledThisMorning) series.push({ ...entry, root: underlying.monthlyRoot, monthly: true });
-    if (weekly && (!monthly || underlying.weeklyRoot !== underlying.monthlyRoot)) {
-      series.push({ ...entry, root: underlying.weeklyRoot, monthly: false });
-    }
+    const listedMonthly = monthly && !(friday === today && underlying.kind === 'index');
+    if (!listedMonthly && !weekly) continue;
+    const entry = { expirationDate: isoDate(friday), daysToExpiry: friday - today };
+    if (listedMonthly) series.push({ ...entry, root: underlying.monthlyRoot, monthly: true });
+    if (weekly) series.push({ ...entry, root: underlying.weeklyRoot, monthly: false });
   }
   return series;
 }
 
+/** Every Friday from the 15th to the 21st is its month's third. */
 function isThirdFriday(day: number): boolean {
-  const [year, month] = isoDate(day).split('-').map(Number) as [number, number];
-  return nthWeekday(year, month, FRIDAY, 3) === day;
+  const date = dayInMonth(day);
+  return weekday(day) === FRIDAY && date >= 15 && date <= 21;
 }

@@ -38,9 +38,10 @@ export function tradingSession(date: string): TradingSession {
   };
 }
 
-/** A moment of the session: `fraction` in [0, 1) of the way from 09:30 to 16:00. */
+/** A moment of the session, `fraction` (0..1) of the way from 09:30 to 16:00. */
 export function sessionTimeNs(session: TradingSession, fraction: number): bigint {
-  return session.openNs + BigInt(Math.floor(fraction * SESSION_LENGTH_NS));
+  const offset = Math.min(SESSION_LENGTH_NS - 1, Math.max(0, Math.floor(fraction * SESSION_LENGTH_NS)));
+  return session.openNs + BigInt(offset); // never 16:00:00 itself: the session is [09:30, 16:00)
 }
 
 export function newYorkMidnightNs(date: string): bigint {

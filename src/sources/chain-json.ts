@@ -6,18 +6,27 @@
 import { StringDecoder } from 'node:string_decoder';
 import { stringify } from 'lossless-json';
 import { jsonParser } from 'stream-json/core/parser.js';
+import { OptdbError } from '../errors.js';
 import { jsonRecord, unreadableRecord } from './records.js';
 import { ResultsWalker, type WalkerOutput } from './results-walker.js';
 import type { SourceRecord } from './source-record.js';
 
 const FORMAT = 'chain-json';
 
+/**
+ * Text is fed to the tokenizer in pieces that end at a `}` or `]`. A syntax error
+ * throws away the tokens of the piece it is in, so this way every result that closed
+ * before the error is still yielded (and it costs nothing: the tokenizer is no slower
+ * on short pieces).
+ */
+const PIECE_END = /[}\]]/g;
+
 export async function* readChainJson(source: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<SourceRecord> {
   const tokenize = jsonParser({ packValues: true, streamValues: false });
   const walker = new ResultsWalker(source);
   const decoder = new StringDecoder('utf8');
   let index = 0;
-  let atStart = true;
+  let started = false;
 
   const records = function* (outputs: WalkerOutput[]): Generator<SourceRecord> {
     for (const output of outputs) {
@@ -28,25 +37,34 @@ export async function* readChainJson(source: string, chunks: AsyncIterable<Buffe
     }
   };
 
-  // A parse error ends the document: what follows cannot be located reliably.
+  /** Returns the parser's message on a syntax error: the document ends there. */
   const feed = (text: string): string | undefined => {
-    let tokens;
-    try {
-      tokens = tokenize(text);
-    } catch (error) {
-      return error instanceof Error ? error.message : String(error);
+    if (!started) {
+      text = text.replace(/^\uFEFF/, '');
+      const first = /\S/.exec(text)?.[0];
+      if (first === undefined) return undefined;
+      started = true;
+      // The tokenizer would wait for the end of a bare number or literal; say it now.
+      if (first !== '{' && first !== '[') throw notADocument(source, first);
     }
-    if (typeof tokens !== 'symbol') for (const token of tokens.values) walker.consume(token);
+    const pieceEnd = new RegExp(PIECE_END);
+    let start = 0;
+    while (start < text.length) {
+      const end = pieceEnd.exec(text) === null ? text.length : pieceEnd.lastIndex;
+      try {
+        const tokens = tokenize(text.slice(start, end));
+        if (typeof tokens !== 'symbol') for (const token of tokens.values) walker.consume(token);
+      } catch (error) {
+        if (error instanceof OptdbError) throw error;
+        return error instanceof Error ? error.message : String(error);
+      }
+      start = end;
+    }
     return undefined;
   };
 
   for await (const chunk of chunks) {
-    let text = decoder.write(chunk);
-    if (atStart && text.length > 0) {
-      text = text.replace(/^\uFEFF/, '');
-      atStart = false;
-    }
-    const problem = feed(text);
+    const problem = feed(decoder.write(chunk));
     yield* records(walker.take());
     if (problem !== undefined) {
       yield unreadableRecord(source, FORMAT, index + 1, '', `malformed JSON: ${problem}`);
@@ -60,4 +78,11 @@ export async function* readChainJson(source: string, chunks: AsyncIterable<Buffe
   if (problem !== undefined || walker.unfinished) {
     yield unreadableRecord(source, FORMAT, index + 1, '', `malformed JSON: ${problem ?? 'unexpected end of input'}`);
   }
+}
+
+function notADocument(source: string, first: string): OptdbError {
+  return new OptdbError(
+    'INPUT_FORMAT',
+    `${source}: the JSON document starts with ${JSON.stringify(first)}, not an object or array of results`,
+  );
 }

@@ -48,6 +48,11 @@ export class ChunkReader implements AsyncIterable<Buffer> {
     return this.failure?.error;
   }
 
+  /** Releases the input without reading it (when opening fails after the first peek). */
+  async close(): Promise<void> {
+    await this.source.return?.();
+  }
+
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
     if (this.iterated) throw new Error('ChunkReader can be iterated only once');
     this.iterated = true;

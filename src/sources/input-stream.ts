@@ -14,7 +14,6 @@ export interface InputStream {
   readonly totalBytes: number | undefined;
   /** Stored bytes consumed so far. */
   bytesRead(): number;
-  readonly gzipped: boolean;
   /** The content, decompressed; peek at it, then iterate it once. */
   readonly content: ChunkReader;
 }
@@ -38,7 +37,6 @@ export async function openInputStream(name: string, stdin: NodeJS.ReadableStream
   return {
     totalBytes,
     bytesRead: () => bytes,
-    gzipped,
     content: gzipped ? new ChunkReader(gunzip(name, stored)) : stored,
   };
 }

@@ -72,10 +72,8 @@ export class ResultsWalker {
       case 'trueValue':
       case 'falseValue':
         if (this.depth === 0) {
-          throw new OptdbError(
-            'INPUT_FORMAT',
-            `${this.source}: the JSON document is a single ${token.name.replace('Value', '')}, not an object or array of results`,
-          );
+          const message = `${this.source}: the JSON document is not an object or array of results`;
+          throw new OptdbError('INPUT_FORMAT', message);
         }
         if (this.atResultsKey() && token.name === 'nullValue') {
           this.sawResults = true; // `"results": null` — an empty page

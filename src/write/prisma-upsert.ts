@@ -65,16 +65,26 @@ async function writeContracts(tx: Transaction, batch: Batch, counts: WriteCounts
   });
   counts.contractsCreated += created.count;
   for (const c of batch.contracts) {
-    const known = {
-      ...(c.underlyingTicker !== null && { underlyingTicker: c.underlyingTicker }),
-      ...(c.sharesPerContract !== null && { sharesPerContract: c.sharesPerContract }),
-      ...(c.exerciseStyle !== null && { exerciseStyle: c.exerciseStyle }),
-      ...(c.primaryExchange !== null && { primaryExchange: c.primaryExchange }),
-    };
-    // `not` excludes NULLs in SQL, so a nullable column also matches when it is still NULL.
-    const differs = Object.entries(known).map(([field, value]) =>
-      field === 'underlyingTicker' ? { [field]: { not: value } } : { OR: [{ [field]: null }, { [field]: { not: value } }] },
-    );
+    // Only what this source knows, and only where it differs: `not` excludes NULLs in SQL,
+    // so a nullable column also qualifies while it is still NULL.
+    const known: Prisma.OptionUpdateManyMutationInput = {};
+    const differs: Prisma.OptionWhereInput[] = [];
+    if (c.underlyingTicker !== null) {
+      known.underlyingTicker = c.underlyingTicker;
+      differs.push({ underlyingTicker: { not: c.underlyingTicker } });
+    }
+    if (c.sharesPerContract !== null) {
+      known.sharesPerContract = c.sharesPerContract;
+      differs.push({ OR: [{ sharesPerContract: null }, { sharesPerContract: { not: c.sharesPerContract } }] });
+    }
+    if (c.exerciseStyle !== null) {
+      known.exerciseStyle = c.exerciseStyle;
+      differs.push({ OR: [{ exerciseStyle: null }, { exerciseStyle: { not: c.exerciseStyle } }] });
+    }
+    if (c.primaryExchange !== null) {
+      known.primaryExchange = c.primaryExchange;
+      differs.push({ OR: [{ primaryExchange: null }, { primaryExchange: { not: c.primaryExchange } }] });
+    }
     if (differs.length === 0) continue;
     const updated = await tx.option.updateMany({ where: { ticker: c.ticker, OR: differs }, data: { ...known, updatedAt: new Date() } });
     counts.contractsUpdated += updated.count;

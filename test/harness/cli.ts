@@ -16,10 +16,11 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
   return collect(child, timeoutMs);
 }
 
-export function spawnCli(args: string[], env: Record<string, string | undefined> = {}) {
+/** With `stdin: 'pipe'`, write the input to `child.stdin` and end it. */
+export function spawnCli(args: string[], env: Record<string, string | undefined> = {}, stdin: 'ignore' | 'pipe' = 'ignore') {
   const merged: Record<string, string | undefined> = { ...process.env, ...env };
   for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
-  return spawn(process.execPath, [CLI_PATH, ...args], { env: merged as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [CLI_PATH, ...args], { env: merged as NodeJS.ProcessEnv, stdio: [stdin, 'pipe', 'pipe'] });
 }
 
 export function collect(child: ReturnType<typeof spawn>, timeoutMs = 120_000): Promise<CliResult> {

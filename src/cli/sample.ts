@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { writeSample } from '../sample/generate-sample.js';
+import { SAMPLE_DEFAULTS, SAMPLE_FORMATS, type SampleFlags, resolveSampleOptions } from '../sample/sample-options.js';
+import { warn } from './output.js';
+
+/**
+ * `optdb sample`: synthetic but realistic option data in the real Polygon formats. The
+ * summary goes to stderr because stdout may be the data itself (`--out -`).
+ */
+export function registerSample(program: Command): void {
+  program
+    .command('sample')
+    .description('write synthetic but realistic option data in Polygon formats (same options, same bytes)')
+    .requiredOption('--out <file>', 'output file; `-` for stdout; a name ending in .gz is gzip-compressed')
+    .requiredOption('--format <format>', `one of ${SAMPLE_FORMATS.join(', ')}`)
+    .option('--underlyings <n>', `number of underlyings (default ${SAMPLE_DEFAULTS.underlyings})`)
+    .option('--contracts <n>', `listed contracts in total (default ${SAMPLE_DEFAULTS.contracts})`)
+    .option('--date <YYYY-MM-DD>', `trading day, a weekday (default ${SAMPLE_DEFAULTS.date})`)
+    .option('--seed <n>', `random seed, 0..4294967295 (default ${SAMPLE_DEFAULTS.seed})`)
+    .action(async (flags: SampleFlags) => {
+      const options = resolveSampleOptions(flags);
+      const { rows, bytes } = await writeSample(options);
+      const where = options.out === '-' ? 'stdout' : String(options.out);
+      warn(`sample: wrote ${rows} ${options.format} rows to ${where}, ${bytes} bytes`);
+    });
+}
