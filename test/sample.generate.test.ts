@@ -100,6 +100,15 @@ test('every ticker parses and agrees with its details', async () => {
   assert.ok(roots.has('SPXW') && roots.has('SPX'), [...roots].join(' '));
 });
 
+test('tickers are unique, generated underlyings included (a ticker is the natural key)', () => {
+  const all = chain({ underlyings: 400, contracts: 30_000 });
+  const tickers = all.map((c) => c.ticker);
+  assert.equal(new Set(tickers).size, tickers.length);
+  const generated = new Set(all.map((c) => c.underlying.ticker));
+  assert.equal(generated.size, 400);
+  for (const ticker of generated) assert.match(ticker, /^(I:)?[A-Z]{1,5}$/);
+});
+
 test('put–call parity holds on the theoretical values: C − P = S − K·e^(−rT)', () => {
   const all = chain({ underlyings: 24, contracts: 8000 });
   let pairs = 0;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
+import type { DatabaseTarget } from '../db/database.js';
 import { createPool, createPrismaClient } from '../db/pool.js';
 import { requireMigratedSchema } from '../db/schema-check.js';
 import { parseResolution, isoToMicros } from '../domain/timestamp.js';
@@ -18,7 +19,7 @@ import { withDatabase } from './with-database.js';
 
 export const DEFAULT_RESOLUTION = '1m';
 
-interface IngestFlags {
+export interface IngestFlags {
   format?: InputFormat;
   strategy: StrategyName;
   batchSize: number;
@@ -60,22 +61,25 @@ async function runWithDatabase(config: Config, paths: string[], flags: IngestFla
       remedy: `Lower --concurrency, or raise OPTDB_POOL_SIZE to at least ${flags.concurrency}.`,
     });
   }
-  return withDatabase(config, async (target) => {
-    await requireMigratedSchema(target.directUrl);
-    const pool = createPool(target.url, config);
-    const prisma = createPrismaClient(pool);
-    const unregister = onShutdown(async () => {
-      await prisma.$disconnect();
-      await pool.end();
-    });
-    try {
-      return await run(paths, flags, createStrategy(flags.strategy, pool, prisma));
-    } finally {
-      unregister();
-      await prisma.$disconnect();
-      await pool.end();
-    }
-  });
+  return withDatabase(config, (target) => ingestInto(target, config, paths, flags));
+}
+
+/** Ingests into an open database with the process's one pool and Prisma client. */
+export async function ingestInto(target: DatabaseTarget, config: Config, paths: string[], flags: IngestFlags): Promise<IngestSummary> {
+  await requireMigratedSchema(target.directUrl);
+  const pool = createPool(target.url, config);
+  const prisma = createPrismaClient(pool);
+  const close = async () => {
+    await prisma.$disconnect();
+    await pool.end();
+  };
+  const unregister = onShutdown(close);
+  try {
+    return await run(paths, flags, createStrategy(flags.strategy, pool, prisma));
+  } finally {
+    unregister();
+    await close();
+  }
 }
 
 async function run(paths: string[], flags: IngestFlags, strategy: ReturnType<typeof createStrategy> | undefined): Promise<IngestSummary> {
@@ -105,7 +109,7 @@ function parseMaxRejects(text: string): MaxRejects | undefined {
   return Number.isInteger(Number(match[1])) ? { count: Number(match[1]) } : undefined;
 }
 
-function printSummary(summary: IngestSummary, flags: IngestFlags): void {
+export function printSummary(summary: IngestSummary, flags: IngestFlags): void {
   if (flags.json) {
     say(JSON.stringify({ ...summary, elapsedMs: Math.round(summary.elapsedMs), rowsPerSecond: Math.round(summary.rowsPerSecond) }));
     return;

@@ -10,8 +10,10 @@ import { type Config, resolveConfig } from '../config.js';
 import { OptdbError } from '../errors.js';
 import { redactText } from '../redact.js';
 import { registerDb } from './db.js';
+import { registerDemo } from './demo.js';
 import { registerIngest } from './ingest.js';
 import { registerMigrate } from './migrate.js';
+import { registerSample } from './sample.js';
 import { warn } from './output.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -28,6 +30,8 @@ const config = (): Config => (resolved ??= resolveConfig(program.opts<{ dataDir?
 
 registerMigrate(program, config);
 registerIngest(program, config);
+registerSample(program);
+registerDemo(program, config);
 registerDb(program, config);
 
 try {

@@ -1,7 +1,7 @@
 /**
  * JSON text with BigInt written as bare digits. JSON.stringify refuses BigInt, and a
- * nanosecond timestamp passed through a JS number loses its last digits (that is how the
- * real sample in facts.md came to read ...516476700); Node 20 has no JSON.rawJSON.
+ * nanosecond timestamp passed through a JS number loses its last digits
+ * (1763661434952035074 comes out as 1763661434952035000); Node 20 has no JSON.rawJSON.
  * Properties whose value is undefined are left out, as JSON.stringify does.
  */
 export type JsonOut = null | boolean | number | bigint | string | readonly JsonOut[] | { readonly [key: string]: JsonOut | undefined };

@@ -11,7 +11,10 @@ import { type ContractDay, simulateDay } from './trading-day.js';
 import { tradingSession } from './trading-session.js';
 import { type Underlying, buildUniverse } from './universe.js';
 
-/** A listed contract and its day. Kept as two parts: copying the contract into one object costs more than the rest of its generation. */
+/**
+ * A listed contract and its day. Two parts rather than one merged object: copying every
+ * contract's fields into a new object took about a third of the generation time.
+ */
 export interface SampleContract {
   readonly contract: ChainContract;
   readonly day: ContractDay;

@@ -31,7 +31,7 @@ export function snapshotResult({ contract, day }: SampleContract): JsonOut {
           volume: day.volume,
           vwap: bar.vwap,
         }
-      : // Not traded today: no bar to report, as the real API leaves those fields out.
+      : // Not traded today: no bar, so no OHLC fields (the real API leaves them out or zero).
         { last_updated: day.session.midnightNs, previous_close: dollars(day.previousCloseCents), volume: 0 },
     details: {
       contract_type: contract.contractType,
