@@ -50,7 +50,16 @@ const NEW_YORK_DATE = new Intl.DateTimeFormat('en-CA', {
   day: '2-digit',
 });
 
+// A flat file holds one trading day: its rows repeat the same window_start, and time-zone
+// formatting is the costliest step of a row, so the last answer is kept.
+let lastNanos: bigint | undefined;
+let lastDate = '';
+
 /** The calendar date in America/New_York (the trading day) of an instant in nanoseconds. */
 export function newYorkDate(nanos: bigint): string {
-  return NEW_YORK_DATE.format(new Date(Number(nanos / 1_000_000n))); // en-CA formats as YYYY-MM-DD
+  if (nanos !== lastNanos) {
+    lastDate = NEW_YORK_DATE.format(new Date(Number(nanos / 1_000_000n))); // en-CA formats as YYYY-MM-DD
+    lastNanos = nanos;
+  }
+  return lastDate;
 }

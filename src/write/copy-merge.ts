@@ -1,7 +1,7 @@
 /**
- * The `copy` strategy (default): in one transaction, COPY the batch into a
- * transaction-local staging table (`ON COMMIT DROP`), write the contracts, then merge the
- * staging table into the target with one INSERT … SELECT … ON CONFLICT. Everything
+ * The `copy` strategy (default): in one transaction, COPY the batch's contracts and rows
+ * into transaction-local staging tables (`ON COMMIT DROP`), write the contracts, then
+ * merge the rows into the target with one INSERT … SELECT … ON CONFLICT. Everything
  * happens inside the transaction, so it works through transaction poolers too.
  */
 import { Readable } from 'node:stream';
@@ -9,14 +9,18 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Batch } from './batch.js';
-import { contractParameters, ENRICH_KNOWN_CONTRACTS, INSERT_NEW_CONTRACTS } from './contracts-sql.js';
-import { copyTextLine } from './copy-text.js';
+import { anyContractKnowsMore, CONTRACT_COLUMNS, contractValues, enrichKnownContracts, insertNewContracts } from './contracts-sql.js';
+import { copyText } from './copy-text.js';
 import type { WriteCounts, WriteStrategy } from './strategy.js';
-import { upsertStatement } from './upsert-sql.js';
 import type { TableSpec } from './tables.js';
+import { upsertStatement } from './upsert-sql.js';
 
-const STAGING_TABLE = 'optdb_staging';
-const ROWS_PER_CHUNK = 500;
+const STAGED_ROWS = 'optdb_staged_rows';
+const STAGED_CONTRACTS = 'optdb_staged_contracts';
+const CONTRACTS_SOURCE = `${STAGED_CONTRACTS} AS i`;
+const CREATE_STAGED_CONTRACTS = `CREATE TEMPORARY TABLE ${STAGED_CONTRACTS} (${CONTRACT_COLUMNS.map((c) => `${c} text`).join(', ')}) ON COMMIT DROP`;
+const INSERT_NEW_CONTRACTS = insertNewContracts(CONTRACTS_SOURCE);
+const ENRICH_KNOWN_CONTRACTS = enrichKnownContracts(CONTRACTS_SOURCE);
 
 export class CopyMergeStrategy implements WriteStrategy {
   readonly name = 'copy' as const;
@@ -25,19 +29,19 @@ export class CopyMergeStrategy implements WriteStrategy {
   constructor(private readonly pool: pg.Pool) {}
 
   async write(batch: Batch): Promise<WriteCounts> {
+    const table = batch.table;
+    const columns = table.columns.map((c) => `"${c.name}"`).join(', ');
     const client = await this.pool.connect();
     let failed = false;
     try {
       await client.query('BEGIN');
-      const columns = batch.table.columns.map((c) => `"${c.name}"`).join(', ');
-      await client.query(
-        `CREATE TEMPORARY TABLE ${STAGING_TABLE} ON COMMIT DROP AS SELECT ${columns} FROM "${batch.table.name}" WITH NO DATA`,
-      );
-      await pipeline(Readable.from(copyChunks(batch)), client.query(copyFrom(`COPY ${STAGING_TABLE} (${columns}) FROM STDIN`)));
-      const parameters = contractParameters(batch.contracts);
-      const created = (await client.query(INSERT_NEW_CONTRACTS, parameters)).rows[0].created as number;
-      const enriched = (await client.query(ENRICH_KNOWN_CONTRACTS, parameters)).rows[0].enriched as number;
-      const { inserted, updated } = (await client.query(this.merge(batch.table))).rows[0];
+      await client.query(CREATE_STAGED_CONTRACTS);
+      await client.query(`CREATE TEMPORARY TABLE ${STAGED_ROWS} ON COMMIT DROP AS SELECT ${columns} FROM "${table.name}" WITH NO DATA`);
+      await copyInto(client, `COPY ${STAGED_CONTRACTS} FROM STDIN`, copyText(batch.contracts, contractValues));
+      await copyInto(client, `COPY ${STAGED_ROWS} (${columns}) FROM STDIN`, copyText(batch.rows, (row) => table.columns.map((c) => row[c.name])));
+      const created = (await client.query(INSERT_NEW_CONTRACTS)).rows[0].created as number;
+      const enriched = anyContractKnowsMore(batch.contracts) ? ((await client.query(ENRICH_KNOWN_CONTRACTS)).rows[0].enriched as number) : 0;
+      const { inserted, updated } = (await client.query(this.merge(table))).rows[0];
       await client.query('COMMIT');
       return { inserted, updated, unchanged: batch.rows.length - inserted - updated, contractsCreated: created, contractsUpdated: enriched };
     } catch (error) {
@@ -53,21 +57,13 @@ export class CopyMergeStrategy implements WriteStrategy {
   private merge(table: TableSpec): string {
     let sql = this.mergeSql.get(table.name);
     if (!sql) {
-      sql = upsertStatement(table, STAGING_TABLE);
+      sql = upsertStatement(table, STAGED_ROWS);
       this.mergeSql.set(table.name, sql);
     }
     return sql;
   }
 }
 
-function* copyChunks(batch: Batch): Generator<string> {
-  let chunk = '';
-  for (let i = 0; i < batch.rows.length; i++) {
-    chunk += copyTextLine(batch.table, batch.rows[i]!);
-    if ((i + 1) % ROWS_PER_CHUNK === 0) {
-      yield chunk;
-      chunk = '';
-    }
-  }
-  if (chunk) yield chunk;
+async function copyInto(client: pg.PoolClient, statement: string, text: string): Promise<void> {
+  await pipeline(Readable.from([Buffer.from(text)]), client.query(copyFrom(statement)));
 }

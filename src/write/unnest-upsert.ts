@@ -6,12 +6,14 @@
  */
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Batch } from './batch.js';
-import { contractParameters, ENRICH_KNOWN_CONTRACTS, INSERT_NEW_CONTRACTS } from './contracts-sql.js';
+import { anyContractKnowsMore, CONTRACTS_FROM_PARAMETERS, contractParameters, enrichKnownContracts, insertNewContracts } from './contracts-sql.js';
 import type { WriteCounts, WriteStrategy } from './strategy.js';
 import { unnestSource, upsertStatement } from './upsert-sql.js';
 
 // Interactive transactions default to 5 s, too short for a large batch on a busy server.
 const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 300_000 };
+const INSERT_NEW_CONTRACTS = insertNewContracts(CONTRACTS_FROM_PARAMETERS);
+const ENRICH_KNOWN_CONTRACTS = enrichKnownContracts(CONTRACTS_FROM_PARAMETERS);
 
 export class UnnestUpsertStrategy implements WriteStrategy {
   readonly name = 'unnest' as const;
@@ -25,7 +27,9 @@ export class UnnestUpsertStrategy implements WriteStrategy {
     const parameters = contractParameters(batch.contracts);
     return this.prisma.$transaction(async (tx) => {
       const [{ created }] = await tx.$queryRawUnsafe<[{ created: number }]>(INSERT_NEW_CONTRACTS, ...parameters);
-      const [{ enriched }] = await tx.$queryRawUnsafe<[{ enriched: number }]>(ENRICH_KNOWN_CONTRACTS, ...parameters);
+      const [{ enriched }] = anyContractKnowsMore(batch.contracts)
+        ? await tx.$queryRawUnsafe<[{ enriched: number }]>(ENRICH_KNOWN_CONTRACTS, ...parameters)
+        : [{ enriched: 0 }];
       const [{ inserted, updated }] = await tx.$queryRawUnsafe<[{ inserted: number; updated: number }]>(upsert, ...columns);
       return { inserted, updated, unchanged: batch.rows.length - inserted - updated, contractsCreated: created, contractsUpdated: enriched };
     }, TRANSACTION_OPTIONS);
