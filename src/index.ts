@@ -16,4 +16,12 @@ export {
   type TickerResult,
 } from './domain/ticker.js';
 export { OptdbError, type OptdbErrorCode } from './errors.js';
+export { ingest, type IngestOptions, type IngestProgress, type IngestSummary, type MaxRejects } from './ingest/pipeline.js';
+export { type Reject, RejectSink } from './ingest/rejects.js';
+export { writeSample } from './sample/generate-sample.js';
+export { openSource } from './sources/open-source.js';
+export type { InputFormat, OpenedSource, SourceRecord } from './sources/source-record.js';
+export { type Batch, Batcher, type BatchLimits, DEFAULT_BATCH_LIMITS } from './write/batch.js';
+export { createStrategy } from './write/create-strategy.js';
+export { STRATEGY_NAMES, type StrategyName, type WriteCounts, type WriteStrategy } from './write/strategy.js';
 export { redactText, redactUrl } from './redact.js';

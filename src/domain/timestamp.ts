@@ -3,15 +3,9 @@
  * Number.MAX_SAFE_INTEGER — turned into what PostgreSQL keeps: microseconds. All
  * arithmetic is BigInt; no value passes through a float.
  */
-const NANOS_PER_MICRO = 1_000n;
 const MICROS_PER_MILLI = 1_000n;
 
-/** `YYYY-MM-DDTHH:MM:SS.ffffffZ`, truncated (not rounded) to the microsecond. */
-export function nanosToIso(nanos: bigint): string {
-  const micros = nanos / NANOS_PER_MICRO;
-  return microsToIso(micros);
-}
-
+/** `YYYY-MM-DDTHH:MM:SS.ffffffZ` (nanoseconds are divided down to microseconds by the caller, truncating). */
 export function microsToIso(micros: bigint): string {
   const millis = micros / MICROS_PER_MILLI;
   const extraMicros = micros % MICROS_PER_MILLI;
