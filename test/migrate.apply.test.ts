@@ -65,7 +65,7 @@ test('a fresh database gets every migration, recorded like prisma migrate deploy
     assert.equal(row.rolled_back_at, null);
   }
   const tables = await query(db.url, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
-  assert.deepEqual(tables.map((t) => t.tablename), ['_prisma_migrations', 'option_day_aggs', 'option_snapshots', 'options']);
+  assert.deepEqual(tables.map((t) => t.tablename), ['_prisma_migrations', 'import_batches', 'option_day_aggs', 'option_snapshots', 'options']);
 });
 
 test('a second run changes nothing', async () => {

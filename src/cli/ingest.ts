@@ -6,6 +6,7 @@ import { requireMigratedSchema } from '../db/schema-check.js';
 import { parseResolution, isoToMicros } from '../domain/timestamp.js';
 import { OptdbError } from '../errors.js';
 import { ingest, type IngestSummary, type MaxRejects } from '../ingest/pipeline.js';
+import { type CommittedRanges, loadCommittedRanges } from '../ingest/ledger.js';
 import { RejectSink } from '../ingest/rejects.js';
 import { INPUT_FORMATS, type InputFormat } from '../sources/source-record.js';
 import { DEFAULT_BATCH_LIMITS } from '../write/batch.js';
@@ -29,6 +30,7 @@ export interface IngestFlags {
   capturedAt?: bigint;
   resolution?: bigint;
   dryRun?: boolean;
+  importId?: string;
   json?: boolean;
   progress: boolean;
 }
@@ -46,10 +48,14 @@ export function registerIngest(program: Command, config: () => Config): void {
     .option('--max-rejects <n|pct>', 'stop when more rows than this (e.g. 100, or 5%) are rejected', checked(parseMaxRejects, 'a count or a percentage such as 5%'))
     .option('--captured-at <iso>', 'capture time for every snapshot row (default: newest timestamp in the row)', checked(isoToMicros, 'an ISO-8601 time with zone, e.g. 2025-11-20T20:00:00Z'))
     .option('--resolution <step>', `truncate derived capture times to this step: 1s, 1m, 5m, 1h, 1d (default ${DEFAULT_RESOLUTION})`, checked(parseResolution, 'a step such as 1m, 5m or 1d'))
+    .option('--import-id <id>', 'record the (single) input under this identity for resuming (default: path, size and hash of its first MB)')
     .option('--dry-run', 'parse and validate only; write nothing (no database needed)')
     .option('--json', 'print the summary as JSON')
     .option('--no-progress', 'no progress bar or progress lines')
     .action(async (paths: string[], flags: IngestFlags) => {
+      if (flags.importId !== undefined && paths.length > 1) {
+        throw new OptdbError('CONFIG_INVALID', `--import-id names one input, got ${paths.length}.`, { remedy: 'Run one ingest per input, or drop --import-id.' });
+      }
       const summary = flags.dryRun ? await run(paths, flags, undefined) : await runWithDatabase(config(), paths, flags);
       printSummary(summary, flags);
     });
@@ -75,14 +81,19 @@ export async function ingestInto(target: DatabaseTarget, config: Config, paths: 
   };
   const unregister = onShutdown(close);
   try {
-    return await run(paths, flags, createStrategy(flags.strategy, pool, prisma));
+    return await run(paths, flags, createStrategy(flags.strategy, pool, prisma), (importId) => loadCommittedRanges(pool, importId));
   } finally {
     unregister();
     await close();
   }
 }
 
-async function run(paths: string[], flags: IngestFlags, strategy: ReturnType<typeof createStrategy> | undefined): Promise<IngestSummary> {
+async function run(
+  paths: string[],
+  flags: IngestFlags,
+  strategy: ReturnType<typeof createStrategy> | undefined,
+  committedRanges?: (importId: string) => Promise<CommittedRanges>,
+): Promise<IngestSummary> {
   const rejects = new RejectSink(flags.rejects);
   const display = createProgressDisplay(flags.progress && !flags.json);
   try {
@@ -95,6 +106,8 @@ async function run(paths: string[], flags: IngestFlags, strategy: ReturnType<typ
       rejects,
       maxRejects: flags.maxRejects,
       onProgress: (progress) => display.update(progress),
+      ledger: committedRanges ? { committedRanges } : undefined,
+      importId: flags.importId,
     });
   } finally {
     display.stop();
@@ -122,6 +135,7 @@ export function printSummary(summary: IngestSummary, flags: IngestFlags): void {
     line('inserted', summary.inserted);
     line('updated', summary.updated);
     line('unchanged', summary.unchanged);
+    if (summary.skipped > 0) line('skipped', `${summary.skipped}  (committed by an earlier run)`);
   }
   line('collapsed', summary.collapsed);
   line('rejected', summary.rejected);

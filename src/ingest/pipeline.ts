@@ -17,6 +17,8 @@ import type { InputFormat, SourceRecord } from '../sources/source-record.js';
 import { type Batch, Batcher, type BatchLimits } from '../write/batch.js';
 import { addCounts, emptyCounts, type WriteCounts, type WriteStrategy } from '../write/strategy.js';
 import { DAY_AGGS, SNAPSHOTS, type TableSpec } from '../write/tables.js';
+import { importIdentity } from './import-identity.js';
+import type { CommittedRanges } from './ledger.js';
 import type { RejectSink } from './rejects.js';
 
 export interface MaxRejects {
@@ -34,6 +36,13 @@ export interface IngestOptions {
   readonly rejects: RejectSink;
   readonly maxRejects?: MaxRejects | undefined;
   readonly stdin?: NodeJS.ReadableStream;
+  /**
+   * Exactly-once resume: every batch is recorded with its input's identity, and records
+   * already committed by an earlier run are skipped. Undefined for a dry run.
+   */
+  readonly ledger?: { committedRanges(importId: string): Promise<CommittedRanges> } | undefined;
+  /** The identity to record a single input under, instead of path + size + hash. */
+  readonly importId?: string | undefined;
   readonly onProgress?: (progress: IngestProgress) => void;
 }
 
@@ -48,6 +57,8 @@ export interface IngestProgress {
 
 export interface IngestSummary extends WriteCounts {
   rowsRead: number;
+  /** Rows an earlier run of the same import already committed (skipped). */
+  skipped: number;
   collapsed: number;
   rejected: number;
   /** Rows that passed validation (after collapsing): written, or in a dry run would be. */
@@ -66,12 +77,15 @@ const PROGRESS_EVERY_ROWS = 2_000;
 
 export async function ingest(paths: readonly string[], options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
-  const totals = { ...emptyCounts(), rowsRead: 0, collapsed: 0, valid: 0, batches: 0 };
+  const totals = { ...emptyCounts(), rowsRead: 0, skipped: 0, collapsed: 0, valid: 0, batches: 0 };
   const queue = new PQueue({ concurrency: options.concurrency });
   let writeError: unknown;
 
-  const submit = async (batch: Batch | undefined): Promise<void> => {
-    if (!batch) return;
+  const submit = async (unrecorded: Batch | undefined, importId: string | undefined): Promise<void> => {
+    if (!unrecorded) return;
+    const batch: Batch = importId
+      ? { ...unrecorded, ledger: { importId, firstRecord: unrecorded.firstRecord, lastRecord: unrecorded.lastRecord, rows: unrecorded.rows.length } }
+      : unrecorded;
     totals.collapsed += batch.collapsed;
     totals.valid += batch.rows.length;
     totals.batches++;
@@ -106,6 +120,9 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
     for (const path of paths) {
       const source = await openSource(path, { format: options.format, stdin: options.stdin });
       const batcher = new Batcher(tableFor(source.format), options.batchLimits);
+      const importId = options.ledger ? (options.importId ?? (await importIdentity(path))) : undefined;
+      const committed = importId ? await options.ledger!.committedRanges(importId) : undefined;
+      let recordNumber = 0;
       const progress = () =>
         options.onProgress?.({
           source: source.name,
@@ -118,9 +135,14 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
       try {
         for await (const record of source.records) {
           totals.rowsRead++;
+          recordNumber++;
           const result = validateRecord(record, options.snapshot);
-          if (result.ok) {
-            await submit(batcher.add(result.row, result.contract, record.location));
+          if (result.ok && committed?.contains(recordNumber)) {
+            // A batch never spans a committed range: ledger ranges stay disjoint.
+            await submit(batcher.flush(), importId);
+            totals.skipped++;
+          } else if (result.ok) {
+            await submit(batcher.add(result.row, result.contract, recordNumber), importId);
           } else {
             await options.rejects.write({ source: record.source, location: record.location, raw: record.raw, reason: result.reason });
             checkRejectLimit(totals.rowsRead, options, false);
@@ -130,7 +152,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
         }
       } finally {
         // Rows read before a failure (a truncated file, a reject limit) are still written.
-        await submit(batcher.flush());
+        await submit(batcher.flush(), importId);
         progress();
       }
       if (writeError) break;

@@ -5,6 +5,7 @@
  * that concurrent batches lock shared rows in the same order and cannot deadlock.
  */
 import { type ContractRow, mergeContracts } from '../domain/contract.js';
+import type { LedgerEntry } from '../ingest/ledger.js';
 import { rowKey, type TableRow, type TableSpec } from './tables.js';
 
 export interface Batch {
@@ -15,9 +16,11 @@ export interface Batch {
   readonly contracts: readonly ContractRow[];
   /** Input rows that a later row with the same key replaced. */
   readonly collapsed: number;
-  /** Input locations covered (first and last record), for the ledger and for messages. */
-  readonly firstLocation: number;
-  readonly lastLocation: number;
+  /** The input records covered, numbered from 1 in the order the source yields them. */
+  readonly firstRecord: number;
+  readonly lastRecord: number;
+  /** When set, the batch is recorded in the import ledger in its own transaction. */
+  readonly ledger?: LedgerEntry | undefined;
 }
 
 export interface BatchLimits {
@@ -35,23 +38,23 @@ export class Batcher {
   private contracts = new Map<string, ContractRow>();
   private collapsed = 0;
   private bytes = 0;
-  private firstLocation = 0;
-  private lastLocation = 0;
+  private firstRecord = 0;
+  private lastRecord = 0;
 
   constructor(
     readonly table: TableSpec,
     private readonly limits: BatchLimits = DEFAULT_BATCH_LIMITS,
   ) {}
 
-  /** Adds a row; returns a full batch when this row reached a bound. */
-  add(row: TableRow, contract: ContractRow, location: number): Batch | undefined {
+  /** Adds a row; `record` is its number in the input. Returns a full batch when this row reached a bound. */
+  add(row: TableRow, contract: ContractRow, record: number): Batch | undefined {
     const key = rowKey(this.table, row);
     if (this.rows.has(key)) this.collapsed++;
     this.rows.set(key, row);
     const known = this.contracts.get(contract.ticker);
     this.contracts.set(contract.ticker, known ? mergeContracts(known, contract) : contract);
-    if (this.firstLocation === 0) this.firstLocation = location;
-    this.lastLocation = location;
+    if (this.firstRecord === 0) this.firstRecord = record;
+    this.lastRecord = record;
     this.bytes += rowBytes(row);
     return this.rows.size >= this.limits.maxRows || this.bytes >= this.limits.maxBytes ? this.flush() : undefined;
   }
@@ -64,15 +67,15 @@ export class Batcher {
       rows: [...this.rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row),
       contracts: [...this.contracts.values()].sort((a, b) => (a.ticker < b.ticker ? -1 : a.ticker > b.ticker ? 1 : 0)),
       collapsed: this.collapsed,
-      firstLocation: this.firstLocation,
-      lastLocation: this.lastLocation,
+      firstRecord: this.firstRecord,
+      lastRecord: this.lastRecord,
     };
     this.rows = new Map();
     this.contracts = new Map();
     this.collapsed = 0;
     this.bytes = 0;
-    this.firstLocation = 0;
-    this.lastLocation = 0;
+    this.firstRecord = 0;
+    this.lastRecord = 0;
     return batch;
   }
 }

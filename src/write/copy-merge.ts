@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { ledgerParameters, RECORD_BATCH } from '../ingest/ledger.js';
 import type { Batch } from './batch.js';
 import { anyContractKnowsMore, CONTRACT_COLUMNS, contractValues, enrichKnownContracts, insertNewContracts } from './contracts-sql.js';
 import { copyText } from './copy-text.js';
@@ -42,6 +43,7 @@ export class CopyMergeStrategy implements WriteStrategy {
       const created = (await client.query(INSERT_NEW_CONTRACTS)).rows[0].created as number;
       const enriched = anyContractKnowsMore(batch.contracts) ? ((await client.query(ENRICH_KNOWN_CONTRACTS)).rows[0].enriched as number) : 0;
       const { inserted, updated } = (await client.query(this.merge(table))).rows[0];
+      if (batch.ledger) await client.query(RECORD_BATCH, ledgerParameters(batch.ledger));
       await client.query('COMMIT');
       return { inserted, updated, unchanged: batch.rows.length - inserted - updated, contractsCreated: created, contractsUpdated: enriched };
     } catch (error) {

@@ -43,6 +43,10 @@ export class PrismaUpsertStrategy implements WriteStrategy {
         if (existing) counts.updated++;
         else counts.inserted++;
       }
+      if (batch.ledger) {
+        const { importId, firstRecord, lastRecord, rows } = batch.ledger;
+        await tx.importBatch.createMany({ data: [{ importId, firstRecord, lastRecord, rows }], skipDuplicates: true });
+      }
       return counts;
     }, TRANSACTION_OPTIONS);
   }

@@ -5,6 +5,7 @@
  * spliced into the SQL.
  */
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { ledgerParameters, RECORD_BATCH } from '../ingest/ledger.js';
 import type { Batch } from './batch.js';
 import { anyContractKnowsMore, CONTRACTS_FROM_PARAMETERS, contractParameters, enrichKnownContracts, insertNewContracts } from './contracts-sql.js';
 import type { WriteCounts, WriteStrategy } from './strategy.js';
@@ -31,6 +32,7 @@ export class UnnestUpsertStrategy implements WriteStrategy {
         ? await tx.$queryRawUnsafe<[{ enriched: number }]>(ENRICH_KNOWN_CONTRACTS, ...parameters)
         : [{ enriched: 0 }];
       const [{ inserted, updated }] = await tx.$queryRawUnsafe<[{ inserted: number; updated: number }]>(upsert, ...columns);
+      if (batch.ledger) await tx.$executeRawUnsafe(RECORD_BATCH, ...ledgerParameters(batch.ledger));
       return { inserted, updated, unchanged: batch.rows.length - inserted - updated, contractsCreated: created, contractsUpdated: enriched };
     }, TRANSACTION_OPTIONS);
   }

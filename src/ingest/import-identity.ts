@@ -1,0 +1,26 @@
+/**
+ * The stable identity of an input, under which its committed batches are recorded: the
+ * absolute path, the size and a SHA-256 of the first MB — the same file gives the same
+ * identity, a changed or replaced one does not. `--import-id` names it instead (stdin has
+ * no identity of its own: without one, stdin is not resumable).
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+const HASHED_PREFIX_BYTES = 1024 * 1024;
+
+export async function importIdentity(name: string): Promise<string | undefined> {
+  if (name === '-') return undefined;
+  const absolute = path.resolve(name);
+  const handle = await fs.open(absolute, 'r');
+  try {
+    const { size } = await handle.stat();
+    const prefix = Buffer.alloc(Math.min(size, HASHED_PREFIX_BYTES));
+    await handle.read(prefix, 0, prefix.length, 0);
+    const hash = createHash('sha256').update(prefix).digest('hex');
+    return `${absolute}|${size}|${hash}`;
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { CommittedRanges } from '../src/ingest/ledger.js';
+import { writeSample } from '../src/sample/generate-sample.js';
+import { collect, runCli, spawnCli } from './harness/cli.js';
+import { createMigratedDatabase, type TestDatabase } from './harness/database.js';
+
+let dir: string;
+let bars: string;
+let expectedRows: number;
+const databases: TestDatabase[] = [];
+
+before(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'optdb-resume-'));
+  bars = path.join(dir, 'bars.csv');
+  expectedRows = (await writeSample({ out: bars, format: 'day-aggs-csv', underlyings: 30, contracts: 150_000, date: '2025-11-20', seed: 3 })).rows;
+});
+after(async () => {
+  await Promise.all(databases.map((db) => db.drop()));
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function database(label: string): Promise<TestDatabase> {
+  const db = await createMigratedDatabase(label);
+  databases.push(db);
+  return db;
+}
+
+async function one(url: string, sql: string): Promise<Record<string, any>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows[0];
+  } finally {
+    await client.end();
+  }
+}
+
+const TABLE_SUM = `SELECT count(*)::int AS rows, md5(string_agg(t::text, '|' ORDER BY t::text)) AS sum FROM option_day_aggs t`;
+const LEDGER_SUM = `SELECT count(*)::int AS batches, coalesce(sum(rows), 0)::int AS rows FROM import_batches`;
+
+test('committed ranges answer in one pass over increasing record numbers', () => {
+  const ranges = new CommittedRanges([{ first: 1, last: 3 }, { first: 7, last: 7 }, { first: 10, last: 12 }]);
+  const answers = Array.from({ length: 14 }, (_, i) => ranges.contains(i + 1));
+  assert.deepEqual(answers.map((a, i) => (a ? i + 1 : 0)).filter(Boolean), [1, 2, 3, 7, 10, 11, 12]);
+});
+
+test('SIGKILL mid-ingest, then the same command again: every row once, the rest skipped', async () => {
+  assert.ok(expectedRows > 30_000, `sample too small: ${expectedRows}`);
+  const db = await database('resume_kill');
+  const args = ['ingest', bars, '--batch-size', '1000', '--json', '--no-progress'];
+  const child = spawnCli(args, { DATABASE_URL: db.url });
+  const finished = collect(child);
+  let batches = 0;
+  for (let i = 0; i < 600 && batches < 15; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    batches = (await one(db.url, 'SELECT count(*)::int AS n FROM import_batches')).n;
+  }
+  assert.ok(batches >= 15, 'the ingest never got going');
+  child.kill('SIGKILL');
+  const killed = await finished;
+  assert.equal(killed.signal, 'SIGKILL');
+
+  // No partial batch is visible: what the ledger says is committed is exactly what is there.
+  const ledger = await one(db.url, LEDGER_SUM);
+  const table = await one(db.url, TABLE_SUM);
+  assert.equal(table.rows, ledger.rows);
+  assert.ok(ledger.rows < expectedRows, 'the kill came too late to test anything');
+
+  const rerun = await runCli(args, { DATABASE_URL: db.url });
+  assert.equal(rerun.code, 0, rerun.stderr);
+  const summary = JSON.parse(rerun.stdout);
+  assert.equal(summary.skipped, ledger.rows);
+  assert.equal(summary.inserted + summary.skipped, expectedRows);
+  assert.equal(summary.updated + summary.unchanged, 0, 'committed rows were written again');
+
+  const clean = await database('resume_clean');
+  const cleanRun = await runCli(args, { DATABASE_URL: clean.url });
+  assert.equal(cleanRun.code, 0, cleanRun.stderr);
+  assert.deepEqual(await one(db.url, TABLE_SUM), await one(clean.url, TABLE_SUM));
+  assert.equal((await one(db.url, LEDGER_SUM)).rows, expectedRows);
+});
+
+test('a finished import run again skips everything; the ledger names the input by path, size and hash', async () => {
+  const db = await database('resume_again');
+  const small = path.join(dir, 'small.csv');
+  const rows = (await writeSample({ out: small, format: 'day-aggs-csv', underlyings: 5, contracts: 4_000, date: '2025-11-20', seed: 5 })).rows;
+  const first = JSON.parse((await runCli(['ingest', small, '--json'], { DATABASE_URL: db.url })).stdout);
+  assert.equal(first.inserted, rows);
+  const again = JSON.parse((await runCli(['ingest', small, '--json'], { DATABASE_URL: db.url })).stdout);
+  assert.deepEqual([again.inserted, again.unchanged, again.skipped], [0, 0, rows]);
+  const size = (await fs.stat(small)).size;
+  const { import_id } = await one(db.url, 'SELECT DISTINCT import_id FROM import_batches');
+  assert.match(import_id, new RegExp(`^${small.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\|${size}\\|[0-9a-f]{64}$`));
+
+  // A changed file is a new input: it is written (as unchanged rows), not skipped.
+  await fs.appendFile(small, '');
+  await fs.writeFile(small, `${await fs.readFile(small, 'utf8')}\n`);
+  const changed = JSON.parse((await runCli(['ingest', small, '--json'], { DATABASE_URL: db.url })).stdout);
+  assert.deepEqual([changed.skipped, changed.unchanged], [0, rows]);
+});
+
+test('stdin is resumable when named with --import-id', async () => {
+  const db = await database('resume_stdin');
+  const input = await fs.readFile(bars, 'utf8');
+  const head = input.split('\n').slice(0, 2_001).join('\n');
+  const feed = async () => {
+    const child = spawnCli(['ingest', '-', '--import-id', 'bars-2025-11-20', '--json'], { DATABASE_URL: db.url }, 'pipe');
+    child.stdin?.end(head);
+    const result = await collect(child);
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(result.stdout);
+  };
+  assert.equal((await feed()).inserted, 2_000);
+  assert.equal((await feed()).skipped, 2_000);
+  const rejected = await runCli(['ingest', bars, bars, '--import-id', 'x'], { DATABASE_URL: db.url });
+  assert.equal(rejected.code, 1);
+  assert.match(rejected.stderr, /--import-id names one input/);
+});
