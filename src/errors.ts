@@ -11,6 +11,7 @@ export type OptdbErrorCode =
   | 'INPUT_UNREADABLE'
   | 'MIGRATION_FAILED'
   | 'MIGRATION_STATE'
+  | 'ROW_REJECTED'
   | 'SCHEMA_NOT_MIGRATED'
   | 'TOO_MANY_REJECTS';
 

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type pg from 'pg';
+import { resolveConfig } from '../src/config.js';
+import { createPool, createPrismaClient } from '../src/db/pool.js';
+import { formatTicker } from '../src/domain/ticker.js';
+import type { PrismaClient } from '../src/generated/prisma/client.js';
+import { OptdbError } from '../src/errors.js';
+import type { Batch } from '../src/write/batch.js';
+import { createStrategy } from '../src/write/create-strategy.js';
+import type { WriteStrategy } from '../src/write/strategy.js';
+import { snapshotWriteBuffer } from '../src/write/write-buffers.js';
+import { createMigratedDatabase, type TestDatabase } from './harness/database.js';
+
+let db: TestDatabase;
+let pool: pg.Pool;
+let prisma: PrismaClient;
+const MINUTE = { capturedAtMicros: undefined, resolutionMicros: 60_000_000n };
+
+before(async () => {
+  db = await createMigratedDatabase('write_buffer');
+  pool = createPool(db.url, resolveConfig({}, { OPTDB_POOL_SIZE: '4' }));
+  prisma = createPrismaClient(pool);
+});
+after(async () => {
+  await prisma.$disconnect();
+  await pool.end();
+  await db.drop();
+});
+
+/** A snapshot result as application code holds it after JSON.parse (bigint for the nanoseconds). */
+function result(i: number, close = 1.5): Record<string, unknown> {
+  const ticker = formatTicker({ root: 'QQQ', expirationDate: '2025-12-19', contractType: i % 2 ? 'put' : 'call', strikeThousandths: 100_000 + i * 1_000 });
+  return {
+    details: { ticker, contract_type: i % 2 ? 'put' : 'call', shares_per_contract: 100, exercise_style: 'american' },
+    day: { close, high: 2, low: 1, open: 1.2, volume: 10 + i },
+    last_quote: { bid: 1.4, ask: 1.6, last_updated: 1763654400123456789n },
+    underlying_asset: { ticker: 'QQQ', price: 600.12 },
+  };
+}
+
+/** The copy strategy, counting the batches it is asked to write. */
+function counting(strategy: WriteStrategy, delayMs = 0): WriteStrategy & { batches: number; rows: number } {
+  const counter = {
+    name: strategy.name,
+    batches: 0,
+    rows: 0,
+    async write(batch: Batch) {
+      counter.batches++;
+      counter.rows += batch.rows.length;
+      if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return strategy.write(batch);
+    },
+  };
+  return counter;
+}
+
+test('1,000 concurrent single-row writers become a few batches, every row durable', async () => {
+  const strategy = counting(createStrategy('copy', pool, prisma));
+  const buffer = snapshotWriteBuffer(strategy, MINUTE, { maxBatchRows: 250 });
+  const outcomes = await Promise.all(Array.from({ length: 1_000 }, (_, i) => buffer.write(result(i))));
+  assert.ok(outcomes.every((o) => o === 'written'));
+  assert.equal(strategy.rows, 1_000);
+  assert.ok(strategy.batches <= 8, `${strategy.batches} batches for 1,000 rows`);
+  const { rows } = await pool.query(`SELECT count(*)::int AS n, min(quote_at)::text AS q FROM option_snapshots WHERE ticker LIKE 'O:QQQ%'`);
+  assert.deepEqual(rows, [{ n: 1_000, q: '2025-11-20 16:00:00.123456+00' }]);
+  await buffer.close();
+});
+
+test('an invalid row is rejected with its reason; the others are written', async () => {
+  const buffer = snapshotWriteBuffer(createStrategy('copy', pool, prisma), MINUTE);
+  const bad = { ...result(5_000), details: { ticker: 'O:QQQ251219X00100000' } };
+  const settled = await Promise.allSettled([buffer.write(result(5_001)), buffer.write(bad), buffer.write(result(5_002))]);
+  assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled']);
+  const error = (settled[1] as PromiseRejectedResult).reason;
+  assert.ok(error instanceof OptdbError && error.code === 'ROW_REJECTED');
+  assert.match(error.message, /bad contract type "X"/);
+  await buffer.close();
+});
+
+test('two writes of one key in one batch: the last wins, the first is reported collapsed', async () => {
+  const buffer = snapshotWriteBuffer(createStrategy('copy', pool, prisma), MINUTE);
+  const outcomes = await Promise.all([buffer.write(result(7_000, 1.1)), buffer.write(result(7_000, 2.2))]);
+  assert.deepEqual(outcomes, ['collapsed', 'written']);
+  const ticker = (result(7_000).details as { ticker: string }).ticker;
+  const { rows } = await pool.query('SELECT day_close::text FROM option_snapshots WHERE ticker = $1', [ticker]);
+  assert.deepEqual(rows, [{ day_close: '2.2' }]);
+  await buffer.close();
+});
+
+test('callers wait when the buffer is full: pending rows never exceed the bound', async () => {
+  const strategy = counting(createStrategy('copy', pool, prisma), 30);
+  const buffer = snapshotWriteBuffer(strategy, MINUTE, { maxBatchRows: 20, maxPendingRows: 50, concurrency: 1 });
+  let peak = 0;
+  const writes = Array.from({ length: 400 }, async (_, i) => {
+    const done = buffer.write(result(10_000 + i));
+    peak = Math.max(peak, buffer.pending);
+    return done;
+  });
+  await Promise.all(writes);
+  assert.ok(peak <= 50, `peak ${peak} pending rows`);
+  assert.equal(strategy.rows, 400);
+  await buffer.close();
+});
+
+test('a batch that fails rejects every row in it, with the cause', async () => {
+  const failing: WriteStrategy = { name: 'copy', write: async () => Promise.reject(new Error('server went away')) };
+  const buffer = snapshotWriteBuffer(failing, MINUTE);
+  const settled = await Promise.allSettled([buffer.write(result(20_000)), buffer.write(result(20_001))]);
+  assert.ok(settled.every((s) => s.status === 'rejected' && /server went away/.test(String(s.reason))));
+  await buffer.close();
+  await assert.rejects(buffer.write(result(20_002)), /closed/);
+});
