@@ -43,10 +43,8 @@ const ISOLATE = 'the rejected rows are reported with this message: fix them at t
 export const ERROR_POLICIES: readonly ErrorPolicy[] = Object.freeze([
   // Class 08: the connection broke or could not be made. Nothing was committed by the
   // failed statement, and the pool hands out a new connection, so the batch is retried.
-  policy('08', 'transient', 'retry', 'connection exception: the connection to the server broke or could not be made', PERSISTS),
+  policy('08', 'transient', 'retry', 'connection exception: the connection to the server broke (restart, pooler, network) or could not be made', PERSISTS),
   policy('08001', 'transient', 'retry', 'sqlclient_unable_to_establish_sqlconnection: could not reach the server', 'check that the server is up and that DATABASE_URL names the right host and port'),
-  policy('08003', 'transient', 'retry', 'connection_does_not_exist: the connection was already broken when the statement was sent', PERSISTS),
-  policy('08006', 'transient', 'retry', 'connection_failure: the server closed the connection (restart, pooler, network)', PERSISTS),
 
   // Bad rows: the statement is fine, some row in the batch is not. Splitting the batch
   // finds the offending rows; the rest are written.
@@ -157,10 +155,10 @@ const MAX_CAUSE_DEPTH = 5;
 /** The policy for a code: exact, then Prisma equivalent, then the SQLSTATE's class. */
 export function policyFor(code: string): ErrorPolicy | undefined {
   const normalized = code.trim().toUpperCase();
-  const equivalent = PRISMA_EQUIVALENTS[normalized];
-  const exact = BY_CODE.get(normalized) ?? (equivalent === undefined ? undefined : BY_CODE.get(equivalent));
+  const resolved = PRISMA_EQUIVALENTS[normalized] ?? normalized;
+  const exact = BY_CODE.get(resolved);
   if (exact) return exact;
-  return SQLSTATE.test(normalized) && !PRISMA_CODE.test(normalized) ? BY_CODE.get(normalized.slice(0, 2)) : undefined;
+  return SQLSTATE.test(resolved) && !PRISMA_CODE.test(resolved) ? BY_CODE.get(resolved.slice(0, 2)) : undefined;
 }
 
 /** What to do about any thrown value. Never throws; the message has credentials masked. */
@@ -269,7 +267,7 @@ function adapterCode(payload: Bag, fallbackMessage: string): Found | undefined {
 }
 
 function messageOf(error: unknown): string {
-  if (isBag(error)) return text(error.message) ?? String(error.name ?? 'error');
+  if (isBag(error)) return text(error.message) ?? text(error.name) ?? text(error.kind) ?? 'error';
   return String(error);
 }
 
