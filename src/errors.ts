@@ -13,7 +13,8 @@ export type OptdbErrorCode =
   | 'MIGRATION_STATE'
   | 'ROW_REJECTED'
   | 'SCHEMA_NOT_MIGRATED'
-  | 'TOO_MANY_REJECTS';
+  | 'TOO_MANY_REJECTS'
+  | 'WRITE_FAILED';
 
 export class OptdbError extends Error {
   readonly code: OptdbErrorCode;

@@ -95,8 +95,9 @@ test('day_aggs CSV with BOM, CRLF, shuffled and unknown columns; a snapshot late
 
   const enriched = await ingestJson(db, [await file('enrich.ndjson', `${REAL}\n`)]);
   assert.equal(enriched.contractsUpdated, 1);
-  // The flat file again: it knows less, and must not erase what the snapshot said.
-  const again = await ingestJson(db, [csv]);
+  // The flat file again (as a new import: the ledger would skip it otherwise): it knows
+  // less, and must not erase what the snapshot said.
+  const again = await ingestJson(db, [csv, '--import-id', 'day-csv-again']);
   assert.deepEqual([again.unchanged, again.contractsUpdated], [2, 0]);
   assert.deepEqual(await rows(db.url, `SELECT exercise_style::text, shares_per_contract FROM options WHERE ticker = 'O:SPXW230712C04500000'`), [
     { exercise_style: 'european', shares_per_contract: 100 },
@@ -137,7 +138,11 @@ test('re-ingesting identical data changes nothing and says so', async () => {
   // A row version's xmin changes whenever the row is rewritten, even with equal values.
   const versions = `SELECT ticker, xmin::text FROM option_snapshots UNION ALL SELECT ticker, xmin::text FROM options ORDER BY 1, 2`;
   const versionsBefore = await rows(db.url, versions);
-  const again = await ingestJson(db, [input]);
+  // The same file is skipped (the ledger knows it); the same data as another import is
+  // written again and found unchanged.
+  const skipped = await ingestJson(db, [input]);
+  assert.deepEqual([skipped.inserted, skipped.unchanged, skipped.skipped], [0, 0, 3]);
+  const again = await ingestJson(db, [input, '--import-id', 'same-data-again']);
   assert.deepEqual([again.inserted, again.updated, again.unchanged], [0, 0, 3]);
   assert.equal((await rows(db.url, CHECKSUM))[0]!.sum, before);
   assert.deepEqual(await rows(db.url, versions), versionsBefore);

@@ -62,7 +62,22 @@ async function query(url: string, sql: string): Promise<Record<string, any>[]> {
   }
 }
 
-async function ingestThroughPooler(t: TestContext, db: TestDatabase, paths: string[], strategy: string): Promise<Record<string, number>> {
+/** The fields of `optdb ingest --json` this test reads (`skipped`: rows an earlier run committed). */
+interface Summary {
+  rowsRead: number;
+  valid: number;
+  batches: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  skipped?: number;
+  collapsed: number;
+  rejected: number;
+  contractsCreated: number;
+  contractsUpdated: number;
+}
+
+async function ingestThroughPooler(t: TestContext, db: TestDatabase, paths: string[], strategy: string): Promise<Summary> {
   const started = performance.now();
   const result = await runCli(
     ['ingest', ...paths, '--strategy', strategy, '--concurrency', String(CONCURRENCY), '--batch-size', String(BATCH_SIZE), '--json', '--no-progress'],
@@ -70,7 +85,7 @@ async function ingestThroughPooler(t: TestContext, db: TestDatabase, paths: stri
     300_000,
   );
   assert.equal(result.code, 0, `optdb ingest --strategy ${strategy} through PgBouncer failed:\n${result.stderr}`);
-  const summary = JSON.parse(result.stdout) as Record<string, number>;
+  const summary = JSON.parse(result.stdout) as Summary;
   t.diagnostic(`${strategy}: ${summary.rowsRead} rows, ${summary.batches} batches in ${((performance.now() - started) / 1000).toFixed(1)} s ` +
     `(inserted ${summary.inserted}, updated ${summary.updated}, unchanged ${summary.unchanged}, skipped ${summary.skipped ?? 0})`);
   return summary;

@@ -5,15 +5,16 @@ import { createPool, createPrismaClient } from '../db/pool.js';
 import { requireMigratedSchema } from '../db/schema-check.js';
 import { parseResolution, isoToMicros } from '../domain/timestamp.js';
 import { OptdbError } from '../errors.js';
-import { ingest, type IngestSummary, type MaxRejects } from '../ingest/pipeline.js';
-import { type CommittedRanges, loadCommittedRanges } from '../ingest/ledger.js';
+import { ingest, type IngestOptions, type IngestSummary, type MaxRejects } from '../ingest/pipeline.js';
+import { loadCommittedRanges, recordBatch } from '../ingest/ledger.js';
 import { RejectSink } from '../ingest/rejects.js';
 import { INPUT_FORMATS, type InputFormat } from '../sources/source-record.js';
 import { DEFAULT_BATCH_LIMITS } from '../write/batch.js';
 import { createStrategy } from '../write/create-strategy.js';
-import { STRATEGY_NAMES, type StrategyName } from '../write/strategy.js';
+import type { ResilienceEvent } from '../write/resilient-writer.js';
+import { STRATEGY_NAMES, type StrategyName, type WriteStrategy } from '../write/strategy.js';
 import { checked, choiceOption, integerOption } from './option-parsers.js';
-import { say } from './output.js';
+import { say, warn } from './output.js';
 import { createProgressDisplay } from './progress-display.js';
 import { onShutdown } from './shutdown.js';
 import { withDatabase } from './with-database.js';
@@ -81,24 +82,30 @@ export async function ingestInto(target: DatabaseTarget, config: Config, paths: 
   };
   const unregister = onShutdown(close);
   try {
-    return await run(paths, flags, createStrategy(flags.strategy, pool, prisma), (importId) => loadCommittedRanges(pool, importId));
+    const strategies = fallbackOrder(flags.strategy).map((name) => createStrategy(name, pool, prisma));
+    return await run(paths, flags, strategies, {
+      committedRanges: (importId) => loadCommittedRanges(pool, importId),
+      record: (entry) => recordBatch(pool, entry),
+    });
   } finally {
     unregister();
     await close();
   }
 }
 
-async function run(
-  paths: string[],
-  flags: IngestFlags,
-  strategy: ReturnType<typeof createStrategy> | undefined,
-  committedRanges?: (importId: string) => Promise<CommittedRanges>,
-): Promise<IngestSummary> {
+/** The chosen strategy first, then the simpler ones a batch falls back to on planner errors. */
+function fallbackOrder(name: StrategyName): StrategyName[] {
+  return STRATEGY_NAMES.slice(STRATEGY_NAMES.indexOf(name));
+}
+
+async function run(paths: string[], flags: IngestFlags, strategies: WriteStrategy[] | undefined, ledger?: IngestOptions['ledger']): Promise<IngestSummary> {
   const rejects = new RejectSink(flags.rejects);
   const display = createProgressDisplay(flags.progress && !flags.json);
   try {
     return await ingest(paths, {
-      strategy,
+      strategy: strategies?.[0],
+      fallbacks: strategies?.slice(1),
+      onEvent: (event) => warn(`optdb: ${describeEvent(event)}`),
       concurrency: flags.concurrency,
       batchLimits: { ...DEFAULT_BATCH_LIMITS, maxRows: flags.batchSize },
       snapshot: { capturedAtMicros: flags.capturedAt, resolutionMicros: flags.resolution ?? parseResolution(DEFAULT_RESOLUTION)! },
@@ -106,7 +113,7 @@ async function run(
       rejects,
       maxRejects: flags.maxRejects,
       onProgress: (progress) => display.update(progress),
-      ledger: committedRanges ? { committedRanges } : undefined,
+      ledger,
       importId: flags.importId,
     });
   } finally {
@@ -141,4 +148,15 @@ export function printSummary(summary: IngestSummary, flags: IngestFlags): void {
   line('rejected', summary.rejected);
   if (!summary.dryRun) say(`  contracts   ${summary.contractsCreated} created, ${summary.contractsUpdated} updated`);
   if (summary.rejected > 0) say(flags.rejects ? `  rejects in ${flags.rejects}` : '  pass --rejects <file> to see why rows were rejected');
+}
+
+function describeEvent(event: ResilienceEvent): string {
+  switch (event.kind) {
+    case 'retry':
+      return `${event.code} on a batch of ${event.rows} rows; retrying (attempt ${event.attempt + 1})`;
+    case 'split':
+      return `${event.code} on a batch of ${event.rows} rows; writing it in halves`;
+    case 'fallback':
+      return `${event.code} persists on a batch of ${event.rows} rows; falling back from ${event.from} to ${event.to}`;
+  }
 }

@@ -29,5 +29,7 @@ export function createPool(url: string, config: Pick<Config, 'poolSize' | 'poolA
 
 /** A Prisma client over the shared pool. adapter-pg sends unnamed statements: safe behind transaction poolers. */
 export function createPrismaClient(pool: pg.Pool): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg(pool) });
+  // Lost connections surface as failed queries (and are retried there); the adapter's
+  // error events need a listener so they cannot crash the process.
+  return new PrismaClient({ adapter: new PrismaPg(pool, { onConnectionError: () => {} }) });
 }

@@ -4,6 +4,7 @@
  * in the database. A rerun skips records inside committed ranges.
  */
 import type pg from 'pg';
+import { retryTransient } from '../db/retry.js';
 
 /** Where a batch came from; recorded with it. */
 export interface LedgerEntry {
@@ -17,6 +18,11 @@ export const RECORD_BATCH = `
   INSERT INTO import_batches (import_id, first_record, last_record, rows)
   VALUES ($1, $2, $3, $4)
   ON CONFLICT (import_id, first_record) DO NOTHING`;
+
+/** Records a batch that was written in parts (its entry could not ride along in one transaction). */
+export async function recordBatch(pool: pg.Pool, entry: LedgerEntry): Promise<void> {
+  await retryTransient(() => pool.query(RECORD_BATCH, ledgerParameters(entry)));
+}
 
 export function ledgerParameters(entry: LedgerEntry): (string | number)[] {
   return [entry.importId, entry.firstRecord, entry.lastRecord, entry.rows];
@@ -44,6 +50,6 @@ export class CommittedRanges {
 }
 
 export async function loadCommittedRanges(pool: pg.Pool, importId: string): Promise<CommittedRanges> {
-  const { rows } = await pool.query<{ first_record: number; last_record: number }>(SELECT_COMMITTED, [importId]);
+  const { rows } = await retryTransient(() => pool.query<{ first_record: number; last_record: number }>(SELECT_COMMITTED, [importId]));
   return new CommittedRanges(rows.map((row) => ({ first: row.first_record, last: row.last_record })));
 }

@@ -15,10 +15,12 @@ import { OptdbError } from '../errors.js';
 import { openSource } from '../sources/open-source.js';
 import type { InputFormat, SourceRecord } from '../sources/source-record.js';
 import { type Batch, Batcher, type BatchLimits } from '../write/batch.js';
+import { AdaptiveLimit, DEFAULT_ADAPTIVE_LIMIT } from '../write/adaptive-limit.js';
+import { DEFAULT_RETRY_LIMITS, type ResilienceEvent, ResilientWriter, type RetryLimits } from '../write/resilient-writer.js';
 import { addCounts, emptyCounts, type WriteCounts, type WriteStrategy } from '../write/strategy.js';
 import { DAY_AGGS, SNAPSHOTS, type TableSpec } from '../write/tables.js';
 import { importIdentity } from './import-identity.js';
-import type { CommittedRanges } from './ledger.js';
+import type { CommittedRanges, LedgerEntry } from './ledger.js';
 import type { RejectSink } from './rejects.js';
 
 export interface MaxRejects {
@@ -29,6 +31,11 @@ export interface MaxRejects {
 export interface IngestOptions {
   /** Undefined for a dry run: parse and validate only. */
   readonly strategy: WriteStrategy | undefined;
+  /** Simpler strategies for batches that keep hitting planner errors (XX000), in order. */
+  readonly fallbacks?: readonly WriteStrategy[];
+  readonly retry?: RetryLimits;
+  /** Reports retries, splits and fallbacks (for logs and metrics). */
+  readonly onEvent?: (event: ResilienceEvent) => void;
   readonly concurrency: number;
   readonly batchLimits: BatchLimits;
   readonly snapshot: SnapshotOptions;
@@ -40,7 +47,9 @@ export interface IngestOptions {
    * Exactly-once resume: every batch is recorded with its input's identity, and records
    * already committed by an earlier run are skipped. Undefined for a dry run.
    */
-  readonly ledger?: { committedRanges(importId: string): Promise<CommittedRanges> } | undefined;
+  readonly ledger?:
+    | { committedRanges(importId: string): Promise<CommittedRanges>; record(entry: LedgerEntry): Promise<void> }
+    | undefined;
   /** The identity to record a single input under, instead of path + size + hash. */
   readonly importId?: string | undefined;
   readonly onProgress?: (progress: IngestProgress) => void;
@@ -79,24 +88,43 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
   const started = performance.now();
   const totals = { ...emptyCounts(), rowsRead: 0, skipped: 0, collapsed: 0, valid: 0, batches: 0 };
   const queue = new PQueue({ concurrency: options.concurrency });
+  const limit = new AdaptiveLimit(queue, { ...DEFAULT_ADAPTIVE_LIMIT, max: options.concurrency });
+  const writer = options.strategy
+    ? new ResilientWriter(options.strategy, {
+        retry: options.retry ?? DEFAULT_RETRY_LIMITS,
+        fallbacks: options.fallbacks ?? [],
+        onRowRefused: (refused) =>
+          options.rejects.write({
+            source: refused.source ?? '',
+            location: refused.location,
+            raw: JSON.stringify(refused.row),
+            reason: `refused by the database: ${refused.code} ${refused.message}`,
+          }),
+        recordLedger: async (entry) => options.ledger?.record(entry),
+        onOverload: () => limit.onOverload(),
+        onEvent: options.onEvent,
+      })
+    : undefined;
   let writeError: unknown;
 
-  const submit = async (unrecorded: Batch | undefined, importId: string | undefined): Promise<void> => {
+  const submit = async (unrecorded: Batch | undefined, source: string, importId: string | undefined): Promise<void> => {
     if (!unrecorded) return;
-    const batch: Batch = importId
-      ? { ...unrecorded, ledger: { importId, firstRecord: unrecorded.firstRecord, lastRecord: unrecorded.lastRecord, rows: unrecorded.rows.length } }
-      : unrecorded;
+    const ledger = importId ? { importId, firstRecord: unrecorded.firstRecord, lastRecord: unrecorded.lastRecord, rows: unrecorded.rows.length } : undefined;
+    const batch: Batch = { ...unrecorded, source, ledger };
     totals.collapsed += batch.collapsed;
     totals.valid += batch.rows.length;
     totals.batches++;
-    const strategy = options.strategy;
-    if (!strategy) return;
+    if (!writer) return;
     await queue.onSizeLessThan(1); // one batch waits while `concurrency` are written
     if (writeError) return;
     queue
-      .add(() => strategy.write(batch))
+      .add(() => writer.write(batch))
       .then(
-        (counts) => addCounts(totals, counts as WriteCounts),
+        (counts) => {
+          if (!counts) return;
+          addCounts(totals, counts);
+          limit.onSuccess();
+        },
         (error: unknown) => {
           writeError ??= error;
           queue.clear();
@@ -139,10 +167,10 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
           const result = validateRecord(record, options.snapshot);
           if (result.ok && committed?.contains(recordNumber)) {
             // A batch never spans a committed range: ledger ranges stay disjoint.
-            await submit(batcher.flush(), importId);
+            await submit(batcher.flush(), source.name, importId);
             totals.skipped++;
           } else if (result.ok) {
-            await submit(batcher.add(result.row, result.contract, recordNumber), importId);
+            await submit(batcher.add(result.row, result.contract, recordNumber, record.location), source.name, importId);
           } else {
             await options.rejects.write({ source: record.source, location: record.location, raw: record.raw, reason: result.reason });
             checkRejectLimit(totals.rowsRead, options, false);
@@ -152,7 +180,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
         }
       } finally {
         // Rows read before a failure (a truncated file, a reject limit) are still written.
-        await submit(batcher.flush(), importId);
+        await submit(batcher.flush(), source.name, importId);
         progress();
       }
       if (writeError) break;

@@ -12,6 +12,8 @@ export interface Batch {
   readonly table: TableSpec;
   /** Distinct by key, in key order. */
   readonly rows: readonly TableRow[];
+  /** Each row's location in its input (line or result number), for reporting a row the database refuses. */
+  readonly locations: readonly number[];
   /** The contracts the rows reference, distinct, in ticker order. */
   readonly contracts: readonly ContractRow[];
   /** Input rows that a later row with the same key replaced. */
@@ -19,6 +21,8 @@ export interface Batch {
   /** The input records covered, numbered from 1 in the order the source yields them. */
   readonly firstRecord: number;
   readonly lastRecord: number;
+  /** The input's name, for reporting a row the database refuses. */
+  readonly source?: string | undefined;
   /** When set, the batch is recorded in the import ledger in its own transaction. */
   readonly ledger?: LedgerEntry | undefined;
 }
@@ -34,7 +38,7 @@ export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxRows: 5_000, maxBytes: 8 *
 const FIELD_OVERHEAD_BYTES = 8;
 
 export class Batcher {
-  private rows = new Map<string, TableRow>();
+  private rows = new Map<string, { row: TableRow; location: number }>();
   private contracts = new Map<string, ContractRow>();
   private collapsed = 0;
   private bytes = 0;
@@ -46,11 +50,14 @@ export class Batcher {
     private readonly limits: BatchLimits = DEFAULT_BATCH_LIMITS,
   ) {}
 
-  /** Adds a row; `record` is its number in the input. Returns a full batch when this row reached a bound. */
-  add(row: TableRow, contract: ContractRow, record: number): Batch | undefined {
+  /**
+   * Adds a row; `record` is its number in the input, `location` its line or result number.
+   * Returns a full batch when this row reached a bound.
+   */
+  add(row: TableRow, contract: ContractRow, record: number, location = record): Batch | undefined {
     const key = rowKey(this.table, row);
     if (this.rows.has(key)) this.collapsed++;
-    this.rows.set(key, row);
+    this.rows.set(key, { row, location });
     const known = this.contracts.get(contract.ticker);
     this.contracts.set(contract.ticker, known ? mergeContracts(known, contract) : contract);
     if (this.firstRecord === 0) this.firstRecord = record;
@@ -62,9 +69,11 @@ export class Batcher {
   /** The rows gathered so far as a batch (undefined if none), and a fresh start. */
   flush(): Batch | undefined {
     if (this.rows.size === 0) return undefined;
+    const entries = [...this.rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const batch: Batch = {
       table: this.table,
-      rows: [...this.rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row),
+      rows: entries.map(([, entry]) => entry.row),
+      locations: entries.map(([, entry]) => entry.location),
       contracts: [...this.contracts.values()].sort((a, b) => (a.ticker < b.ticker ? -1 : a.ticker > b.ticker ? 1 : 0)),
       collapsed: this.collapsed,
       firstRecord: this.firstRecord,
@@ -84,4 +93,24 @@ function rowBytes(row: TableRow): number {
   let bytes = 0;
   for (const value of Object.values(row)) bytes += (value?.length ?? 0) + FIELD_OVERHEAD_BYTES;
   return bytes;
+}
+
+/** The batch's rows in two halves (key order kept), each with just the contracts it references. */
+export function splitBatch(batch: Batch): [Batch, Batch] {
+  const middle = Math.ceil(batch.rows.length / 2);
+  const half = (from: number, to: number): Batch => {
+    const rows = batch.rows.slice(from, to);
+    const tickers = new Set(rows.map((row) => row.ticker));
+    return {
+      table: batch.table,
+      rows,
+      locations: batch.locations.slice(from, to),
+      contracts: batch.contracts.filter((c) => tickers.has(c.ticker)),
+      collapsed: 0,
+      source: batch.source,
+      firstRecord: batch.firstRecord,
+      lastRecord: batch.lastRecord,
+    };
+  };
+  return [half(0, middle), half(middle, batch.rows.length)];
 }

@@ -33,6 +33,10 @@ export class CopyMergeStrategy implements WriteStrategy {
     const table = batch.table;
     const columns = table.columns.map((c) => `"${c.name}"`).join(', ');
     const client = await this.pool.connect();
+    // A connection lost between statements is reported as an 'error' event; without a
+    // listener it would crash the process. The next statement fails and is retried.
+    const ignoreLostConnection = () => {};
+    client.on('error', ignoreLostConnection);
     let failed = false;
     try {
       await client.query('BEGIN');
@@ -52,6 +56,7 @@ export class CopyMergeStrategy implements WriteStrategy {
       throw error;
     } finally {
       // A connection whose transaction failed mid-COPY may be unusable: do not reuse it.
+      client.off('error', ignoreLostConnection);
       client.release(failed ? true : undefined);
     }
   }

@@ -111,7 +111,7 @@ export async function startPgBouncer(targetUrl: string, options: PgBouncerOption
       const log = await fs.readFile(files.log, 'utf8').catch(() => '');
       await stop();
       const logTail = lastLines(log || output(), 20);
-      lastError = new Error(`PgBouncer (${binary}) did not start on 127.0.0.1:${port}: ${(error as Error).message}\n--- PgBouncer log (last lines) ---\n${logTail}`);
+      lastError = new Error(`PgBouncer (${binary}) did not start on 127.0.0.1:${port} (forwarding to ${host}:${targetPort}): ${(error as Error).message}\n--- PgBouncer log (last lines) ---\n${logTail}`);
       // Retry only when the port was taken by someone else in the meantime.
       if (!/address already in use/i.test(logTail)) break;
     }

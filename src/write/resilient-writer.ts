@@ -1,0 +1,168 @@
+/**
+ * Writes a batch whatever the database answers, as the SQLSTATE policy table
+ * (db/error-policy.ts) says:
+ *  - transient errors (deadlock, serialization, lost connection, restart…) → retried with
+ *    exponential backoff and jitter, bounded in attempts and in total time;
+ *  - a statement timeout (57014) → the batch is split in halves, which are retried;
+ *  - a planner error (XX000) → retried once (the failed connection is discarded), then
+ *    the batch falls back to the next simpler strategy: copy → unnest → per-row;
+ *  - a data error (classes 22, 23, 21000) → the batch is split until the offending rows
+ *    are alone; they are reported as refused, every other row is committed;
+ *  - schema, configuration and corruption errors → stop, with the policy's remedy.
+ * A batch written whole records its ledger entry in its own transaction; one written in
+ * parts records it after the last part (rewriting a part after a crash is harmless:
+ * upserts of identical rows change nothing).
+ */
+import pRetry, { AbortError } from 'p-retry';
+import { classifyError, type ClassifiedError } from '../db/error-policy.js';
+import { OptdbError } from '../errors.js';
+import type { LedgerEntry } from '../ingest/ledger.js';
+import { type Batch, splitBatch } from './batch.js';
+import { addCounts, emptyCounts, type WriteCounts, type WriteStrategy } from './strategy.js';
+import type { TableRow } from './tables.js';
+
+export interface RetryLimits {
+  readonly retries: number;
+  readonly minDelayMs: number;
+  readonly maxDelayMs: number;
+  /** No new attempt starts after this long (ms) since the first. */
+  readonly maxRetryTimeMs: number;
+}
+
+export const DEFAULT_RETRY_LIMITS: RetryLimits = { retries: 8, minDelayMs: 100, maxDelayMs: 5_000, maxRetryTimeMs: 120_000 };
+
+export interface RefusedRow {
+  readonly source: string | undefined;
+  readonly row: TableRow;
+  readonly location: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+export type ResilienceEvent =
+  | { kind: 'retry'; code: string; attempt: number; rows: number }
+  | { kind: 'split'; code: string; rows: number }
+  | { kind: 'fallback'; code: string; from: string; to: string; rows: number };
+
+export interface ResilienceOptions {
+  readonly retry: RetryLimits;
+  /** Simpler strategies, in order, for a batch that keeps hitting a planner error. */
+  readonly fallbacks: readonly WriteStrategy[];
+  readonly onRowRefused: (refused: RefusedRow) => Promise<void>;
+  readonly recordLedger: (entry: LedgerEntry) => Promise<void>;
+  /** The server is overloaded (53300, pool acquire timeout): write less at once. */
+  readonly onOverload?: () => void;
+  readonly onEvent?: (event: ResilienceEvent) => void;
+}
+
+export interface ResilientCounts extends WriteCounts {
+  /** Rows the database refused (data errors), reported through onRowRefused. */
+  refused: number;
+}
+
+/** Why a batch leaves the retry loop to be written another way. */
+class Redirect extends Error {
+  constructor(
+    readonly how: 'split' | 'isolate' | 'fallback',
+    readonly classified: ClassifiedError,
+  ) {
+    super(`${how}: ${classified.code}`);
+  }
+}
+
+export class ResilientWriter {
+  private readonly strategies: readonly WriteStrategy[];
+
+  constructor(
+    primary: WriteStrategy,
+    private readonly options: ResilienceOptions,
+  ) {
+    this.strategies = [primary, ...options.fallbacks];
+  }
+
+  async write(batch: Batch): Promise<ResilientCounts> {
+    const { counts, whole } = await this.writeFrom(batch, 0);
+    if (!whole && batch.ledger) await this.options.recordLedger(batch.ledger);
+    return counts;
+  }
+
+  /** `whole`: the batch went in as one transaction (its ledger entry with it). */
+  private async writeFrom(batch: Batch, strategyIndex: number): Promise<{ counts: ResilientCounts; whole: boolean }> {
+    const strategy = this.strategies[strategyIndex]!;
+    let plannerErrors = 0;
+    try {
+      const counts = await pRetry(
+        async () => {
+          try {
+            return await strategy.write(batch);
+          } catch (error) {
+            const classified = classifyError(error);
+            const policy = classified.policy;
+            switch (policy.action) {
+              case 'retry':
+                if (policy.code === '57014' && batch.rows.length > 1) throw new AbortError(new Redirect('split', classified));
+                if (policy.lowerConcurrency) this.options.onOverload?.();
+                throw error instanceof Error ? error : new Error(classified.message);
+              case 'retry-fresh-connection-then-fallback':
+                if (++plannerErrors === 1) throw error instanceof Error ? error : new Error(classified.message);
+                throw new AbortError(new Redirect('fallback', classified));
+              case 'isolate-rows':
+                throw new AbortError(new Redirect('isolate', classified));
+              default:
+                throw new AbortError(failure(batch, classified, 1));
+            }
+          }
+        },
+        {
+          retries: this.options.retry.retries,
+          minTimeout: this.options.retry.minDelayMs,
+          maxTimeout: this.options.retry.maxDelayMs,
+          maxRetryTime: this.options.retry.maxRetryTimeMs,
+          randomize: true,
+          onFailedAttempt: (attempt) => {
+            this.options.onEvent?.({ kind: 'retry', code: classifyError(attempt).code, attempt: attempt.attemptNumber, rows: batch.rows.length });
+          },
+        },
+      );
+      return { counts: { ...counts, refused: 0 }, whole: true };
+    } catch (error) {
+      if (!(error instanceof Redirect)) {
+        if (error instanceof OptdbError) throw error;
+        throw failure(batch, classifyError(error), this.options.retry.retries + 1);
+      }
+      return this.redirect(batch, strategyIndex, error);
+    }
+  }
+
+  private async redirect(batch: Batch, strategyIndex: number, redirect: Redirect): Promise<{ counts: ResilientCounts; whole: boolean }> {
+    const { code, message } = redirect.classified;
+    if (redirect.how === 'fallback') {
+      const next = this.strategies[strategyIndex + 1];
+      if (!next) throw failure(batch, redirect.classified, 2);
+      this.options.onEvent?.({ kind: 'fallback', code, from: this.strategies[strategyIndex]!.name, to: next.name, rows: batch.rows.length });
+      return this.writeFrom(batch, strategyIndex + 1);
+    }
+    if (redirect.how === 'isolate' && batch.rows.length === 1) {
+      await this.options.onRowRefused({ source: batch.source, row: batch.rows[0]!, location: batch.locations[0]!, code, message });
+      return { counts: { ...emptyCounts(), refused: 1 }, whole: false };
+    }
+    if (batch.rows.length === 1) throw failure(batch, redirect.classified, 1);
+    this.options.onEvent?.({ kind: 'split', code, rows: batch.rows.length });
+    const total: ResilientCounts = { ...emptyCounts(), refused: 0 };
+    for (const half of splitBatch(batch)) {
+      const { counts } = await this.writeFrom(half, strategyIndex);
+      addCounts(total, counts);
+      total.refused += counts.refused;
+    }
+    return { counts: total, whole: false };
+  }
+}
+
+function failure(batch: Batch, classified: ClassifiedError, attempts: number): OptdbError {
+  const where = batch.source ? ` from ${batch.source}` : '';
+  return new OptdbError(
+    'WRITE_FAILED',
+    `A batch of ${batch.rows.length} rows${where} could not be written after ${attempts} attempt(s): ${classified.code} ${classified.message}`,
+    { remedy: classified.policy.remedy, cause: classified.cause },
+  );
+}
