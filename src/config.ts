@@ -11,6 +11,8 @@
  * | embeddedPort         |               | OPTDB_EMBEDDED_PORT             | 54329     | TCP port |
  * | poolSize             |               | OPTDB_POOL_SIZE                 | 10        | connections |
  * | poolAcquireTimeoutMs |               | OPTDB_POOL_ACQUIRE_TIMEOUT_MS   | 10000     | ms |
+ * | retryAttempts        |               | OPTDB_RETRY_ATTEMPTS            | 8         | retries per batch |
+ * | retryMaxTimeMs       |               | OPTDB_RETRY_MAX_TIME_MS         | 120000    | ms; no retry starts later |
  */
 import path from 'node:path';
 import { z } from 'zod';
@@ -25,6 +27,10 @@ export interface Config {
   readonly embeddedPort: number;
   readonly poolSize: number;
   readonly poolAcquireTimeoutMs: number;
+  /** Retries of a failing batch (transient errors) before the ingest stops. */
+  readonly retryAttempts: number;
+  /** How long a batch keeps being retried, e.g. while the server restarts. */
+  readonly retryMaxTimeMs: number;
 }
 
 export interface ConfigFlags {
@@ -36,6 +42,8 @@ const DEFAULTS = {
   embeddedPort: 54329,
   poolSize: 10,
   poolAcquireTimeoutMs: 10_000,
+  retryAttempts: 8,
+  retryMaxTimeMs: 120_000,
 } as const;
 
 const postgresUrl = z
@@ -62,6 +70,8 @@ export function resolveConfig(flags: ConfigFlags = {}, env: Env = process.env): 
       integerOption(1, 3_600_000),
       env.OPTDB_POOL_ACQUIRE_TIMEOUT_MS ?? DEFAULTS.poolAcquireTimeoutMs,
     ),
+    retryAttempts: parseOption('OPTDB_RETRY_ATTEMPTS', integerOption(0, 100), env.OPTDB_RETRY_ATTEMPTS ?? DEFAULTS.retryAttempts),
+    retryMaxTimeMs: parseOption('OPTDB_RETRY_MAX_TIME_MS', integerOption(0, 86_400_000), env.OPTDB_RETRY_MAX_TIME_MS ?? DEFAULTS.retryMaxTimeMs),
   });
 }
 

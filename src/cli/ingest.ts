@@ -11,7 +11,7 @@ import { RejectSink } from '../ingest/rejects.js';
 import { INPUT_FORMATS, type InputFormat } from '../sources/source-record.js';
 import { DEFAULT_BATCH_LIMITS } from '../write/batch.js';
 import { createStrategy } from '../write/create-strategy.js';
-import type { ResilienceEvent } from '../write/resilient-writer.js';
+import { DEFAULT_RETRY_LIMITS, type ResilienceEvent } from '../write/resilient-writer.js';
 import { STRATEGY_NAMES, type StrategyName, type WriteStrategy } from '../write/strategy.js';
 import { checked, choiceOption, integerOption } from './option-parsers.js';
 import { say, warn } from './output.js';
@@ -83,7 +83,7 @@ export async function ingestInto(target: DatabaseTarget, config: Config, paths: 
   const unregister = onShutdown(close);
   try {
     const strategies = fallbackOrder(flags.strategy).map((name) => createStrategy(name, pool, prisma));
-    return await run(paths, flags, strategies, {
+    return await run(paths, flags, strategies, config, {
       committedRanges: (importId) => loadCommittedRanges(pool, importId),
       record: (entry) => recordBatch(pool, entry),
     });
@@ -98,13 +98,20 @@ function fallbackOrder(name: StrategyName): StrategyName[] {
   return STRATEGY_NAMES.slice(STRATEGY_NAMES.indexOf(name));
 }
 
-async function run(paths: string[], flags: IngestFlags, strategies: WriteStrategy[] | undefined, ledger?: IngestOptions['ledger']): Promise<IngestSummary> {
+async function run(
+  paths: string[],
+  flags: IngestFlags,
+  strategies: WriteStrategy[] | undefined,
+  config?: Config,
+  ledger?: IngestOptions['ledger'],
+): Promise<IngestSummary> {
   const rejects = new RejectSink(flags.rejects);
   const display = createProgressDisplay(flags.progress && !flags.json);
   try {
     return await ingest(paths, {
       strategy: strategies?.[0],
       fallbacks: strategies?.slice(1),
+      retry: config && { ...DEFAULT_RETRY_LIMITS, retries: config.retryAttempts, maxRetryTimeMs: config.retryMaxTimeMs },
       onEvent: (event) => warn(`optdb: ${describeEvent(event)}`),
       concurrency: flags.concurrency,
       batchLimits: { ...DEFAULT_BATCH_LIMITS, maxRows: flags.batchSize },
