@@ -111,3 +111,30 @@ test('a batch that fails rejects every row in it, with the cause', async () => {
   await buffer.close();
   await assert.rejects(buffer.write(result(20_002)), /closed/);
 });
+
+test('a row the database refuses rejects only its own write', async () => {
+  const refusing = await createMigratedDatabase('write_buffer_refuse');
+  const refusingPool = createPool(refusing.url, resolveConfig({}, { OPTDB_POOL_SIZE: '2' }));
+  const refusingPrisma = createPrismaClient(refusingPool);
+  try {
+    await refusingPool.query(`
+      CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.day_volume = 30013 THEN RAISE EXCEPTION 'volume 30013 is refused' USING ERRCODE = '23514'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER refuse BEFORE INSERT ON option_snapshots FOR EACH ROW EXECUTE FUNCTION refuse();`);
+    const buffer = snapshotWriteBuffer(createStrategy('copy', refusingPool, refusingPrisma), MINUTE);
+    const settled = await Promise.allSettled([0, 1, 2, 3, 4].map((i) => buffer.write(result(30_000 + i))));
+    // result(i) has day.volume 10 + i: the fourth write (volume 30013) is refused.
+    assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    assert.match(String((settled[3] as PromiseRejectedResult).reason), /refused by the database: 23514 volume 30013 is refused/);
+    const { rows } = await refusingPool.query('SELECT count(*)::int AS n FROM option_snapshots');
+    assert.deepEqual(rows, [{ n: 4 }]);
+    await buffer.close();
+  } finally {
+    await refusingPrisma.$disconnect();
+    await refusingPool.end();
+    await refusing.drop();
+  }
+});

@@ -6,7 +6,12 @@
  * concurrent upserts.
  *
  * - `write` resolves when the row is durable (its batch committed), with what happened to
- *   it; it rejects with the reason when the row is invalid or its batch fails.
+ *   it; it rejects with the reason when the row is invalid, when the database refuses it
+ *   (the batch is split until the refused row is alone; the others are committed), or
+ *   when its batch cannot be written within the retry limits.
+ * - Batches go through the same resilience as ingest (resilient-writer.ts): transient
+ *   errors retried, planner errors falling back to simpler strategies, overload lowering
+ *   the number of batches written at once.
  * - Memory is bounded: when `maxPendingRows` rows are waiting, callers wait too.
  * - At most `concurrency` batches are written at once (the process's write gate).
  */
@@ -17,11 +22,17 @@ import type { ContractRow } from '../domain/contract.js';
 import type { Validated } from '../domain/snapshot.js';
 import { OptdbError } from '../errors.js';
 import { type Batch, Batcher } from './batch.js';
+import { AdaptiveLimit, DEFAULT_ADAPTIVE_LIMIT } from './adaptive-limit.js';
+import { DEFAULT_RETRY_LIMITS, type ResilienceEvent, ResilientWriter, type RetryLimits } from './resilient-writer.js';
 import type { WriteStrategy } from './strategy.js';
 import { rowKey, type TableRow, type TableSpec } from './tables.js';
 
 export interface WriteBufferOptions<Input> {
   readonly strategy: WriteStrategy;
+  /** Simpler strategies for batches that keep hitting planner errors (XX000), in order. */
+  readonly fallbacks?: readonly WriteStrategy[];
+  readonly retry?: RetryLimits;
+  readonly onEvent?: (event: ResilienceEvent) => void;
   readonly table: TableSpec;
   /** Turns a caller's input into a row and its contract, or a reason to reject it. */
   readonly validate: (input: Input) => Validated;
@@ -47,8 +58,9 @@ interface Pending {
 const DEFAULTS = { maxBatchRows: 2_000, maxDelayMs: 20, maxPendingRows: 20_000, concurrency: 2 };
 
 export class WriteBuffer<Input> {
-  private readonly options: Required<Omit<WriteBufferOptions<Input>, 'strategy' | 'table' | 'validate'>> & WriteBufferOptions<Input>;
+  private readonly options: typeof DEFAULTS & WriteBufferOptions<Input>;
   private readonly queue: PQueue;
+  private readonly limit: AdaptiveLimit;
   private readonly space = new EventEmitter();
   private batcher: Batcher;
   private waiting: Pending[] = [];
@@ -59,6 +71,7 @@ export class WriteBuffer<Input> {
   constructor(options: WriteBufferOptions<Input>) {
     this.options = { ...DEFAULTS, ...options };
     this.queue = new PQueue({ concurrency: this.options.concurrency });
+    this.limit = new AdaptiveLimit(this.queue, { ...DEFAULT_ADAPTIVE_LIMIT, max: this.options.concurrency });
     this.batcher = this.newBatcher();
     this.space.setMaxListeners(0);
   }
@@ -111,11 +124,25 @@ export class WriteBuffer<Input> {
     this.waiting = [];
     this.batcher = this.newBatcher();
     void this.queue.add(async () => {
+      const refused = new Map<string, string>();
+      const writer = new ResilientWriter(this.options.strategy, {
+        retry: this.options.retry ?? DEFAULT_RETRY_LIMITS,
+        fallbacks: this.options.fallbacks ?? [],
+        onRowRefused: async (row) => void refused.set(rowKey(this.options.table, row.row), `${row.code} ${row.message}`),
+        recordLedger: async () => {},
+        onOverload: () => this.limit.onOverload(),
+        onEvent: this.options.onEvent,
+      });
       try {
-        await this.options.strategy.write(batch);
+        await writer.write(batch);
+        this.limit.onSuccess();
         // Within a batch the last write of a key wins; earlier ones were collapsed into it.
         const last = new Map(waiters.map((w, i) => [w.key, i]));
-        waiters.forEach((w, i) => w.resolve(last.get(w.key) === i ? 'written' : 'collapsed'));
+        waiters.forEach((w, i) => {
+          const reason = refused.get(w.key);
+          if (reason !== undefined && last.get(w.key) === i) w.reject(new OptdbError('ROW_REJECTED', `row refused by the database: ${reason}`));
+          else w.resolve(last.get(w.key) === i ? 'written' : 'collapsed');
+        });
       } catch (error) {
         const reason = error instanceof Error ? error : new Error(String(error));
         for (const w of waiters) w.reject(reason);
