@@ -11,7 +11,7 @@
  * | embeddedPort         |               | OPTDB_EMBEDDED_PORT             | 54329     | TCP port |
  * | poolSize             |               | OPTDB_POOL_SIZE                 | 10        | connections |
  * | poolAcquireTimeoutMs |               | OPTDB_POOL_ACQUIRE_TIMEOUT_MS   | 10000     | ms |
- * | retryAttempts        |               | OPTDB_RETRY_ATTEMPTS            | 8         | retries per batch |
+ * | retryAttempts        |               | OPTDB_RETRY_ATTEMPTS            | 30        | retries per batch |
  * | retryMaxTimeMs       |               | OPTDB_RETRY_MAX_TIME_MS         | 120000    | ms; no retry starts later |
  */
 import path from 'node:path';
@@ -42,7 +42,7 @@ const DEFAULTS = {
   embeddedPort: 54329,
   poolSize: 10,
   poolAcquireTimeoutMs: 10_000,
-  retryAttempts: 8,
+  retryAttempts: 30,
   retryMaxTimeMs: 120_000,
 } as const;
 

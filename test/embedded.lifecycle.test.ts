@@ -4,9 +4,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { EmbeddedServer } from '../src/db/embedded-server.js';
 import { collect, runCli, spawnCli } from './harness/cli.js';
+import { queryOne } from './harness/sql.js';
+import { freePort } from './harness/ports.js';
 
 // Each test gets its own data directory and port; none touches the harness's server.
 const dirs: string[] = [];
@@ -24,24 +25,7 @@ async function newDataDir(): Promise<string> {
   return dir;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-async function selectOne(url: string, sql: string): Promise<Record<string, unknown>> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows[0];
-  } finally {
-    await client.end();
-  }
-}
 
 function processAlive(pid: number): boolean {
   try {
@@ -72,9 +56,9 @@ describe('EmbeddedServer', () => {
 
     const first = await server.start();
     assert.equal(first.startedNow, true);
-    const version = await selectOne(first.url, 'SHOW server_version');
+    const version = await queryOne(first.url, 'SHOW server_version');
     assert.match(String(version.server_version), /^18\./);
-    await selectOne(first.url, 'CREATE TABLE kept AS SELECT 42 AS id');
+    await queryOne(first.url, 'CREATE TABLE kept AS SELECT 42 AS id');
 
     const status = await server.status();
     assert.equal(status.running, true);
@@ -90,7 +74,7 @@ describe('EmbeddedServer', () => {
 
     const third = await server.start();
     assert.equal(third.startedNow, true);
-    assert.deepEqual(await selectOne(third.url, 'SELECT id FROM kept'), { id: 42 });
+    assert.deepEqual(await queryOne(third.url, 'SELECT id FROM kept'), { id: 42 });
     await server.stop();
   });
 

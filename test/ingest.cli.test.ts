@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
 import { collect, runCli, spawnCli } from './harness/cli.js';
 import { createEmptyDatabase, createMigratedDatabase, type TestDatabase } from './harness/database.js';
+import { query } from './harness/sql.js';
 
 // The real index-option result from Polygon's documentation (facts §1).
 const REAL = `{"day":{"change":0.35,"change_percent":25.926,"close":1.7,"high":3.5,"last_updated":1689120000000000000,"low":1.35,"open":3.3,"previous_close":1.35,"volume":41840,"vwap":2.5245},"details":{"contract_type":"call","exercise_style":"european","expiration_date":"2023-07-12","shares_per_contract":100,"strike_price":4500,"ticker":"O:SPXW230712C04500000"},"greeks":{"delta":0.1747,"gamma":0.0152,"theta":-5.994,"vega":0.3859},"implied_volatility":0.1186,"last_quote":{"ask":1.65,"ask_size":37,"bid":1.6,"bid_size":123,"last_updated":1689174023516476700,"midpoint":1.625,"timeframe":"REAL-TIME"},"last_trade":{"sip_timestamp":1689174023261703200,"conditions":[209],"price":1.65,"size":1,"exchange":302,"timeframe":"REAL-TIME"},"open_interest":4501,"underlying_asset":{"last_updated":1680814651655000000,"value":4483.78,"ticker":"I:SPX","timeframe":"REAL-TIME"}}`;
@@ -34,15 +34,6 @@ async function file(name: string, content: string | Buffer): Promise<string> {
   return target;
 }
 
-async function rows(url: string, sql: string): Promise<Record<string, any>[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 async function ingestJson(db: TestDatabase, args: string[]): Promise<Record<string, number>> {
   const result = await runCli(['ingest', ...args, '--json'], { DATABASE_URL: db.url });
@@ -66,13 +57,13 @@ test('snapshot NDJSON, a JSON page, gzip and stdin all land exactly', async () =
   assert.equal(piped.code, 0, piped.stderr);
   assert.equal(JSON.parse(piped.stdout).inserted, 1);
 
-  const stored = await rows(db.url, `SELECT captured_at::text, quote_at::text, last_trade_at::text, day_vwap::text, day_volume::text, delta, underlying_price::text
+  const stored = await query(db.url, `SELECT captured_at::text, quote_at::text, last_trade_at::text, day_vwap::text, day_volume::text, delta, underlying_price::text
     FROM option_snapshots WHERE ticker = 'O:SPXW230712C04500000'`);
   assert.deepEqual(stored, [{
     captured_at: '2023-07-12 15:00:00+00', quote_at: '2023-07-12 15:00:23.516476+00', last_trade_at: '2023-07-12 15:00:23.261703+00',
     day_vwap: '2.5245', day_volume: '41840', delta: 0.1747, underlying_price: '4483.78',
   }]);
-  const contract = await rows(db.url, `SELECT underlying_ticker, root, contract_type::text, expiration_date::text, strike_price::text, shares_per_contract, exercise_style::text FROM options WHERE ticker = 'O:SPXW230712C04500000'`);
+  const contract = await query(db.url, `SELECT underlying_ticker, root, contract_type::text, expiration_date::text, strike_price::text, shares_per_contract, exercise_style::text FROM options WHERE ticker = 'O:SPXW230712C04500000'`);
   assert.deepEqual(contract, [{ underlying_ticker: 'I:SPX', root: 'SPXW', contract_type: 'call', expiration_date: '2023-07-12', strike_price: '4500.000', shares_per_contract: 100, exercise_style: 'european' }]);
 });
 
@@ -83,11 +74,11 @@ test('day_aggs CSV with BOM, CRLF, shuffled and unknown columns; a snapshot late
     '1689134400000000000,O:GME1230721C00012500,zz,0.05,0.05,0.05,0.05,3,1\r\n');
   const summary = await ingestJson(db, [csv]);
   assert.equal(summary.inserted, 2);
-  assert.deepEqual(await rows(db.url, `SELECT ticker, day::text, close::text, transactions::text FROM option_day_aggs ORDER BY 1`), [
+  assert.deepEqual(await query(db.url, `SELECT ticker, day::text, close::text, transactions::text FROM option_day_aggs ORDER BY 1`), [
     { ticker: 'O:GME1230721C00012500', day: '2023-07-12', close: '0.05', transactions: '1' },
     { ticker: 'O:SPXW230712C04500000', day: '2023-07-12', close: '1.7', transactions: '812' },
   ]);
-  const guessed = await rows(db.url, `SELECT ticker, underlying_ticker, exercise_style::text, shares_per_contract FROM options ORDER BY 1`);
+  const guessed = await query(db.url, `SELECT ticker, underlying_ticker, exercise_style::text, shares_per_contract FROM options ORDER BY 1`);
   assert.deepEqual(guessed, [
     { ticker: 'O:GME1230721C00012500', underlying_ticker: 'GME', exercise_style: null, shares_per_contract: null },
     { ticker: 'O:SPXW230712C04500000', underlying_ticker: 'I:SPX', exercise_style: null, shares_per_contract: null },
@@ -99,7 +90,7 @@ test('day_aggs CSV with BOM, CRLF, shuffled and unknown columns; a snapshot late
   // less, and must not erase what the snapshot said.
   const again = await ingestJson(db, [csv, '--import-id', 'day-csv-again']);
   assert.deepEqual([again.unchanged, again.contractsUpdated], [2, 0]);
-  assert.deepEqual(await rows(db.url, `SELECT exercise_style::text, shares_per_contract FROM options WHERE ticker = 'O:SPXW230712C04500000'`), [
+  assert.deepEqual(await query(db.url, `SELECT exercise_style::text, shares_per_contract FROM options WHERE ticker = 'O:SPXW230712C04500000'`), [
     { exercise_style: 'european', shares_per_contract: 100 },
   ]);
 });
@@ -126,7 +117,7 @@ test('every bad row is rejected with its reason, and writes nothing — not even
     assert.match(reasons, expected);
   }
   assert.ok(rejects.every((r) => r.source === input && typeof r.raw === 'string' && r.raw.length > 0));
-  assert.deepEqual(await rows(db.url, 'SELECT ticker FROM options'), [{ ticker: 'O:SPXW230712C04500000' }]);
+  assert.deepEqual(await query(db.url, 'SELECT ticker FROM options'), [{ ticker: 'O:SPXW230712C04500000' }]);
 });
 
 test('re-ingesting identical data changes nothing and says so', async () => {
@@ -134,18 +125,18 @@ test('re-ingesting identical data changes nothing and says so', async () => {
   const lines = ['C04500000', 'P04500000', 'C04550000'].map((tail) => withTicker(`O:SPXW230712${tail}`));
   const input = await file('same.ndjson', `${lines.join('\n')}\n`);
   assert.equal((await ingestJson(db, [input])).inserted, 3);
-  const before = (await rows(db.url, CHECKSUM))[0]!.sum;
+  const before = (await query(db.url, CHECKSUM))[0]!.sum;
   // A row version's xmin changes whenever the row is rewritten, even with equal values.
   const versions = `SELECT ticker, xmin::text FROM option_snapshots UNION ALL SELECT ticker, xmin::text FROM options ORDER BY 1, 2`;
-  const versionsBefore = await rows(db.url, versions);
+  const versionsBefore = await query(db.url, versions);
   // The same file is skipped (the ledger knows it); the same data as another import is
   // written again and found unchanged.
   const skipped = await ingestJson(db, [input]);
   assert.deepEqual([skipped.inserted, skipped.unchanged, skipped.skipped], [0, 0, 3]);
   const again = await ingestJson(db, [input, '--import-id', 'same-data-again']);
   assert.deepEqual([again.inserted, again.updated, again.unchanged], [0, 0, 3]);
-  assert.equal((await rows(db.url, CHECKSUM))[0]!.sum, before);
-  assert.deepEqual(await rows(db.url, versions), versionsBefore);
+  assert.equal((await query(db.url, CHECKSUM))[0]!.sum, before);
+  assert.deepEqual(await query(db.url, versions), versionsBefore);
 });
 
 test('clear failures: missing file, unmigrated schema, unreachable server, too many rejects', async () => {
@@ -171,7 +162,7 @@ test('clear failures: missing file, unmigrated schema, unreachable server, too m
   const limited = await runCli(['ingest', mixed, '--max-rejects', '1'], { DATABASE_URL: db.url });
   assert.equal(limited.code, 1);
   assert.match(limited.stderr, /2 rows rejected, more than --max-rejects 1/);
-  assert.deepEqual(await rows(db.url, 'SELECT ticker FROM option_snapshots'), [{ ticker: 'O:SPXW230712C04500000' }], 'valid rows read before the limit stay written');
+  assert.deepEqual(await query(db.url, 'SELECT ticker FROM option_snapshots'), [{ ticker: 'O:SPXW230712C04500000' }], 'valid rows read before the limit stay written');
 
   const percent = await runCli(['ingest', mixed, '--max-rejects', '10%'], { DATABASE_URL: db.url });
   assert.equal(percent.code, 1);

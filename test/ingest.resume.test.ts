@@ -3,11 +3,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
 import { CommittedRanges } from '../src/ingest/ledger.js';
 import { writeSample } from '../src/sample/generate-sample.js';
 import { collect, runCli, spawnCli } from './harness/cli.js';
 import { createMigratedDatabase, type TestDatabase } from './harness/database.js';
+import { queryOne } from './harness/sql.js';
 
 let dir: string;
 let bars: string;
@@ -30,15 +30,6 @@ async function database(label: string): Promise<TestDatabase> {
   return db;
 }
 
-async function one(url: string, sql: string): Promise<Record<string, any>> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows[0];
-  } finally {
-    await client.end();
-  }
-}
 
 const TABLE_SUM = `SELECT count(*)::int AS rows, md5(string_agg(t::text, '|' ORDER BY t::text)) AS sum FROM option_day_aggs t`;
 const LEDGER_SUM = `SELECT count(*)::int AS batches, coalesce(sum(rows), 0)::int AS rows FROM import_batches`;
@@ -58,7 +49,7 @@ test('SIGKILL mid-ingest, then the same command again: every row once, the rest 
   let batches = 0;
   for (let i = 0; i < 600 && batches < 15; i++) {
     await new Promise((resolve) => setTimeout(resolve, 50));
-    batches = (await one(db.url, 'SELECT count(*)::int AS n FROM import_batches')).n;
+    batches = (await queryOne(db.url, 'SELECT count(*)::int AS n FROM import_batches')).n;
   }
   assert.ok(batches >= 15, 'the ingest never got going');
   child.kill('SIGKILL');
@@ -66,8 +57,8 @@ test('SIGKILL mid-ingest, then the same command again: every row once, the rest 
   assert.equal(killed.signal, 'SIGKILL');
 
   // No partial batch is visible: what the ledger says is committed is exactly what is there.
-  const ledger = await one(db.url, LEDGER_SUM);
-  const table = await one(db.url, TABLE_SUM);
+  const ledger = await queryOne(db.url, LEDGER_SUM);
+  const table = await queryOne(db.url, TABLE_SUM);
   assert.equal(table.rows, ledger.rows);
   assert.ok(ledger.rows < expectedRows, 'the kill came too late to test anything');
 
@@ -81,8 +72,8 @@ test('SIGKILL mid-ingest, then the same command again: every row once, the rest 
   const clean = await database('resume_clean');
   const cleanRun = await runCli(args, { DATABASE_URL: clean.url });
   assert.equal(cleanRun.code, 0, cleanRun.stderr);
-  assert.deepEqual(await one(db.url, TABLE_SUM), await one(clean.url, TABLE_SUM));
-  assert.equal((await one(db.url, LEDGER_SUM)).rows, expectedRows);
+  assert.deepEqual(await queryOne(db.url, TABLE_SUM), await queryOne(clean.url, TABLE_SUM));
+  assert.equal((await queryOne(db.url, LEDGER_SUM)).rows, expectedRows);
 });
 
 test('a finished import run again skips everything; the ledger names the input by path, size and hash', async () => {
@@ -94,7 +85,7 @@ test('a finished import run again skips everything; the ledger names the input b
   const again = JSON.parse((await runCli(['ingest', small, '--json'], { DATABASE_URL: db.url })).stdout);
   assert.deepEqual([again.inserted, again.unchanged, again.skipped], [0, 0, rows]);
   const size = (await fs.stat(small)).size;
-  const { import_id } = await one(db.url, 'SELECT DISTINCT import_id FROM import_batches');
+  const { import_id } = await queryOne(db.url, 'SELECT DISTINCT import_id FROM import_batches');
   assert.match(import_id, new RegExp(`^${small.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\|${size}\\|[0-9a-f]{64}$`));
 
   // A changed file is a new input: it is written (as unchanged rows), not skipped.

@@ -3,10 +3,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
 import { writeSample } from '../src/sample/generate-sample.js';
 import { runCli } from './harness/cli.js';
 import { createMigratedDatabase, type TestDatabase } from './harness/database.js';
+import { query } from './harness/sql.js';
 
 let dir: string;
 const databases: TestDatabase[] = [];
@@ -24,15 +24,6 @@ async function database(label: string): Promise<TestDatabase> {
   return db;
 }
 
-async function query(url: string, sql: string): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 async function ingest(db: TestDatabase, args: string[]): Promise<Record<string, number>> {
   const result = await runCli(['ingest', ...args, '--json'], { DATABASE_URL: db.url }, 300_000);

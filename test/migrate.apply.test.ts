@@ -9,6 +9,7 @@ import { readMigrationFiles } from '../src/db/migration-files.js';
 import { migrate, migrationStatus, PRISMA_MIGRATION_LOCK_KEY } from '../src/db/migrator.js';
 import { OptdbError } from '../src/errors.js';
 import { createEmptyDatabase, type TestDatabase } from './harness/database.js';
+import { query } from './harness/sql.js';
 
 const databases: TestDatabase[] = [];
 after(async () => Promise.all(databases.map((db) => db.drop())));
@@ -19,15 +20,6 @@ async function freshDatabase(): Promise<TestDatabase> {
   return db;
 }
 
-async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 /** Everything a migration could change: tables, columns, indexes, constraints, types. */
 async function catalogSnapshot(url: string): Promise<string> {

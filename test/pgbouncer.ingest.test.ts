@@ -13,11 +13,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
-import pg from 'pg';
 import { writeSample } from '../src/sample/generate-sample.js';
 import { runCli } from './harness/cli.js';
 import { adminUrl, createMigratedDatabase, type TestDatabase } from './harness/database.js';
 import { startPgBouncer, type PgBouncer } from './harness/pgbouncer.js';
+import { query } from './harness/sql.js';
 
 const CONTRACTS = 20_000;
 const SERVER_CONNECTIONS = 4;
@@ -52,15 +52,6 @@ after(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function query(url: string, sql: string): Promise<Record<string, any>[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 /** The fields of `optdb ingest --json` this test reads (`skipped`: rows an earlier run committed). */
 interface Summary {

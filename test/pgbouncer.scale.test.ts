@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
 import { resolveConfig } from '../src/config.js';
 import { createPool, createPrismaClient } from '../src/db/pool.js';
 import { formatTicker } from '../src/domain/ticker.js';
@@ -20,6 +19,7 @@ import { snapshotWriteBuffer } from '../src/write/write-buffers.js';
 import { runCli } from './harness/cli.js';
 import { adminUrl, createMigratedDatabase, type TestDatabase } from './harness/database.js';
 import { type PgBouncer, startPgBouncer } from './harness/pgbouncer.js';
+import { queryOne } from './harness/sql.js';
 
 const DAYS = 5;
 let dir: string;
@@ -42,15 +42,6 @@ async function database(label: string): Promise<TestDatabase> {
   return db;
 }
 
-async function one(url: string, sql: string): Promise<any> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows[0];
-  } finally {
-    await client.end();
-  }
-}
 
 /** One generated trading day repeated over consecutive days: 1M rows without generating 1M contracts. */
 async function millionRowFile(): Promise<{ file: string; rows: number }> {
@@ -87,9 +78,9 @@ test('a 1M-row ingest through PgBouncer (transaction mode): every row exactly on
   assert.equal(result.code, 0, result.stderr);
   const summary = JSON.parse(result.stdout);
   assert.equal(summary.inserted, rows);
-  const stored = await one(db.url, `SELECT count(*)::int AS rows, count(DISTINCT (ticker, day))::int AS keys, count(DISTINCT day)::int AS days FROM option_day_aggs`);
+  const stored = await queryOne(db.url, `SELECT count(*)::int AS rows, count(DISTINCT (ticker, day))::int AS keys, count(DISTINCT day)::int AS days FROM option_day_aggs`);
   assert.deepEqual(stored, { rows, keys: rows, days: DAYS });
-  const ledger = await one(db.url, 'SELECT sum(rows)::int AS rows FROM import_batches');
+  const ledger = await queryOne(db.url, 'SELECT sum(rows)::int AS rows FROM import_batches');
   assert.equal(ledger.rows, rows);
 });
 
@@ -112,7 +103,7 @@ test('the write buffer driven by 1,000 concurrent tasks through PgBouncer', { ti
     const outcomes = await Promise.all(tasks);
     await buffer.close();
     assert.equal(outcomes.filter((o) => o === 'written').length, 1_000);
-    const stored = await one(db.url, `SELECT count(*)::int AS rows, count(DISTINCT ticker)::int AS tickers FROM option_snapshots`);
+    const stored = await queryOne(db.url, `SELECT count(*)::int AS rows, count(DISTINCT ticker)::int AS tickers FROM option_snapshots`);
     assert.deepEqual(stored, { rows: 1_000, tickers: 1_000 });
   } finally {
     await prisma.$disconnect();

@@ -160,7 +160,7 @@ export function printSummary(summary: IngestSummary, flags: IngestFlags): void {
 function describeEvent(event: ResilienceEvent): string {
   switch (event.kind) {
     case 'retry':
-      return `${event.code} on a batch of ${event.rows} rows; retrying (attempt ${event.attempt + 1})`;
+      return `${event.code} on a batch of ${event.rows} rows (attempt ${event.attempt}); retrying`;
     case 'split':
       return `${event.code} on a batch of ${event.rows} rows; writing it in halves`;
     case 'fallback':

@@ -117,19 +117,18 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
     if (!writer) return;
     await queue.onSizeLessThan(1); // one batch waits while `concurrency` are written
     if (writeError) return;
-    queue
-      .add(() => writer.write(batch))
-      .then(
-        (counts) => {
-          if (!counts) return;
-          addCounts(totals, counts);
-          limit.onSuccess();
-        },
-        (error: unknown) => {
-          writeError ??= error;
-          queue.clear();
-        },
-      );
+    // The bookkeeping runs inside the task: once a batch has failed for good, batches that
+    // were already waiting in the queue must not start (and retry) after it.
+    void queue.add(async () => {
+      if (writeError) return;
+      try {
+        addCounts(totals, await writer.write(batch));
+        limit.onSuccess();
+      } catch (error) {
+        writeError ??= error;
+        queue.clear();
+      }
+    });
   };
 
   const summary = (): IngestSummary => {

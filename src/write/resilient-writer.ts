@@ -29,7 +29,9 @@ export interface RetryLimits {
   readonly maxRetryTimeMs: number;
 }
 
-export const DEFAULT_RETRY_LIMITS: RetryLimits = { retries: 8, minDelayMs: 100, maxDelayMs: 5_000, maxRetryTimeMs: 120_000 };
+// The time limit is what normally ends the retries (enough for a server restart); the
+// attempt limit is a backstop above it (30 × up to 5 s).
+export const DEFAULT_RETRY_LIMITS: RetryLimits = { retries: 30, minDelayMs: 100, maxDelayMs: 5_000, maxRetryTimeMs: 120_000 };
 
 export interface RefusedRow {
   readonly source: string | undefined;
@@ -89,6 +91,7 @@ export class ResilientWriter {
   /** `whole`: the batch went in as one transaction (its ledger entry with it). */
   private async writeFrom(batch: Batch, strategyIndex: number): Promise<{ counts: ResilientCounts; whole: boolean }> {
     const strategy = this.strategies[strategyIndex]!;
+    const firstAttempt = Date.now();
     let plannerErrors = 0;
     try {
       const counts = await pRetry(
@@ -120,7 +123,9 @@ export class ResilientWriter {
           maxRetryTime: this.options.retry.maxRetryTimeMs,
           randomize: true,
           onFailedAttempt: (attempt) => {
-            this.options.onEvent?.({ kind: 'retry', code: classifyError(attempt).code, attempt: attempt.attemptNumber, rows: batch.rows.length });
+            // p-retry asks before deciding: report only attempts that will be followed by another.
+            const willRetry = attempt.retriesLeft > 0 && Date.now() - firstAttempt < this.options.retry.maxRetryTimeMs;
+            if (willRetry) this.options.onEvent?.({ kind: 'retry', code: classifyError(attempt).code, attempt: attempt.attemptNumber, rows: batch.rows.length });
           },
         },
       );

@@ -10,7 +10,6 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -18,6 +17,7 @@ import { EmbeddedServer } from '../../src/db/embedded-server.js';
 import { migrate } from '../../src/db/migrator.js';
 import { redactUrl } from '../../src/redact.js';
 import { withDatabaseName } from './database.js';
+import { freePort } from './ports.js';
 
 const files = process.argv.slice(2);
 const testFiles = files.length > 0 ? files : await defaultTestFiles();
@@ -85,13 +85,3 @@ async function serverVersion(url: string): Promise<string> {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
