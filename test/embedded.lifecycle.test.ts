@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EmbeddedServer } from '../src/db/embedded-server.js';
 import { collect, runCli, spawnCli } from './harness/cli.js';
-import { queryOne } from './harness/sql.js';
+import { query, queryOne } from './harness/sql.js';
 import { freePort } from './harness/ports.js';
 
 // Each test gets its own data directory and port; none touches the harness's server.
@@ -58,7 +58,7 @@ describe('EmbeddedServer', () => {
     assert.equal(first.startedNow, true);
     const version = await queryOne(first.url, 'SHOW server_version');
     assert.match(String(version.server_version), /^18\./);
-    await queryOne(first.url, 'CREATE TABLE kept AS SELECT 42 AS id');
+    await query(first.url, 'CREATE TABLE kept AS SELECT 42 AS id');
 
     const status = await server.status();
     assert.equal(status.running, true);
