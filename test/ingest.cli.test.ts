@@ -176,3 +176,29 @@ test('clear failures: missing file, unmigrated schema, unreachable server, too m
   assert.equal(tooConcurrent.code, 1);
   assert.match(tooConcurrent.stderr, /--concurrency 50 is more than the pool size 10/);
 });
+
+test('hostile input: a truncated gzip keeps the rows before the damage; garbage and empty files do not crash', async () => {
+  const db = await migratedDatabase();
+  const lines = Array.from({ length: 3_000 }, (_, i) => withTicker(`O:SPXW230712C0${String(4_000_000 + i * 1_000).padStart(7, '0')}`));
+  const whole = gzipSync(`${lines.join('\n')}\n`);
+  const truncated = await file('truncated.ndjson.gz', whole.subarray(0, Math.floor(whole.length * 0.6)));
+  const result = await runCli(['ingest', truncated, '--batch-size', '500'], { DATABASE_URL: db.url });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /^optdb: .*truncated\.ndjson\.gz: truncated or corrupt gzip data/m);
+  assert.doesNotMatch(result.stderr, /^\s+at /m);
+  const [{ n }] = await query(db.url, 'SELECT count(*)::int AS n FROM option_snapshots');
+  assert.ok(n > 0 && n < 3_000, `${n} rows kept from the readable part`);
+
+  const garbage = await file('garbage.bin', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)));
+  const noise = await runCli(['ingest', garbage], { DATABASE_URL: db.url });
+  assert.ok(noise.code === 1 || noise.code === 0, noise.stderr);
+  assert.doesNotMatch(noise.stderr, /^\s+at /m);
+  if (noise.code === 1) assert.match(noise.stderr, /^optdb: /);
+
+  const empty = await runCli(['ingest', await file('empty.ndjson', ''), '--json'], { DATABASE_URL: db.url });
+  assert.equal(empty.code, 0, empty.stderr);
+  assert.equal(JSON.parse(empty.stdout).rowsRead, 0);
+  const headerOnly = await runCli(['ingest', await file('header.csv', 'ticker,volume,open,close,high,low,window_start,transactions\n'), '--json'], { DATABASE_URL: db.url });
+  assert.equal(headerOnly.code, 0, headerOnly.stderr);
+  assert.equal(JSON.parse(headerOnly.stdout).rowsRead, 0);
+});
