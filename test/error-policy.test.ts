@@ -2,26 +2,20 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { resolveConfig } from '../src/config.js';
 import { classifyError, ERROR_POLICIES, policyFor, type ErrorAction, type ErrorCategory } from '../src/db/error-policy.js';
-import { createPool, createPrismaClient } from '../src/db/pool.js';
+import { createPrismaClient } from '../src/db/pool.js';
 import { Prisma, type PrismaClient } from '../src/generated/prisma/client.js';
-import { createMigratedDatabase, type TestDatabase } from './harness/database.js';
+import { type ConnectedDatabase, connectMigratedDatabase } from './harness/connected-database.js';
 
-let db: TestDatabase;
+let db: ConnectedDatabase;
 let pool: pg.Pool;
 let prisma: PrismaClient;
 
 before(async () => {
-  db = await createMigratedDatabase('error_policy');
-  pool = createPool(db.url, resolveConfig({}, { OPTDB_POOL_SIZE: '4' }));
-  prisma = createPrismaClient(pool);
+  db = await connectMigratedDatabase('error_policy');
+  ({ pool, prisma } = db);
 });
-after(async () => {
-  await prisma.$disconnect();
-  await pool.end();
-  await db.drop();
-});
+after(() => db.close());
 
 /** The error a promise rejects with (fails the test if it resolves). */
 async function rejection(promise: Promise<unknown>): Promise<unknown> {

@@ -1,25 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type pg from 'pg';
-import { resolveConfig } from '../src/config.js';
-import { createPool, createPrismaClient } from '../src/db/pool.js';
 import type { PrismaClient } from '../src/generated/prisma/client.js';
-import { createMigratedDatabase, type TestDatabase } from './harness/database.js';
+import { type ConnectedDatabase, connectMigratedDatabase } from './harness/connected-database.js';
 
-let db: TestDatabase;
+let db: ConnectedDatabase;
 let pool: pg.Pool;
 let prisma: PrismaClient;
 
 before(async () => {
-  db = await createMigratedDatabase('prisma_client');
-  pool = createPool(db.url, resolveConfig({}, { OPTDB_POOL_SIZE: '4' }));
-  prisma = createPrismaClient(pool);
+  db = await connectMigratedDatabase('prisma_client');
+  ({ pool, prisma } = db);
 });
-after(async () => {
-  await prisma.$disconnect();
-  await pool.end();
-  await db.drop();
-});
+after(() => db.close());
 
 test('the generated client writes through the shared pool with the foreign key assigned directly', async () => {
   await prisma.option.upsert({

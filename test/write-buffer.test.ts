@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type pg from 'pg';
-import { resolveConfig } from '../src/config.js';
-import { createPool, createPrismaClient } from '../src/db/pool.js';
 import { formatTicker } from '../src/domain/ticker.js';
 import type { PrismaClient } from '../src/generated/prisma/client.js';
 import { OptdbError } from '../src/errors.js';
@@ -10,23 +8,18 @@ import type { Batch } from '../src/write/batch.js';
 import { createStrategy } from '../src/write/create-strategy.js';
 import type { WriteStrategy } from '../src/write/strategy.js';
 import { snapshotWriteBuffer } from '../src/write/write-buffers.js';
-import { createMigratedDatabase, type TestDatabase } from './harness/database.js';
+import { type ConnectedDatabase, connectMigratedDatabase } from './harness/connected-database.js';
 
-let db: TestDatabase;
+let db: ConnectedDatabase;
 let pool: pg.Pool;
 let prisma: PrismaClient;
 const MINUTE = { capturedAtMicros: undefined, resolutionMicros: 60_000_000n };
 
 before(async () => {
-  db = await createMigratedDatabase('write_buffer');
-  pool = createPool(db.url, resolveConfig({}, { OPTDB_POOL_SIZE: '4' }));
-  prisma = createPrismaClient(pool);
+  db = await connectMigratedDatabase('write_buffer');
+  ({ pool, prisma } = db);
 });
-after(async () => {
-  await prisma.$disconnect();
-  await pool.end();
-  await db.drop();
-});
+after(() => db.close());
 
 /** A snapshot result as application code holds it after JSON.parse (bigint for the nanoseconds). */
 function result(i: number, close = 1.5): Record<string, unknown> {
@@ -113,9 +106,8 @@ test('a batch that fails rejects every row in it, with the cause', async () => {
 });
 
 test('a row the database refuses rejects only its own write', async () => {
-  const refusing = await createMigratedDatabase('write_buffer_refuse');
-  const refusingPool = createPool(refusing.url, resolveConfig({}, { OPTDB_POOL_SIZE: '2' }));
-  const refusingPrisma = createPrismaClient(refusingPool);
+  const refusing = await connectMigratedDatabase('write_buffer_refuse', 2);
+  const { pool: refusingPool, prisma: refusingPrisma } = refusing;
   try {
     await refusingPool.query(`
       CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -133,8 +125,6 @@ test('a row the database refuses rejects only its own write', async () => {
     assert.deepEqual(rows, [{ n: 4 }]);
     await buffer.close();
   } finally {
-    await refusingPrisma.$disconnect();
-    await refusingPool.end();
-    await refusing.drop();
+    await refusing.close();
   }
 });
