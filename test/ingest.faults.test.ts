@@ -11,14 +11,14 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { writeSample } from '../src/sample/generate-sample.js';
 import { collect, runCli, spawnCli } from './harness/cli.js';
-import { createMigratedDatabase, type TestDatabase } from './harness/database.js';
+import { type TestDatabase, TestDatabases } from './harness/database.js';
 import { query } from './harness/sql.js';
 
 let dir: string;
 let bars: string;
 let barRows: number;
 let reference: { rows: number; sum: string };
-const databases: TestDatabase[] = [];
+const databases = new TestDatabases();
 
 const TABLE_SUM = `SELECT count(*)::int AS rows, md5(string_agg(t::text, '|' ORDER BY t::text)) AS sum FROM option_day_aggs t`;
 
@@ -32,15 +32,11 @@ before(async () => {
   assert.equal(reference.rows, barRows);
 });
 after(async () => {
-  await Promise.all(databases.map((db) => db.drop()));
+  await databases.dropAll();
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function database(label: string): Promise<TestDatabase> {
-  const db = await createMigratedDatabase(label);
-  databases.push(db);
-  return db;
-}
+const database = (label: string): Promise<TestDatabase> => databases.migrated(label);
 
 
 async function ingest(db: TestDatabase, args: string[]): Promise<{ summary: Record<string, any>; stderr: string }> {

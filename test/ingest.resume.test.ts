@@ -6,13 +6,13 @@ import { after, before, test } from 'node:test';
 import { CommittedRanges } from '../src/ingest/ledger.js';
 import { writeSample } from '../src/sample/generate-sample.js';
 import { collect, runCli, spawnCli } from './harness/cli.js';
-import { createMigratedDatabase, type TestDatabase } from './harness/database.js';
+import { type TestDatabase, TestDatabases } from './harness/database.js';
 import { queryOne } from './harness/sql.js';
 
 let dir: string;
 let bars: string;
 let expectedRows: number;
-const databases: TestDatabase[] = [];
+const databases = new TestDatabases();
 
 before(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'optdb-resume-'));
@@ -20,15 +20,11 @@ before(async () => {
   expectedRows = (await writeSample({ out: bars, format: 'day-aggs-csv', underlyings: 30, contracts: 150_000, date: '2025-11-20', seed: 3 })).rows;
 });
 after(async () => {
-  await Promise.all(databases.map((db) => db.drop()));
+  await databases.dropAll();
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function database(label: string): Promise<TestDatabase> {
-  const db = await createMigratedDatabase(label);
-  databases.push(db);
-  return db;
-}
+const database = (label: string): Promise<TestDatabase> => databases.migrated(label);
 
 
 const TABLE_SUM = `SELECT count(*)::int AS rows, md5(string_agg(t::text, '|' ORDER BY t::text)) AS sum FROM option_day_aggs t`;

@@ -5,24 +5,20 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeSample } from '../src/sample/generate-sample.js';
 import { runCli } from './harness/cli.js';
-import { createMigratedDatabase, type TestDatabase } from './harness/database.js';
+import { type TestDatabase, TestDatabases } from './harness/database.js';
 import { query } from './harness/sql.js';
 
 let dir: string;
-const databases: TestDatabase[] = [];
+const databases = new TestDatabases();
 before(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'optdb-sample-ingest-'));
 });
 after(async () => {
-  await Promise.all(databases.map((db) => db.drop()));
+  await databases.dropAll();
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function database(label: string): Promise<TestDatabase> {
-  const db = await createMigratedDatabase(label);
-  databases.push(db);
-  return db;
-}
+const database = (label: string): Promise<TestDatabase> => databases.migrated(label);
 
 
 async function ingest(db: TestDatabase, args: string[]): Promise<Record<string, number>> {

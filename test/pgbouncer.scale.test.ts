@@ -17,14 +17,14 @@ import { writeSample } from '../src/sample/generate-sample.js';
 import { createStrategy } from '../src/write/create-strategy.js';
 import { snapshotWriteBuffer } from '../src/write/write-buffers.js';
 import { runCli } from './harness/cli.js';
-import { adminUrl, createMigratedDatabase, type TestDatabase } from './harness/database.js';
+import { adminUrl, type TestDatabase, TestDatabases } from './harness/database.js';
 import { type PgBouncer, startPgBouncer } from './harness/pgbouncer.js';
 import { queryOne } from './harness/sql.js';
 
 const DAYS = 5;
 let dir: string;
 let bouncer: PgBouncer;
-const databases: TestDatabase[] = [];
+const databases = new TestDatabases();
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optdb-pgbouncer-scale-'));
@@ -32,15 +32,11 @@ before(async () => {
 });
 after(async () => {
   await bouncer?.stop();
-  await Promise.all(databases.map((db) => db.drop()));
+  await databases.dropAll();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function database(label: string): Promise<TestDatabase> {
-  const db = await createMigratedDatabase(label);
-  databases.push(db);
-  return db;
-}
+const database = (label: string): Promise<TestDatabase> => databases.migrated(label);
 
 
 /** One generated trading day repeated over consecutive days: 1M rows without generating 1M contracts. */

@@ -4,14 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { Readable } from 'node:stream';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { isLosslessNumber, LosslessNumber } from 'lossless-json';
 import { openSource } from '../src/sources/open-source.js';
 import type { CsvRecord, JsonRecord, JsonValue, OpenedSource, SourceRecord } from '../src/sources/source-record.js';
+import { useTempDirectory } from './harness/temp-dir.js';
 
 /** A real snapshot result from Polygon's knowledge base (../shared/reference/facts.md §1). */
 const RESULT =
@@ -26,19 +25,8 @@ const CSV_HEADER = 'ticker,volume,open,close,high,low,window_start,transactions'
 const CSV_ROW_1 = 'O:A230616C00050000,12,6.5,6.6,6.6,6.5,1686888000000000000,3';
 const CSV_ROW_2 = 'O:SPY230616P00430000,51234,1.02,0.87,1.15,0.8,1686888000000000000,8123';
 
-let dir: string;
-before(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'optdb-sources-formats-'));
-});
-after(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
-
-async function write(name: string, content: string | Buffer): Promise<string> {
-  const file = path.join(dir, name);
-  await fs.writeFile(file, content);
-  return file;
-}
+const fixtures = useTempDirectory('optdb-sources-formats-');
+const write = (name: string, content: string | Buffer): Promise<string> => fixtures.write(name, content);
 
 async function collect(source: OpenedSource): Promise<SourceRecord[]> {
   const records: SourceRecord[] = [];

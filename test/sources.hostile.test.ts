@@ -4,10 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { OptdbError, type OptdbErrorCode } from '../src/errors.js';
 import { openSource } from '../src/sources/open-source.js';
@@ -19,6 +18,7 @@ import type {
   SourceRecord,
   UnreadableRecord,
 } from '../src/sources/source-record.js';
+import { useTempDirectory } from './harness/temp-dir.js';
 
 /** A real snapshot result from Polygon's knowledge base (../shared/reference/facts.md §1). */
 const RESULT =
@@ -27,19 +27,8 @@ const RESULT =
 const CSV_HEADER = 'ticker,volume,open,close,high,low,window_start,transactions';
 const CSV_ROW = 'O:A230616C00050000,12,6.5,6.6,6.6,6.5,1686888000000000000,3';
 
-let dir: string;
-before(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'optdb-sources-hostile-'));
-});
-after(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
-
-async function write(name: string, content: string | Buffer): Promise<string> {
-  const file = path.join(dir, name);
-  await fs.writeFile(file, content);
-  return file;
-}
+const fixtures = useTempDirectory('optdb-sources-hostile-');
+const write = (name: string, content: string | Buffer): Promise<string> => fixtures.write(name, content);
 
 /** Reads every record; an error thrown by the iteration is returned with the records before it. */
 async function drain(source: OpenedSource): Promise<{ records: SourceRecord[]; error: unknown }> {
@@ -101,12 +90,12 @@ function resultWithTicker(i: number): string {
 // ---------------------------------------------------------------- unreadable inputs
 
 test('a missing file, a directory: INPUT_UNREADABLE at open, before any record', async () => {
-  const missing = path.join(dir, 'no-such-file.ndjson');
+  const missing = path.join(fixtures.path, 'no-such-file.ndjson');
   await assert.rejects(
     openSource(missing),
     isOptdbError('INPUT_UNREADABLE', /^Cannot read .*no-such-file\.ndjson: no such file/),
   );
-  await assert.rejects(openSource(dir), isOptdbError('INPUT_UNREADABLE', /^Cannot read .*: it is a directory/));
+  await assert.rejects(openSource(fixtures.path), isOptdbError('INPUT_UNREADABLE', /^Cannot read .*: it is a directory/));
 });
 
 test('an unknown format name is refused', async () => {

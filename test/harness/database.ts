@@ -60,3 +60,25 @@ export function withDatabaseName(url: string, database: string): string {
   parsed.pathname = `/${database}`;
   return parsed.toString();
 }
+
+/** The databases one test file creates, dropped together when the file is done. */
+export class TestDatabases {
+  private readonly made: TestDatabase[] = [];
+
+  async migrated(label: string): Promise<TestDatabase> {
+    return this.keep(await createMigratedDatabase(label));
+  }
+
+  async empty(label: string): Promise<TestDatabase> {
+    return this.keep(await createEmptyDatabase(label));
+  }
+
+  async dropAll(): Promise<void> {
+    await Promise.all(this.made.map((db) => db.drop()));
+  }
+
+  private keep(db: TestDatabase): TestDatabase {
+    this.made.push(db);
+    return db;
+  }
+}
