@@ -56,7 +56,10 @@ export class CopyMergeStrategy implements WriteStrategy {
       throw error;
     } finally {
       // A connection whose transaction failed mid-COPY may be unusable: do not reuse it.
-      client.off('error', ignoreLostConnection);
+      // A failed connection is destroyed, and its end can still report the server's
+      // termination message: it keeps the listener. A healthy one goes back to the pool,
+      // which listens to idle connections itself.
+      if (!failed) client.off('error', ignoreLostConnection);
       client.release(failed ? true : undefined);
     }
   }
