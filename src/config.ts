@@ -11,6 +11,7 @@
  * | embeddedPort         |               | OPTDB_EMBEDDED_PORT             | 54329     | TCP port |
  * | poolSize             |               | OPTDB_POOL_SIZE                 | 10        | connections |
  * | poolAcquireTimeoutMs |               | OPTDB_POOL_ACQUIRE_TIMEOUT_MS   | 10000     | ms |
+ * | writeConcurrency     | --concurrency | OPTDB_WRITE_CONCURRENCY         | 2         | batches written at once (≤ poolSize) |
  * | retryAttempts        |               | OPTDB_RETRY_ATTEMPTS            | 30        | retries per batch |
  * | retryMaxTimeMs       |               | OPTDB_RETRY_MAX_TIME_MS         | 120000    | ms; no retry starts later |
  */
@@ -27,6 +28,8 @@ export interface Config {
   readonly embeddedPort: number;
   readonly poolSize: number;
   readonly poolAcquireTimeoutMs: number;
+  /** Batches written at once by one process: the write gate's limit. */
+  readonly writeConcurrency: number;
   /** Retries of a failing batch (transient errors) before the ingest stops. */
   readonly retryAttempts: number;
   /** How long a batch keeps being retried, e.g. while the server restarts. */
@@ -42,6 +45,7 @@ const DEFAULTS = {
   embeddedPort: 54329,
   poolSize: 10,
   poolAcquireTimeoutMs: 10_000,
+  writeConcurrency: 2,
   retryAttempts: 30,
   retryMaxTimeMs: 120_000,
 } as const;
@@ -70,6 +74,7 @@ export function resolveConfig(flags: ConfigFlags = {}, env: Env = process.env): 
       integerOption(1, 3_600_000),
       env.OPTDB_POOL_ACQUIRE_TIMEOUT_MS ?? DEFAULTS.poolAcquireTimeoutMs,
     ),
+    writeConcurrency: parseOption('OPTDB_WRITE_CONCURRENCY', integerOption(1, 1_000), env.OPTDB_WRITE_CONCURRENCY ?? DEFAULTS.writeConcurrency),
     retryAttempts: parseOption('OPTDB_RETRY_ATTEMPTS', integerOption(0, 100), env.OPTDB_RETRY_ATTEMPTS ?? DEFAULTS.retryAttempts),
     retryMaxTimeMs: parseOption('OPTDB_RETRY_MAX_TIME_MS', integerOption(0, 86_400_000), env.OPTDB_RETRY_MAX_TIME_MS ?? DEFAULTS.retryMaxTimeMs),
   });

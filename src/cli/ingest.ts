@@ -25,7 +25,8 @@ export interface IngestFlags {
   format?: InputFormat;
   strategy: StrategyName;
   batchSize: number;
-  concurrency: number;
+  /** Default: OPTDB_WRITE_CONCURRENCY. */
+  concurrency?: number;
   rejects?: string;
   maxRejects?: MaxRejects;
   capturedAt?: bigint;
@@ -44,7 +45,7 @@ export function registerIngest(program: Command, config: () => Config): void {
     .option('--format <format>', `input format, detected when omitted: ${INPUT_FORMATS.join(' | ')}`, choiceOption(INPUT_FORMATS))
     .option('--strategy <strategy>', `write strategy: ${STRATEGY_NAMES.join(' | ')}`, choiceOption(STRATEGY_NAMES), 'copy')
     .option('--batch-size <rows>', 'rows per batch', integerOption(1, 1_000_000), DEFAULT_BATCH_LIMITS.maxRows)
-    .option('--concurrency <batches>', 'batches written at once (at most the pool size)', integerOption(1, 1_000), 2)
+    .option('--concurrency <batches>', 'batches written at once, at most the pool size (env OPTDB_WRITE_CONCURRENCY, default 2)', integerOption(1, 1_000))
     .option('--rejects <file>', 'write rejected rows with their reasons to this NDJSON file')
     .option('--max-rejects <n|pct>', 'stop when more rows than this (e.g. 100, or 5%) are rejected', checked(parseMaxRejects, 'a count or a percentage such as 5%'))
     .option('--captured-at <iso>', 'capture time for every snapshot row (default: newest timestamp in the row)', checked(isoToMicros, 'an ISO-8601 time with zone, e.g. 2025-11-20T20:00:00Z'))
@@ -63,12 +64,13 @@ export function registerIngest(program: Command, config: () => Config): void {
 }
 
 async function runWithDatabase(config: Config, paths: string[], flags: IngestFlags): Promise<IngestSummary> {
-  if (flags.concurrency > config.poolSize) {
-    throw new OptdbError('CONFIG_INVALID', `--concurrency ${flags.concurrency} is more than the pool size ${config.poolSize}: batches would queue for connections.`, {
-      remedy: `Lower --concurrency, or raise OPTDB_POOL_SIZE to at least ${flags.concurrency}.`,
+  const concurrency = flags.concurrency ?? config.writeConcurrency;
+  if (concurrency > config.poolSize) {
+    throw new OptdbError('CONFIG_INVALID', `write concurrency ${concurrency} is more than the pool size ${config.poolSize}: batches would queue for connections.`, {
+      remedy: `Lower --concurrency (OPTDB_WRITE_CONCURRENCY), or raise OPTDB_POOL_SIZE to at least ${concurrency}.`,
     });
   }
-  return withDatabase(config, (target) => ingestInto(target, config, paths, flags));
+  return withDatabase(config, (target) => ingestInto(target, config, paths, { ...flags, concurrency }));
 }
 
 /** Ingests into an open database with the process's one pool and Prisma client. */
@@ -113,7 +115,7 @@ async function run(
       fallbacks: strategies?.slice(1),
       retry: config && { ...DEFAULT_RETRY_LIMITS, retries: config.retryAttempts, maxRetryTimeMs: config.retryMaxTimeMs },
       onEvent: (event) => warn(`optdb: ${describeEvent(event)}`),
-      concurrency: flags.concurrency,
+      concurrency: flags.concurrency ?? config?.writeConcurrency ?? 1,
       batchLimits: { ...DEFAULT_BATCH_LIMITS, maxRows: flags.batchSize },
       snapshot: { capturedAtMicros: flags.capturedAt, resolutionMicros: flags.resolution ?? parseResolution(DEFAULT_RESOLUTION)! },
       format: flags.format,

@@ -11,6 +11,7 @@ import { OptdbError } from '../errors.js';
 import { redactText } from '../redact.js';
 import { registerDb } from './db.js';
 import { registerDemo } from './demo.js';
+import { registerDoctor } from './doctor.js';
 import { registerIngest } from './ingest.js';
 import { registerMigrate } from './migrate.js';
 import { registerSample } from './sample.js';
@@ -33,6 +34,7 @@ registerIngest(program, config);
 registerSample(program);
 registerDemo(program, config);
 registerDb(program, config);
+registerDoctor(program, config);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,70 @@
+/**
+ * Step 1 of the checklist: can optdb reach the server, how fast, and is the server a
+ * release with the known fixes for the incident's XX000 planner bug.
+ */
+import { classifyError } from '../db/error-policy.js';
+import type { CheckFamily, CheckResult } from './check.js';
+import { missingPlannerFixes, parseServerVersionNum, pastEndOfLife } from './server-version.js';
+
+export const connectivity: CheckFamily = {
+  name: 'connectivity',
+  essential: true,
+  async run({ pool }) {
+    const started = performance.now();
+    let client;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      const { code, message, policy } = classifyError(error);
+      return [{ id: 'connectivity', status: 'fail', summary: `cannot connect: ${code} ${message}`, remedy: policy.remedy, details: { code } }];
+    }
+    try {
+      const connectMs = performance.now() - started;
+      const roundTripStarted = performance.now();
+      await client.query('SELECT 1');
+      const roundTripMs = performance.now() - roundTripStarted;
+      const { rows } = await client.query<{ version_num: string; version: string }>(
+        "SELECT current_setting('server_version_num') AS version_num, current_setting('server_version') AS version",
+      );
+      const versionText = rows[0]!.version.split(' ')[0]!;
+      const version = parseServerVersionNum(Number(rows[0]!.version_num));
+      const details = { connectMs: round(connectMs), roundTripMs: round(roundTripMs), serverVersion: versionText };
+      const results: CheckResult[] = [
+        { id: 'connectivity', status: 'pass', summary: `connected in ${connectMs.toFixed(1)} ms; SELECT 1 round trip ${roundTripMs.toFixed(2)} ms`, details },
+        versionResult(versionText, version),
+      ];
+      return results;
+    } finally {
+      client.release();
+    }
+  },
+};
+
+function versionResult(versionText: string, version: ReturnType<typeof parseServerVersionNum>): CheckResult {
+  const details = { serverVersion: versionText, major: version.major, minor: version.minor };
+  const upgradeTo = missingPlannerFixes(version);
+  if (upgradeTo) {
+    return {
+      id: 'connectivity.server-version',
+      status: 'warn',
+      summary: `PostgreSQL ${versionText} lacks fixes for known "variable not found in subplan target list" (XX000) planner bugs`,
+      remedy: `upgrade to PostgreSQL ${upgradeTo} or later (a minor upgrade: same data directory, restart only)`,
+      details: { ...details, upgradeTo },
+    };
+  }
+  const endOfLife = pastEndOfLife(version, new Date());
+  if (endOfLife) {
+    return {
+      id: 'connectivity.server-version',
+      status: 'warn',
+      summary: `PostgreSQL ${versionText}: major version ${version.major} is out of community support since ${endOfLife} (no more bug fixes)`,
+      remedy: 'plan a major upgrade (pg_upgrade or dump and restore) to a supported release',
+      details: { ...details, endOfLife },
+    };
+  }
+  return { id: 'connectivity.server-version', status: 'pass', summary: `PostgreSQL ${versionText}, with the known XX000 planner fixes`, details };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

@@ -1,0 +1,46 @@
+/**
+ * `optdb doctor`: the knowledge base's debugging checklist, run against a database.
+ * Families run in order, one at a time (the checks are light, and running them at once
+ * would only add connections to a server that may already be short of them). A family
+ * that throws is reported as a warning naming what stopped it, so one unreadable view
+ * (e.g. a role without pg_read_all_stats) never hides the other findings.
+ */
+import { classifyError } from '../db/error-policy.js';
+import { CHECK_FAMILIES } from './check-families.js';
+import { type CheckFamily, type CheckResult, type CheckStatus, type DoctorContext, worstStatus } from './check.js';
+
+export interface DoctorReport {
+  /** True when every check passed. */
+  readonly ok: boolean;
+  readonly checks: readonly CheckResult[];
+}
+
+export async function runDoctor(context: DoctorContext, families: readonly CheckFamily[] = CHECK_FAMILIES): Promise<DoctorReport> {
+  const checks: CheckResult[] = [];
+  let blockedBy: string | undefined;
+  for (const family of families) {
+    if (blockedBy) {
+      checks.push({ id: family.name, status: 'fail', summary: `not checked: ${blockedBy} failed`, remedy: `fix the ${blockedBy} problem above, then rerun` });
+      continue;
+    }
+    const results = await runFamily(family, context);
+    checks.push(...results);
+    if (family.essential && worstStatus(results.map((result) => result.status)) === 'fail') blockedBy = family.name;
+  }
+  return { ok: checks.every((check) => check.status === 'pass'), checks };
+}
+
+async function runFamily(family: CheckFamily, context: DoctorContext): Promise<CheckResult[]> {
+  try {
+    return await family.run(context);
+  } catch (error) {
+    const { code, message, policy } = classifyError(error);
+    return [{ id: family.name, status: family.essential ? 'fail' : 'warn', summary: `could not be checked: ${code} ${message}`, remedy: policy.remedy }];
+  }
+}
+
+/** 0 when all pass, 1 when any warns, 2 when any fails. */
+export function doctorExitCode(report: DoctorReport): number {
+  const worst: CheckStatus = worstStatus(report.checks.map((check) => check.status));
+  return worst === 'fail' ? 2 : worst === 'warn' ? 1 : 0;
+}
