@@ -174,7 +174,10 @@ test('clear failures: missing file, unmigrated schema, unreachable server, too m
 
   const tooConcurrent = await runCli(['ingest', input, '--concurrency', '50'], { DATABASE_URL: db.url });
   assert.equal(tooConcurrent.code, 1);
-  assert.match(tooConcurrent.stderr, /--concurrency 50 is more than the pool size 10/);
+  assert.match(tooConcurrent.stderr, /write concurrency 50 is more than the pool size 10/);
+  const tooConcurrentEnv = await runCli(['ingest', input], { DATABASE_URL: db.url, OPTDB_WRITE_CONCURRENCY: '12' });
+  assert.equal(tooConcurrentEnv.code, 1);
+  assert.match(tooConcurrentEnv.stderr, /write concurrency 12 is more than the pool size 10.*\n.*OPTDB_WRITE_CONCURRENCY/);
 });
 
 test('hostile input: a truncated gzip keeps the rows before the damage; garbage and empty files do not crash', async () => {

@@ -11,8 +11,10 @@ import { RejectSink } from '../ingest/rejects.js';
 import { INPUT_FORMATS, type InputFormat } from '../sources/source-record.js';
 import { DEFAULT_BATCH_LIMITS } from '../write/batch.js';
 import { createStrategy } from '../write/create-strategy.js';
+import { OptdbMetrics } from '../metrics/optdb-metrics.js';
 import { DEFAULT_RETRY_LIMITS, type ResilienceEvent } from '../write/resilient-writer.js';
 import { STRATEGY_NAMES, type StrategyName, type WriteStrategy } from '../write/strategy.js';
+import type { GateEvent } from '../write/write-gate.js';
 import { checked, choiceOption, integerOption } from './option-parsers.js';
 import { say, warn } from './output.js';
 import { createProgressDisplay } from './progress-display.js';
@@ -34,6 +36,7 @@ export interface IngestFlags {
   dryRun?: boolean;
   importId?: string;
   json?: boolean;
+  metricsFile?: string;
   progress: boolean;
 }
 
@@ -53,6 +56,7 @@ export function registerIngest(program: Command, config: () => Config): void {
     .option('--import-id <id>', 'record the (single) input under this identity for resuming (default: path, size and hash of its first MB)')
     .option('--dry-run', 'parse and validate only; write nothing (no database needed)')
     .option('--json', 'print the summary as JSON')
+    .option('--metrics-file <path>', 'write Prometheus metrics (rows, batch latency, gate, retries and errors by SQLSTATE) here when the ingest ends')
     .option('--no-progress', 'no progress bar or progress lines')
     .action(async (paths: string[], flags: IngestFlags) => {
       if (flags.importId !== undefined && paths.length > 1) {
@@ -109,12 +113,14 @@ async function run(
 ): Promise<IngestSummary> {
   const rejects = new RejectSink(flags.rejects);
   const display = createProgressDisplay(flags.progress && !flags.json);
+  const metrics = flags.metricsFile ? new OptdbMetrics() : undefined;
   try {
     return await ingest(paths, {
       strategy: strategies?.[0],
       fallbacks: strategies?.slice(1),
       retry: config && { ...DEFAULT_RETRY_LIMITS, retries: config.retryAttempts, maxRetryTimeMs: config.retryMaxTimeMs },
       onEvent: (event) => warn(`optdb: ${describeEvent(event)}`),
+      metrics,
       concurrency: flags.concurrency ?? config?.writeConcurrency ?? 1,
       batchLimits: { ...DEFAULT_BATCH_LIMITS, maxRows: flags.batchSize },
       snapshot: { capturedAtMicros: flags.capturedAt, resolutionMicros: flags.resolution ?? parseResolution(DEFAULT_RESOLUTION)! },
@@ -128,6 +134,8 @@ async function run(
   } finally {
     display.stop();
     await rejects.close();
+    // Also after a failure: the retries and errors that led to it are in the metrics.
+    if (metrics && flags.metricsFile) await metrics.writeFile(flags.metricsFile);
   }
 }
 
@@ -159,7 +167,7 @@ export function printSummary(summary: IngestSummary, flags: IngestFlags): void {
   if (summary.rejected > 0) say(flags.rejects ? `  rejects in ${flags.rejects}` : '  pass --rejects <file> to see why rows were rejected');
 }
 
-function describeEvent(event: ResilienceEvent): string {
+export function describeEvent(event: ResilienceEvent | GateEvent): string {
   switch (event.kind) {
     case 'retry':
       return `${event.code} on a batch of ${event.rows} rows (attempt ${event.attempt}); retrying`;
@@ -167,5 +175,15 @@ function describeEvent(event: ResilienceEvent): string {
       return `${event.code} on a batch of ${event.rows} rows; writing it in halves`;
     case 'fallback':
       return `${event.code} persists on a batch of ${event.rows} rows; falling back from ${event.from} to ${event.to}`;
+    case 'limit':
+      return `write limit ${event.from} → ${event.to} (${LIMIT_REASONS[event.reason]}${event.to === event.target ? '' : `, moving toward ${event.target}`})`;
+    case 'queue-pressure':
+      return `${event.queued} writes queued, more than 5× the limit of ${event.limit}: expect latency and timeouts (lower the load or raise the limit gradually)`;
   }
 }
+
+const LIMIT_REASONS = {
+  requested: 'a requested change, applied in steps',
+  overload: 'the server is overloaded',
+  recovery: 'healthy again',
+} as const;

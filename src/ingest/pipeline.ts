@@ -8,17 +8,18 @@
  * written and one more waits, so memory stays bounded whatever the input size. Every
  * input row ends in exactly one count: inserted, updated, unchanged, collapsed or rejected.
  */
-import PQueue from 'p-queue';
+import { classifyError } from '../db/error-policy.js';
 import { validateDayAgg } from '../domain/day-agg.js';
 import { type SnapshotOptions, type Validated, validateSnapshot } from '../domain/snapshot.js';
 import { OptdbError } from '../errors.js';
 import { openSource } from '../sources/open-source.js';
 import type { InputFormat, SourceRecord } from '../sources/source-record.js';
 import { type Batch, Batcher, type BatchLimits } from '../write/batch.js';
-import { AdaptiveLimit, DEFAULT_ADAPTIVE_LIMIT } from '../write/adaptive-limit.js';
 import { DEFAULT_RETRY_LIMITS, type ResilienceEvent, ResilientWriter, type RetryLimits } from '../write/resilient-writer.js';
 import { addCounts, emptyCounts, type WriteCounts, type WriteStrategy } from '../write/strategy.js';
 import { DAY_AGGS, SNAPSHOTS, type TableSpec } from '../write/tables.js';
+import { type GateEvent, WriteGate } from '../write/write-gate.js';
+import type { OptdbMetrics } from '../metrics/optdb-metrics.js';
 import { importIdentity } from './import-identity.js';
 import type { CommittedRanges, LedgerEntry } from './ledger.js';
 import type { RejectSink } from './rejects.js';
@@ -34,9 +35,12 @@ export interface IngestOptions {
   /** Simpler strategies for batches that keep hitting planner errors (XX000), in order. */
   readonly fallbacks?: readonly WriteStrategy[];
   readonly retry?: RetryLimits;
-  /** Reports retries, splits and fallbacks (for logs and metrics). */
-  readonly onEvent?: (event: ResilienceEvent) => void;
+  /** Reports retries, splits, fallbacks, limit changes and queue pressure (for logs). */
+  readonly onEvent?: (event: ResilienceEvent | GateEvent) => void;
+  /** Batches written at once: the write gate's limit. */
   readonly concurrency: number;
+  /** Counts rows, batches, retries and errors, and watches the write gate. */
+  readonly metrics?: OptdbMetrics | undefined;
   readonly batchLimits: BatchLimits;
   readonly snapshot: SnapshotOptions;
   readonly format?: InputFormat | undefined;
@@ -87,24 +91,38 @@ const PROGRESS_EVERY_ROWS = 2_000;
 export async function ingest(paths: readonly string[], options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
   const totals = { ...emptyCounts(), rowsRead: 0, skipped: 0, collapsed: 0, valid: 0, batches: 0 };
-  const queue = new PQueue({ concurrency: options.concurrency });
-  const limit = new AdaptiveLimit(queue, { ...DEFAULT_ADAPTIVE_LIMIT, max: options.concurrency });
+  const metrics = options.metrics;
+  const gate = new WriteGate({
+    limit: options.concurrency,
+    onEvent: (event) => {
+      metrics?.recordGateEvent(event);
+      options.onEvent?.(event);
+    },
+  });
+  metrics?.watchGate(gate);
   const writer = options.strategy
     ? new ResilientWriter(options.strategy, {
         retry: options.retry ?? DEFAULT_RETRY_LIMITS,
         fallbacks: options.fallbacks ?? [],
-        onRowRefused: (refused) =>
-          options.rejects.write({
+        onRowRefused: (refused) => {
+          metrics?.rowsRejected.inc({ stage: 'database' });
+          metrics?.errors.inc({ code: refused.code });
+          return options.rejects.write({
             source: refused.source ?? '',
             location: refused.location,
             raw: JSON.stringify(refused.row),
             reason: `refused by the database: ${refused.code} ${refused.message}`,
-          }),
+          });
+        },
         recordLedger: async (entry) => options.ledger?.record(entry),
-        onOverload: () => limit.onOverload(),
-        onEvent: options.onEvent,
+        onOverload: () => gate.onOverload(),
+        onEvent: (event) => {
+          metrics?.recordResilienceEvent(event);
+          options.onEvent?.(event);
+        },
       })
     : undefined;
+  const strategyName = options.strategy?.name ?? 'none';
   let writeError: unknown;
 
   const submit = async (unrecorded: Batch | undefined, source: string, importId: string | undefined): Promise<void> => {
@@ -115,18 +133,23 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
     totals.valid += batch.rows.length;
     totals.batches++;
     if (!writer) return;
-    await queue.onSizeLessThan(1); // one batch waits while `concurrency` are written
+    await gate.queuedBelow(1); // one batch waits while `concurrency` are written
     if (writeError) return;
     // The bookkeeping runs inside the task: once a batch has failed for good, batches that
     // were already waiting in the queue must not start (and retry) after it.
-    void queue.add(async () => {
+    void gate.run(async () => {
       if (writeError) return;
+      const batchStarted = performance.now();
       try {
-        addCounts(totals, await writer.write(batch));
-        limit.onSuccess();
+        const counts = await writer.write(batch);
+        addCounts(totals, counts);
+        metrics?.recordWritten(counts);
+        metrics?.batchSeconds.observe({ strategy: strategyName }, (performance.now() - batchStarted) / 1000);
+        gate.onSuccess();
       } catch (error) {
+        metrics?.errors.inc({ code: classifyError(error).code });
         writeError ??= error;
-        queue.clear();
+        gate.clearQueued();
       }
     });
   };
@@ -162,6 +185,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
       try {
         for await (const record of source.records) {
           totals.rowsRead++;
+          metrics?.rowsRead.inc();
           recordNumber++;
           const result = validateRecord(record, options.snapshot);
           if (result.ok && committed?.contains(recordNumber)) {
@@ -171,6 +195,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
           } else if (result.ok) {
             await submit(batcher.add(result.row, result.contract, recordNumber, record.location), source.name, importId);
           } else {
+            metrics?.rowsRejected.inc({ stage: 'validation' });
             await options.rejects.write({ source: record.source, location: record.location, raw: record.raw, reason: result.reason });
             checkRejectLimit(totals.rowsRead, options, false);
           }
@@ -184,12 +209,13 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
       }
       if (writeError) break;
     }
-    await queue.onIdle();
+    await gate.idle();
     if (writeError) throw writeError;
     checkRejectLimit(totals.rowsRead, options, true);
     return summary();
   } finally {
-    await queue.onIdle();
+    await gate.idle();
+    gate.close();
   }
 
   function checkRejectLimit(rowsRead: number, opts: IngestOptions, atEnd: boolean): void {

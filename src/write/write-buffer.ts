@@ -17,22 +17,26 @@
  */
 import { once } from 'node:events';
 import { EventEmitter } from 'node:events';
-import PQueue from 'p-queue';
 import type { ContractRow } from '../domain/contract.js';
 import type { Validated } from '../domain/snapshot.js';
+import { classifyError } from '../db/error-policy.js';
 import { OptdbError } from '../errors.js';
 import { type Batch, Batcher } from './batch.js';
-import { AdaptiveLimit, DEFAULT_ADAPTIVE_LIMIT } from './adaptive-limit.js';
 import { DEFAULT_RETRY_LIMITS, type ResilienceEvent, ResilientWriter, type RetryLimits } from './resilient-writer.js';
 import type { WriteStrategy } from './strategy.js';
 import { rowKey, type TableRow, type TableSpec } from './tables.js';
+import { type GateEvent, WriteGate } from './write-gate.js';
+import type { OptdbMetrics } from '../metrics/optdb-metrics.js';
 
 export interface WriteBufferOptions<Input> {
   readonly strategy: WriteStrategy;
   /** Simpler strategies for batches that keep hitting planner errors (XX000), in order. */
   readonly fallbacks?: readonly WriteStrategy[];
   readonly retry?: RetryLimits;
-  readonly onEvent?: (event: ResilienceEvent) => void;
+  /** Retries, splits, fallbacks, limit changes and queue pressure (for logs). */
+  readonly onEvent?: (event: ResilienceEvent | GateEvent) => void;
+  /** Counts rows, batches, retries and errors, and watches the write gate. */
+  readonly metrics?: OptdbMetrics;
   readonly table: TableSpec;
   /** Turns a caller's input into a row and its contract, or a reason to reject it. */
   readonly validate: (input: Input) => Validated;
@@ -42,7 +46,7 @@ export interface WriteBufferOptions<Input> {
   readonly maxDelayMs?: number;
   /** Callers wait while this many rows are buffered and not yet written. */
   readonly maxPendingRows?: number;
-  /** Batches written at once. */
+  /** Batches written at once (the write gate's limit; change it with `setConcurrency`). */
   readonly concurrency?: number;
 }
 
@@ -59,8 +63,7 @@ const DEFAULTS = { maxBatchRows: 2_000, maxDelayMs: 20, maxPendingRows: 20_000, 
 
 export class WriteBuffer<Input> {
   private readonly options: typeof DEFAULTS & WriteBufferOptions<Input>;
-  private readonly queue: PQueue;
-  private readonly limit: AdaptiveLimit;
+  private readonly gate: WriteGate;
   private readonly space = new EventEmitter();
   private batcher: Batcher;
   private waiting: Pending[] = [];
@@ -70,8 +73,8 @@ export class WriteBuffer<Input> {
 
   constructor(options: WriteBufferOptions<Input>) {
     this.options = { ...DEFAULTS, ...options };
-    this.queue = new PQueue({ concurrency: this.options.concurrency });
-    this.limit = new AdaptiveLimit(this.queue, { ...DEFAULT_ADAPTIVE_LIMIT, max: this.options.concurrency });
+    this.gate = new WriteGate({ limit: this.options.concurrency, onEvent: (event) => this.report(event) });
+    this.options.metrics?.watchGate(this.gate);
     this.batcher = this.newBatcher();
     this.space.setMaxListeners(0);
   }
@@ -81,10 +84,24 @@ export class WriteBuffer<Input> {
     return this.buffered;
   }
 
+  /** Batches written at once now (lowered on overload, raised again when healthy). */
+  get concurrency(): number {
+    return this.gate.limit;
+  }
+
+  /** Moves the number of batches written at once to `limit`, in gradual steps. */
+  setConcurrency(limit: number): void {
+    this.gate.requestLimit(limit);
+  }
+
   async write(input: Input): Promise<RowOutcome> {
     if (this.closed) throw new OptdbError('CONFIG_INVALID', 'write() after close(): the write buffer is closed.');
+    this.options.metrics?.rowsRead.inc();
     const validated = this.options.validate(input);
-    if (!validated.ok) throw new OptdbError('ROW_REJECTED', `row rejected: ${validated.reason}`);
+    if (!validated.ok) {
+      this.options.metrics?.rowsRejected.inc({ stage: 'validation' });
+      throw new OptdbError('ROW_REJECTED', `row rejected: ${validated.reason}`);
+    }
     while (this.buffered >= this.options.maxPendingRows) await once(this.space, 'space');
     return this.enqueue(validated.row, validated.contract);
   }
@@ -92,13 +109,14 @@ export class WriteBuffer<Input> {
   /** Writes what is buffered now and waits until every accepted row is durable. */
   async flush(): Promise<void> {
     this.cut();
-    await this.queue.onIdle();
+    await this.gate.idle();
   }
 
   /** Flushes, then refuses further writes. */
   async close(): Promise<void> {
     this.closed = true;
     await this.flush();
+    this.gate.close();
   }
 
   private enqueue(row: TableRow, contract: ContractRow): Promise<RowOutcome> {
@@ -123,19 +141,27 @@ export class WriteBuffer<Input> {
     const waiters = this.waiting;
     this.waiting = [];
     this.batcher = this.newBatcher();
-    void this.queue.add(async () => {
+    void this.gate.run(async () => {
+      const metrics = this.options.metrics;
+      const started = performance.now();
       const refused = new Map<string, string>();
       const writer = new ResilientWriter(this.options.strategy, {
         retry: this.options.retry ?? DEFAULT_RETRY_LIMITS,
         fallbacks: this.options.fallbacks ?? [],
-        onRowRefused: async (row) => void refused.set(rowKey(this.options.table, row.row), `${row.code} ${row.message}`),
+        onRowRefused: async (row) => {
+          metrics?.rowsRejected.inc({ stage: 'database' });
+          metrics?.errors.inc({ code: row.code });
+          refused.set(rowKey(this.options.table, row.row), `${row.code} ${row.message}`);
+        },
         recordLedger: async () => {},
-        onOverload: () => this.limit.onOverload(),
-        onEvent: this.options.onEvent,
+        onOverload: () => this.gate.onOverload(),
+        onEvent: (event) => this.report(event),
       });
       try {
-        await writer.write(batch);
-        this.limit.onSuccess();
+        const counts = await writer.write(batch);
+        metrics?.recordWritten(counts);
+        metrics?.batchSeconds.observe({ strategy: this.options.strategy.name }, (performance.now() - started) / 1000);
+        this.gate.onSuccess();
         // Within a batch the last write of a key wins; earlier ones were collapsed into it.
         const last = new Map(waiters.map((w, i) => [w.key, i]));
         waiters.forEach((w, i) => {
@@ -144,6 +170,7 @@ export class WriteBuffer<Input> {
           else w.resolve(last.get(w.key) === i ? 'written' : 'collapsed');
         });
       } catch (error) {
+        metrics?.errors.inc({ code: classifyError(error).code });
         const reason = error instanceof Error ? error : new Error(String(error));
         for (const w of waiters) w.reject(reason);
       } finally {
@@ -151,6 +178,12 @@ export class WriteBuffer<Input> {
         this.space.emit('space');
       }
     });
+  }
+
+  private report(event: ResilienceEvent | GateEvent): void {
+    if (event.kind === 'limit' || event.kind === 'queue-pressure') this.options.metrics?.recordGateEvent(event);
+    else this.options.metrics?.recordResilienceEvent(event);
+    this.options.onEvent?.(event);
   }
 
   private newBatcher(): Batcher {

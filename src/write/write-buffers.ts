@@ -6,14 +6,15 @@ import type { WriteStrategy } from './strategy.js';
 import { DAY_AGGS, SNAPSHOTS } from './tables.js';
 import { WriteBuffer, type WriteBufferOptions } from './write-buffer.js';
 
-type Tuning = Pick<WriteBufferOptions<unknown>, 'maxBatchRows' | 'maxDelayMs' | 'maxPendingRows' | 'concurrency'>;
+/** Everything but the table and validation, which each buffer below fixes. */
+export type BufferSettings = Omit<WriteBufferOptions<unknown>, 'strategy' | 'table' | 'validate'>;
 
 /** Takes Polygon option-chain snapshot results (one `results[]` element per write). */
-export function snapshotWriteBuffer(strategy: WriteStrategy, snapshot: SnapshotOptions, tuning: Tuning = {}): WriteBuffer<unknown> {
-  return new WriteBuffer({ ...tuning, strategy, table: SNAPSHOTS, validate: (result) => validateSnapshot(fromPlainJson(result), snapshot) });
+export function snapshotWriteBuffer(strategy: WriteStrategy, snapshot: SnapshotOptions, settings: BufferSettings = {}): WriteBuffer<unknown> {
+  return new WriteBuffer({ ...settings, strategy, table: SNAPSHOTS, validate: (result) => validateSnapshot(fromPlainJson(result), snapshot) });
 }
 
 /** Takes `day_aggs_v1` rows by column name (`ticker`, `volume`, `open`, … as text). */
-export function dayAggWriteBuffer(strategy: WriteStrategy, tuning: Tuning = {}): WriteBuffer<Readonly<Record<string, string>>> {
-  return new WriteBuffer({ ...tuning, strategy, table: DAY_AGGS, validate: validateDayAgg });
+export function dayAggWriteBuffer(strategy: WriteStrategy, settings: BufferSettings = {}): WriteBuffer<Readonly<Record<string, string>>> {
+  return new WriteBuffer({ ...settings, strategy, table: DAY_AGGS, validate: validateDayAgg });
 }
