@@ -12,6 +12,8 @@
  * | poolSize             |               | OPTDB_POOL_SIZE                 | 10        | connections |
  * | poolAcquireTimeoutMs |               | OPTDB_POOL_ACQUIRE_TIMEOUT_MS   | 10000     | ms |
  * | writeConcurrency     | --concurrency | OPTDB_WRITE_CONCURRENCY         | 2         | batches written at once (≤ poolSize) |
+ * | limitStepFraction    |               | OPTDB_LIMIT_STEP_FRACTION       | 0.3       | largest change of the write limit per step (share) |
+ * | limitStepIntervalMs  |               | OPTDB_LIMIT_STEP_INTERVAL_MS    | 5000      | ms between two steps of a requested limit change |
  * | retryAttempts        |               | OPTDB_RETRY_ATTEMPTS            | 30        | retries per batch |
  * | retryMaxTimeMs       |               | OPTDB_RETRY_MAX_TIME_MS         | 120000    | ms; no retry starts later |
  */
@@ -30,6 +32,10 @@ export interface Config {
   readonly poolAcquireTimeoutMs: number;
   /** Batches written at once by one process: the write gate's limit. */
   readonly writeConcurrency: number;
+  /** The write limit changes by at most this share of itself per step (the knowledge base: 700 → 500 → 300, not 700 → 100). */
+  readonly limitStepFraction: number;
+  /** Time between two steps of a requested limit change. */
+  readonly limitStepIntervalMs: number;
   /** Retries of a failing batch (transient errors) before the ingest stops. */
   readonly retryAttempts: number;
   /** How long a batch keeps being retried, e.g. while the server restarts. */
@@ -46,6 +52,8 @@ const DEFAULTS = {
   poolSize: 10,
   poolAcquireTimeoutMs: 10_000,
   writeConcurrency: 2,
+  limitStepFraction: 0.3,
+  limitStepIntervalMs: 5_000,
   retryAttempts: 30,
   retryMaxTimeMs: 120_000,
 } as const;
@@ -57,6 +65,8 @@ const postgresUrl = z
 function integerOption(min: number, max: number) {
   return z.coerce.number().int(`must be an integer`).min(min, `must be >= ${min}`).max(max, `must be <= ${max}`);
 }
+
+const fraction = z.coerce.number().gt(0, 'must be > 0').max(1, 'must be <= 1');
 
 type Env = Record<string, string | undefined>;
 
@@ -75,6 +85,8 @@ export function resolveConfig(flags: ConfigFlags = {}, env: Env = process.env): 
       env.OPTDB_POOL_ACQUIRE_TIMEOUT_MS ?? DEFAULTS.poolAcquireTimeoutMs,
     ),
     writeConcurrency: parseOption('OPTDB_WRITE_CONCURRENCY', integerOption(1, 1_000), env.OPTDB_WRITE_CONCURRENCY ?? DEFAULTS.writeConcurrency),
+    limitStepFraction: parseOption('OPTDB_LIMIT_STEP_FRACTION', fraction, env.OPTDB_LIMIT_STEP_FRACTION ?? DEFAULTS.limitStepFraction),
+    limitStepIntervalMs: parseOption('OPTDB_LIMIT_STEP_INTERVAL_MS', integerOption(1, 3_600_000), env.OPTDB_LIMIT_STEP_INTERVAL_MS ?? DEFAULTS.limitStepIntervalMs),
     retryAttempts: parseOption('OPTDB_RETRY_ATTEMPTS', integerOption(0, 100), env.OPTDB_RETRY_ATTEMPTS ?? DEFAULTS.retryAttempts),
     retryMaxTimeMs: parseOption('OPTDB_RETRY_MAX_TIME_MS', integerOption(0, 86_400_000), env.OPTDB_RETRY_MAX_TIME_MS ?? DEFAULTS.retryMaxTimeMs),
   });

@@ -39,3 +39,15 @@ test('a bad URL is rejected without echoing it (it may hold a password)', () => 
     (error: unknown) => error instanceof OptdbError && /DATABASE_URL/.test(error.message) && !error.message.includes('topsecret'),
   );
 });
+
+test('write concurrency and the pacing of limit changes: defaults, environment, and bad values', () => {
+  const defaults = resolveConfig({}, {});
+  assert.equal(defaults.writeConcurrency, 2);
+  assert.equal(defaults.limitStepFraction, 0.3);
+  assert.equal(defaults.limitStepIntervalMs, 5_000);
+  const set = resolveConfig({}, { OPTDB_WRITE_CONCURRENCY: '8', OPTDB_LIMIT_STEP_FRACTION: '0.25', OPTDB_LIMIT_STEP_INTERVAL_MS: '1000' });
+  assert.deepEqual([set.writeConcurrency, set.limitStepFraction, set.limitStepIntervalMs], [8, 0.25, 1_000]);
+  assert.throws(() => resolveConfig({}, { OPTDB_LIMIT_STEP_FRACTION: '0' }), /OPTDB_LIMIT_STEP_FRACTION: must be > 0, got `0`/);
+  assert.throws(() => resolveConfig({}, { OPTDB_LIMIT_STEP_FRACTION: '1.5' }), /OPTDB_LIMIT_STEP_FRACTION: must be <= 1/);
+  assert.throws(() => resolveConfig({}, { OPTDB_WRITE_CONCURRENCY: '0' }), /OPTDB_WRITE_CONCURRENCY: must be >= 1/);
+});

@@ -121,6 +121,7 @@ async function run(
       retry: config && { ...DEFAULT_RETRY_LIMITS, retries: config.retryAttempts, maxRetryTimeMs: config.retryMaxTimeMs },
       onEvent: (event) => warn(`optdb: ${describeEvent(event)}`),
       metrics,
+      limitSteps: config && { stepFraction: config.limitStepFraction, stepIntervalMs: config.limitStepIntervalMs },
       concurrency: flags.concurrency ?? config?.writeConcurrency ?? 1,
       batchLimits: { ...DEFAULT_BATCH_LIMITS, maxRows: flags.batchSize },
       snapshot: { capturedAtMicros: flags.capturedAt, resolutionMicros: flags.resolution ?? parseResolution(DEFAULT_RESOLUTION)! },

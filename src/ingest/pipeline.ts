@@ -18,7 +18,7 @@ import { type Batch, Batcher, type BatchLimits } from '../write/batch.js';
 import { DEFAULT_RETRY_LIMITS, type ResilienceEvent, ResilientWriter, type RetryLimits } from '../write/resilient-writer.js';
 import { addCounts, emptyCounts, type WriteCounts, type WriteStrategy } from '../write/strategy.js';
 import { DAY_AGGS, SNAPSHOTS, type TableSpec } from '../write/tables.js';
-import { type GateEvent, WriteGate } from '../write/write-gate.js';
+import { type GateEvent, type LimitSteps, WriteGate } from '../write/write-gate.js';
 import type { OptdbMetrics } from '../metrics/optdb-metrics.js';
 import { importIdentity } from './import-identity.js';
 import type { CommittedRanges, LedgerEntry } from './ledger.js';
@@ -39,6 +39,8 @@ export interface IngestOptions {
   readonly onEvent?: (event: ResilienceEvent | GateEvent) => void;
   /** Batches written at once: the write gate's limit. */
   readonly concurrency: number;
+  /** How limit changes are paced (defaults: GATE_DEFAULTS). */
+  readonly limitSteps?: LimitSteps | undefined;
   /** Counts rows, batches, retries and errors, and watches the write gate. */
   readonly metrics?: OptdbMetrics | undefined;
   readonly batchLimits: BatchLimits;
@@ -94,6 +96,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
   const metrics = options.metrics;
   const gate = new WriteGate({
     limit: options.concurrency,
+    ...options.limitSteps,
     onEvent: (event) => {
       metrics?.recordGateEvent(event);
       options.onEvent?.(event);

@@ -25,7 +25,7 @@ import { type Batch, Batcher } from './batch.js';
 import { DEFAULT_RETRY_LIMITS, type ResilienceEvent, ResilientWriter, type RetryLimits } from './resilient-writer.js';
 import type { WriteStrategy } from './strategy.js';
 import { rowKey, type TableRow, type TableSpec } from './tables.js';
-import { type GateEvent, WriteGate } from './write-gate.js';
+import { type GateEvent, type LimitSteps, WriteGate } from './write-gate.js';
 import type { OptdbMetrics } from '../metrics/optdb-metrics.js';
 
 export interface WriteBufferOptions<Input> {
@@ -48,6 +48,8 @@ export interface WriteBufferOptions<Input> {
   readonly maxPendingRows?: number;
   /** Batches written at once (the write gate's limit; change it with `setConcurrency`). */
   readonly concurrency?: number;
+  /** How changes of that limit are paced (defaults: GATE_DEFAULTS). */
+  readonly limitSteps?: LimitSteps;
 }
 
 /** What happened to one row. `collapsed`: a later write of the same key in the same batch won. */
@@ -73,7 +75,7 @@ export class WriteBuffer<Input> {
 
   constructor(options: WriteBufferOptions<Input>) {
     this.options = { ...DEFAULTS, ...options };
-    this.gate = new WriteGate({ limit: this.options.concurrency, onEvent: (event) => this.report(event) });
+    this.gate = new WriteGate({ limit: this.options.concurrency, ...this.options.limitSteps, onEvent: (event) => this.report(event) });
     this.options.metrics?.watchGate(this.gate);
     this.batcher = this.newBatcher();
     this.space.setMaxListeners(0);

@@ -32,6 +32,9 @@ export interface WriteGateOptions {
   readonly onEvent?: (event: GateEvent) => void;
 }
 
+/** How a requested limit change is paced (Config: OPTDB_LIMIT_STEP_FRACTION, OPTDB_LIMIT_STEP_INTERVAL_MS). */
+export type LimitSteps = Pick<WriteGateOptions, 'stepFraction' | 'stepIntervalMs'>;
+
 export type LimitChangeReason = 'requested' | 'overload' | 'recovery';
 
 export type GateEvent =
