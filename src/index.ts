@@ -24,6 +24,8 @@ export type { InputFormat, OpenedSource, SourceRecord } from './sources/source-r
 export { type Batch, Batcher, type BatchLimits, DEFAULT_BATCH_LIMITS } from './write/batch.js';
 export { createStrategy } from './write/create-strategy.js';
 export { STRATEGY_NAMES, type StrategyName, type WriteCounts, type WriteStrategy } from './write/strategy.js';
+export { OptdbMetrics } from './metrics/optdb-metrics.js';
+export { type GateEvent, type LimitSteps, WriteGate, type WriteGateOptions } from './write/write-gate.js';
 export { type RowOutcome, WriteBuffer, type WriteBufferOptions } from './write/write-buffer.js';
 export { dayAggWriteBuffer, snapshotWriteBuffer } from './write/write-buffers.js';
 export { redactText, redactUrl } from './redact.js';
