@@ -13,12 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { EmbeddedServer } from '../src/db/embedded-server.js';
-import { migrate } from '../src/db/migrator.js';
 import { writeSample } from '../src/sample/generate-sample.js';
 import { type CliResult, collect, runCli, spawnCli } from './harness/cli.js';
-import { withDatabaseName } from './harness/database.js';
-import { freePort } from './harness/ports.js';
+import { withOwnServer } from './harness/own-server.js';
 import { query } from './harness/sql.js';
 
 const TABLE_SUM = `SELECT count(*)::int AS rows, md5(string_agg(t::text, '|' ORDER BY t::text)) AS sum FROM option_day_aggs t`;
@@ -48,34 +45,6 @@ before(async () => {
 after(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-interface OwnServer {
-  readonly server: EmbeddedServer;
-  /** The test's migrated database on that server (password included: never print it). */
-  readonly url: string;
-  readonly password: string;
-}
-
-/** Runs `work` with a new embedded server and a migrated database; always stops and removes the server. */
-async function withOwnServer<T>(label: string, work: (own: OwnServer) => Promise<T>): Promise<T> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `optdb-server-faults-${label}-`));
-  await fs.chmod(dataDir, 0o755); // the server runs as the postgres OS user when we are root
-  const server = new EmbeddedServer(dataDir, await freePort());
-  try {
-    const started = await server.start();
-    const name = `optdb_${label.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`;
-    await query(withDatabaseName(started.url, 'postgres'), `CREATE DATABASE ${name}`);
-    const url = withDatabaseName(started.url, name);
-    await migrate(url);
-    const password = (await fs.readFile(server.passwordFile, 'utf8')).trim();
-    return await work({ server, url, password });
-  } finally {
-    await server.stop().catch(() => undefined);
-    await fs.rm(dataDir, { recursive: true, force: true });
-  }
-}
-
-
 
 /** The query's rows, or undefined when the server cannot answer right now. */
 async function tryQuery(url: string, sql: string): Promise<any[] | undefined> {

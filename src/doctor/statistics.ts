@@ -1,0 +1,145 @@
+/**
+ * Step 4 of the checklist, "Check table statistics": are the planner's statistics on
+ * optdb's tables current? The knowledge base names stale statistics as a trigger of bad
+ * plans and ANALYZE as the first thing to run, so `--fix` runs it — one table per
+ * transaction with lock and statement timeouts (SET LOCAL, which also holds through a
+ * transaction pooler), so doctor never queues behind a lock for long, and a timeout on
+ * one table does not roll back the statistics of the others.
+ */
+import type pg from 'pg';
+import { classifyError } from '../db/error-policy.js';
+import type { CheckFamily, CheckResult } from './check.js';
+import { OPTDB_TABLES } from './optdb-tables.js';
+
+export interface StatisticsSettings {
+  /** Rows changed since the last ANALYZE, as a share of live rows, above which a table is stale. */
+  readonly staleShare: number;
+  /** Fewer changed rows than this never make a table stale. */
+  readonly minChangedRows: number;
+  /** `--fix`: how long ANALYZE may wait for its lock (SHARE UPDATE EXCLUSIVE: DDL, VACUUM, another ANALYZE). */
+  readonly lockTimeoutMs: number;
+  /** `--fix`: how long one ANALYZE may run. */
+  readonly statementTimeoutMs: number;
+}
+
+// Autovacuum analyzes a table once 50 rows + 10 % of it have changed (its default
+// analyze threshold and scale factor); past 20 % it has missed that point at least once
+// (disabled for the table, workers busy elsewhere, a bulk load between its naps). Health
+// tools read n_mod_since_analyze the same way (facts §8). They also flag an ANALYZE older
+// than a day or two, but the statistics of a table that has not changed do not go stale,
+// so the age is reported, not judged. Under 1,000 changed rows estimates move too little
+// to change a plan — and small tables autovacuum never analyzes are not flagged forever.
+export const STATISTICS_SETTINGS: StatisticsSettings = Object.freeze({
+  staleShare: 0.2,
+  minChangedRows: 1_000,
+  lockTimeoutMs: 5_000,
+  statementTimeoutMs: 120_000,
+});
+
+const TABLE_STATISTICS = `
+  SELECT relname AS table, n_live_tup::float8 AS live_rows, n_mod_since_analyze::float8 AS changed_rows,
+         greatest(last_analyze, last_autoanalyze) AS last_analyzed
+  FROM pg_stat_user_tables
+  WHERE schemaname = current_schema() AND relname = ANY($1::text[])
+  ORDER BY relname`;
+
+// set_config(…, true) is SET LOCAL with the value as a parameter.
+const SET_LOCAL_TIMEOUT = `SELECT set_config($1, $2, true)`;
+
+interface TableStatistics {
+  table: string;
+  live_rows: number;
+  changed_rows: number;
+  last_analyzed: Date | null;
+}
+
+/** The family with other thresholds and timeouts (tests shorten the lock timeout). */
+export function statisticsFamily(settings: StatisticsSettings): CheckFamily {
+  return {
+    name: 'statistics',
+    async run({ pool, fix }) {
+      const client = await pool.connect();
+      try {
+        const tables = (await client.query<TableStatistics>(TABLE_STATISTICS, [OPTDB_TABLES])).rows;
+        if (tables.length === 0) {
+          return [{ id: 'statistics.freshness', status: 'warn', summary: `none of optdb's tables (${OPTDB_TABLES.join(', ')}) exist in this database's schema`, remedy: 'run `optdb migrate` (see migrations.applied)' }];
+        }
+        const stale = tables.filter((table) => isStale(table, settings));
+        if (stale.length === 0) return [current(tables, settings)];
+        return [fix ? await analyze(client, stale, settings) : staleResult(stale, tables.length)];
+      } finally {
+        client.release();
+      }
+    },
+  };
+}
+
+export const statistics: CheckFamily = statisticsFamily(STATISTICS_SETTINGS);
+
+function isStale(table: TableStatistics, settings: StatisticsSettings): boolean {
+  if (table.changed_rows < settings.minChangedRows) return false;
+  return table.last_analyzed === null || table.changed_rows > settings.staleShare * table.live_rows;
+}
+
+function current(tables: readonly TableStatistics[], settings: StatisticsSettings): CheckResult {
+  const mostChanged = tables.reduce((most, table) => (table.changed_rows > most.changed_rows ? table : most));
+  return {
+    id: 'statistics.freshness',
+    status: 'pass',
+    summary:
+      mostChanged.changed_rows === 0
+        ? `statistics current on ${tables.length} tables (no row changed since their last ANALYZE)`
+        : `statistics current on ${tables.length} tables; most changed since its last ANALYZE: ${numbers(mostChanged)}`,
+    details: { staleShare: settings.staleShare, minChangedRows: settings.minChangedRows, tables },
+  };
+}
+
+function staleResult(stale: readonly TableStatistics[], checked: number): CheckResult {
+  const names = stale.map((table) => table.table).join(', ');
+  return {
+    id: 'statistics.freshness',
+    status: 'warn',
+    summary: `stale statistics on ${stale.length} of ${checked} tables: ${stale.map(numbers).join('; ')}`,
+    remedy: `run \`optdb doctor --fix\`, or ANALYZE ${names}; if it recurs, check that autovacuum is on for these tables`,
+    details: { stale: stale.map((table) => table.table), tables: stale },
+  };
+}
+
+async function analyze(client: pg.PoolClient, stale: readonly TableStatistics[], settings: StatisticsSettings): Promise<CheckResult> {
+  const analyzed: string[] = [];
+  const failed: { table: string; code: string; meaning: string }[] = [];
+  for (const table of stale) {
+    try {
+      await client.query('BEGIN');
+      await client.query(SET_LOCAL_TIMEOUT, ['lock_timeout', `${settings.lockTimeoutMs}ms`]);
+      await client.query(SET_LOCAL_TIMEOUT, ['statement_timeout', `${settings.statementTimeoutMs}ms`]);
+      // The name comes from OPTDB_TABLES (through the catalog query), never from input.
+      await client.query(`ANALYZE "${table.table}"`);
+      await client.query('COMMIT');
+      analyzed.push(table.table);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      const { code, policy } = classifyError(error);
+      failed.push({ table: table.table, code, meaning: policy.meaning });
+    }
+  }
+  const fixed = `analyzed ${analyzed.join(', ') || 'nothing'} (was: ${stale.map(numbers).join('; ')})`;
+  const details = { analyzed, failed, tables: stale, lockTimeoutMs: settings.lockTimeoutMs, statementTimeoutMs: settings.statementTimeoutMs };
+  if (failed.length === 0) return { id: 'statistics.freshness', status: 'pass', summary: fixed, details };
+  return {
+    id: 'statistics.freshness',
+    status: 'warn',
+    summary: `ANALYZE did not finish on ${failed.map((f) => `${f.table}: ${f.code} ${f.meaning}`).join('; ')}; ${fixed}`,
+    remedy: `rerun \`optdb doctor --fix\` once nothing holds the table (see locks.blocked), or run ANALYZE ${failed.map((f) => f.table).join(', ')} by hand`,
+    details,
+  };
+}
+
+function numbers(table: TableStatistics): string {
+  const last = table.last_analyzed ? `last analyzed ${table.last_analyzed.toISOString()}` : 'never analyzed';
+  return `${table.table} ${count(table.changed_rows)} of ${count(table.live_rows)} rows changed since ANALYZE, ${last}`;
+}
+
+function count(value: number): string {
+  return value.toLocaleString('en-US');
+}
