@@ -3,7 +3,7 @@
  * weeks and third-Friday monthlies out to a year. Exchange holidays are ignored (a real
  * Good Friday expiration moves to Thursday); the sample does not need them.
  */
-import { FRIDAY, dayInMonth, dayNumber, isoDate, weekday } from './calendar-date.js';
+import { FRIDAY, dayInMonth, dayNumber, isoDate, weekday } from '../domain/calendar-date.js';
 import type { Underlying } from './universe.js';
 
 export interface Series {

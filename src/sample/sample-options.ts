@@ -16,7 +16,7 @@
  * out must still fit the ticker's two-digit year.
  */
 import { OptdbError } from '../errors.js';
-import { SATURDAY, SUNDAY, dayNumber, isCalendarDate, weekday } from './calendar-date.js';
+import { SATURDAY, SUNDAY, dayNumber, isCalendarDate, weekday } from '../domain/calendar-date.js';
 
 export const SAMPLE_FORMATS = ['chain-ndjson', 'chain-json', 'day-aggs-csv'] as const;
 export type SampleFormat = (typeof SAMPLE_FORMATS)[number];

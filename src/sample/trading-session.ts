@@ -8,7 +8,7 @@
  * with. Clocks change at 02:00 on a Sunday, so the offset at a weekday's midnight holds for
  * the whole session.
  */
-import { SUNDAY, dayNumber, isoDate, lastWeekday, nthWeekday, weekday } from './calendar-date.js';
+import { SUNDAY, dayNumber, isoDate, lastWeekday, nthWeekday, weekday } from '../domain/calendar-date.js';
 
 const NS_PER_SECOND = 1_000_000_000n;
 const NS_PER_HOUR = 3_600n * NS_PER_SECOND;
