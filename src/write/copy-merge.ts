@@ -10,18 +10,15 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ledgerParameters, RECORD_BATCH } from '../ingest/ledger.js';
 import type { Batch } from './batch.js';
-import { anyContractKnowsMore, CONTRACT_COLUMNS, contractValues, enrichKnownContracts, insertNewContracts } from './contracts-sql.js';
+import { anyContractKnowsMore, contractValues, enrichKnownContracts, insertNewContracts } from './contracts-sql.js';
 import { copyText } from './copy-text.js';
+import { CREATE_STAGED_CONTRACTS, createStagedRows, STAGED_CONTRACTS, STAGED_CONTRACTS_SOURCE, STAGED_ROWS, stagedColumns } from './staging-sql.js';
 import type { WriteCounts, WriteStrategy } from './strategy.js';
 import type { TableSpec } from './tables.js';
 import { upsertStatement } from './upsert-sql.js';
 
-const STAGED_ROWS = 'optdb_staged_rows';
-const STAGED_CONTRACTS = 'optdb_staged_contracts';
-const CONTRACTS_SOURCE = `${STAGED_CONTRACTS} AS i`;
-const CREATE_STAGED_CONTRACTS = `CREATE TEMPORARY TABLE ${STAGED_CONTRACTS} (${CONTRACT_COLUMNS.map((c) => `${c} text`).join(', ')}) ON COMMIT DROP`;
-const INSERT_NEW_CONTRACTS = insertNewContracts(CONTRACTS_SOURCE);
-const ENRICH_KNOWN_CONTRACTS = enrichKnownContracts(CONTRACTS_SOURCE);
+const INSERT_NEW_CONTRACTS = insertNewContracts(STAGED_CONTRACTS_SOURCE);
+const ENRICH_KNOWN_CONTRACTS = enrichKnownContracts(STAGED_CONTRACTS_SOURCE);
 
 export class CopyMergeStrategy implements WriteStrategy {
   readonly name = 'copy' as const;
@@ -31,7 +28,7 @@ export class CopyMergeStrategy implements WriteStrategy {
 
   async write(batch: Batch): Promise<WriteCounts> {
     const table = batch.table;
-    const columns = table.columns.map((c) => `"${c.name}"`).join(', ');
+    const columns = stagedColumns(table);
     const client = await this.pool.connect();
     // A connection lost between statements is reported as an 'error' event; without a
     // listener it would crash the process. The next statement fails and is retried.
@@ -41,7 +38,7 @@ export class CopyMergeStrategy implements WriteStrategy {
     try {
       await client.query('BEGIN');
       await client.query(CREATE_STAGED_CONTRACTS);
-      await client.query(`CREATE TEMPORARY TABLE ${STAGED_ROWS} ON COMMIT DROP AS SELECT ${columns} FROM "${table.name}" WITH NO DATA`);
+      await client.query(createStagedRows(table));
       await copyInto(client, `COPY ${STAGED_CONTRACTS} FROM STDIN`, copyText(batch.contracts, contractValues));
       await copyInto(client, `COPY ${STAGED_ROWS} (${columns}) FROM STDIN`, copyText(batch.rows, (row) => table.columns.map((c) => row[c.name])));
       const created = (await client.query(INSERT_NEW_CONTRACTS)).rows[0].created as number;

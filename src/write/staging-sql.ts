@@ -1,0 +1,23 @@
+/**
+ * The copy strategy's staging tables: transaction-local (ON COMMIT DROP), so they work
+ * through transaction poolers. Shared with doctor's plans check, which explains the
+ * merge statements against the same tables.
+ */
+import { CONTRACT_COLUMNS } from './contracts-sql.js';
+import type { TableSpec } from './tables.js';
+
+export const STAGED_ROWS = 'optdb_staged_rows';
+export const STAGED_CONTRACTS = 'optdb_staged_contracts';
+/** The staged contracts as the contract statements read them. */
+export const STAGED_CONTRACTS_SOURCE = `${STAGED_CONTRACTS} AS i`;
+
+export const CREATE_STAGED_CONTRACTS = `CREATE TEMPORARY TABLE ${STAGED_CONTRACTS} (${CONTRACT_COLUMNS.map((c) => `${c} text`).join(', ')}) ON COMMIT DROP`;
+
+/** A staging table with the target's columns and types, empty. */
+export function createStagedRows(table: TableSpec): string {
+  return `CREATE TEMPORARY TABLE ${STAGED_ROWS} ON COMMIT DROP AS SELECT ${stagedColumns(table)} FROM "${table.name}" WITH NO DATA`;
+}
+
+export function stagedColumns(table: TableSpec): string {
+  return table.columns.map((c) => `"${c.name}"`).join(', ');
+}
