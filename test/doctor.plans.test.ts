@@ -138,3 +138,14 @@ test('a statement that cannot be planned is reported with the error policy remed
     assert.match(result.remedy ?? '', /optdb migrate/);
   }
 });
+
+test('a database without optdb tables: one finding per statement kind, pointing at the migrations', async () => {
+  const db = await databases.empty('doctor_plans_empty');
+  const results = await runFamily(plans, { url: db.url });
+  for (const id of ['plans.write-statements', 'plans.read-statements']) {
+    const result = resultFor(results, id);
+    assert.equal(result.status, 'warn');
+    assert.match(result.summary, /not explained: optdb's tables options, option_snapshots, option_day_aggs, import_batches do not exist/);
+    assert.match(result.remedy ?? '', /optdb migrate/);
+  }
+});

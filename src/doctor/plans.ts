@@ -13,6 +13,7 @@
 import type pg from 'pg';
 import { classifyError } from '../db/error-policy.js';
 import type { CheckFamily, CheckResult } from './check.js';
+import { OPTDB_TABLES } from './optdb-tables.js';
 import { type ExplainJson, planShape, type PlanShape } from './plan-walker.js';
 import { EXPLAIN_TIMEOUTS, EXPLAINED_STATEMENTS, type ExplainedStatement, RANDOM_PAGE_COST, READ_SAMPLE, type ReadSample, RELATION_ROWS } from './sql/plans.js';
 
@@ -44,6 +45,8 @@ export const plans: CheckFamily = {
   async run({ pool }) {
     const client = await pool.connect();
     try {
+      const missing = (await client.query<{ table: string }>(MISSING_TABLES, [OPTDB_TABLES])).rows.map((row) => row.table);
+      if (missing.length > 0) return notExplained(missing);
       const sample = await readSample(client);
       const randomPageCost = (await client.query<{ random_page_cost: number }>(RANDOM_PAGE_COST)).rows[0]!.random_page_cost;
       const explained: Explained[] = [];
@@ -55,6 +58,18 @@ export const plans: CheckFamily = {
     }
   },
 };
+
+const MISSING_TABLES = `SELECT name AS table FROM unnest($1::text[]) AS name WHERE to_regclass(quote_ident(name)) IS NULL`;
+
+/** Without optdb's tables every statement fails to plan: one finding, not one per statement. */
+function notExplained(missing: readonly string[]): CheckResult[] {
+  return (['write', 'read'] as const).map((kind) => ({
+    id: `plans.${kind}-statements`,
+    status: 'warn',
+    summary: `not explained: optdb's tables ${missing.join(', ')} do not exist (see migrations.applied)`,
+    remedy: 'run `optdb migrate`, then rerun `optdb doctor`',
+  }));
+}
 
 async function readSample(client: pg.PoolClient): Promise<ReadSample> {
   try {
