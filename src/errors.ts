@@ -4,6 +4,7 @@
  * remedy. The original error is kept as `cause`.
  */
 export type OptdbErrorCode =
+  | 'API_REQUEST_FAILED'
   | 'CONFIG_INVALID'
   | 'DATABASE_UNREACHABLE'
   | 'EMBEDDED_SERVER'

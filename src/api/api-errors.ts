@@ -1,0 +1,121 @@
+/**
+ * The one table of failed requests and what to do about each (STYLE.md: every catch
+ * site asks the table, none re-decides), and the translation of a final failure into an
+ * OptdbError that names the cause.
+ *
+ * Retried, with less concurrency (request-limiter.ts explains the factors):
+ * 429, 5xx, 408, timeouts, broken connections, and 200 answers whose body is not a page
+ * (malformed JSON, truncated, wrong shape — a proxy's error page, a half-written answer).
+ * Not retried: 401/403 (the key or the plan: no retry changes it), 404 (no such
+ * underlying or contract), any other 4xx (the request itself is wrong).
+ */
+import { type OptdbErrorCode, OptdbError } from '../errors.js';
+import { redactText, redactUrl } from '../redact.js';
+import { API_KEY_VARIABLE } from './api-key.js';
+import type { FailureKind, LimitReason } from './api-events.js';
+
+export interface FailurePolicy {
+  readonly retry: boolean;
+  /** The concurrency is multiplied by this (AIMD decrease); undefined: unchanged. */
+  readonly concurrencyFactor: number | undefined;
+  readonly limitReason: LimitReason;
+}
+
+const retried = (concurrencyFactor: number, limitReason: LimitReason = 'failure'): FailurePolicy => ({ retry: true, concurrencyFactor, limitReason });
+const final: FailurePolicy = { retry: false, concurrencyFactor: undefined, limitReason: 'failure' };
+
+export const FAILURE_POLICIES: Readonly<Record<FailureKind, FailurePolicy>> = Object.freeze({
+  throttled: retried(0.5, 'throttled'),
+  'server-error': retried(0.9),
+  timeout: retried(0.9),
+  network: retried(0.9),
+  malformed: retried(0.9),
+  unauthorized: final,
+  forbidden: final,
+  'not-found': final,
+  rejected: final,
+});
+
+/** The failure an HTTP status means; undefined for success (2xx). */
+export function failureForStatus(status: number): FailureKind | undefined {
+  if (status >= 200 && status < 300) return undefined;
+  if (status === 429) return 'throttled';
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not-found';
+  if (status === 408) return 'timeout';
+  if (status >= 400 && status < 500) return 'rejected';
+  return 'server-error'; // 5xx, and a 1xx/3xx that fetch did not resolve
+}
+
+/** One attempt failed (caught by the retry loop, never shown to a user as such). */
+export class AttemptFailure extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    /** What happened, for a person: the server's error text, the parse error, … (no key). */
+    readonly detail: string,
+    readonly status: number | undefined = undefined,
+    readonly retryAfterMs: number | undefined = undefined,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${status === undefined ? kind : `HTTP ${status}`}: ${detail}`, options);
+    this.name = 'AttemptFailure';
+  }
+}
+
+/** A request that failed for good; `failure` and `status` say why. */
+export class PolygonApiError extends OptdbError {
+  constructor(
+    code: OptdbErrorCode,
+    message: string,
+    readonly failure: FailureKind,
+    readonly status: number | undefined,
+    /** The request's URL (it never holds the key). */
+    readonly url: string,
+    readonly attempts: number,
+    options: { remedy?: string; cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.name = 'PolygonApiError';
+  }
+}
+
+/**
+ * The error a caller sees. `subject` names what was asked for ("the option chain of
+ * I:SPX"), so a 404 names the underlying.
+ */
+export function apiError(failure: AttemptFailure, request: { url: string; subject: string }, attempts: number): PolygonApiError {
+  const url = redactUrl(request.url);
+  const detail = redactText(failure.detail);
+  const where = `${request.subject} (GET ${url})`;
+  const make = (code: OptdbErrorCode, message: string, remedy: string): PolygonApiError =>
+    new PolygonApiError(code, message, failure.kind, failure.status, url, attempts, { remedy, cause: failure });
+  switch (failure.kind) {
+    case 'unauthorized':
+      return make(
+        'CONFIG_INVALID',
+        `the API rejected the key (401: ${detail}) for ${where}: check ${API_KEY_VARIABLE}`,
+        `Set ${API_KEY_VARIABLE} to the key on your Polygon.io (Massive) dashboard, without quotes or spaces.`,
+      );
+    case 'forbidden':
+      return make(
+        'CONFIG_INVALID',
+        `403: your plan does not include this endpoint — ${where}: ${detail}`,
+        'Option snapshots need a plan with options data; check what your plan includes, or upgrade it.',
+      );
+    case 'not-found':
+      return make(
+        'API_REQUEST_FAILED',
+        `not found (404): ${where}: ${detail}`,
+        'Check the ticker: index underlyings take the I: prefix (I:SPX), contracts the O: prefix (O:SPXW230712C04500000).',
+      );
+    case 'rejected':
+      return make('API_REQUEST_FAILED', `the API refused ${where} (${failure.status}: ${detail})`, 'Check the request parameters against the API reference.');
+    default:
+      return make(
+        'API_REQUEST_FAILED',
+        `${where} failed after ${attempts} attempt(s); the last: ${redactText(failure.message)}`,
+        'The API kept failing (rate limits, server errors or timeouts): try again later, lower the request rate or concurrency, or raise the timeout.',
+      );
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * One HTTP request to the API: the key as an `Authorization: Bearer` header (never in
+ * the URL), a timeout over the whole exchange (sending to the last body byte), and any
+ * failure turned into an AttemptFailure of the kind api-errors.ts has a policy for.
+ */
+import { AttemptFailure, failureForStatus } from './api-errors.js';
+
+export interface RequestSettings {
+  readonly apiKey: string;
+  readonly timeoutMs: number;
+  /** The caller's cancellation (shutdown): it ends the request and is not retried. */
+  readonly signal: AbortSignal | undefined;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly text: string;
+}
+
+const DETAIL_LENGTH = 200;
+
+/** The 2xx answer's body, or an AttemptFailure; the caller's own abort is rethrown as it is. */
+export async function sendRequest(url: URL, settings: RequestSettings): Promise<Answer> {
+  const timeout = AbortSignal.timeout(settings.timeoutMs);
+  const signal = settings.signal ? AbortSignal.any([timeout, settings.signal]) : timeout;
+  let status: number | undefined;
+  try {
+    const response = await fetch(url, { headers: { authorization: `Bearer ${settings.apiKey}`, accept: 'application/json' }, signal });
+    status = response.status;
+    const failure = failureForStatus(response.status);
+    if (failure === undefined) return { status, text: await response.text() };
+    const detail = await errorDetail(response);
+    throw new AttemptFailure(failure, detail, status, retryAfterMs(response.headers.get('retry-after')));
+  } catch (error) {
+    if (error instanceof AttemptFailure) throw error;
+    if (settings.signal?.aborted) throw settings.signal.reason;
+    const during = status === undefined ? 'before an answer' : `reading the HTTP ${status} body`;
+    if (timeout.aborted) throw new AttemptFailure('timeout', `no complete answer within ${settings.timeoutMs} ms (${during})`, status, undefined, { cause: error });
+    throw new AttemptFailure('network', `${networkReason(error)} (${during})`, status, undefined, { cause: error });
+  }
+}
+
+/**
+ * `Retry-After` in milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3);
+ * undefined when absent or unreadable.
+ */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  const text = header?.trim();
+  if (!text) return undefined;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** The API's own words (`error` or `message` of its JSON body), else the start of the body. */
+async function errorDetail(response: Response): Promise<string> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch {
+    return response.statusText || 'no body';
+  }
+  try {
+    const body = JSON.parse(text) as { error?: unknown; message?: unknown };
+    const said = body.error ?? body.message;
+    if (typeof said === 'string' && said) return said.slice(0, DETAIL_LENGTH);
+  } catch {
+    // not JSON: a proxy's HTML page, plain text
+  }
+  const compact = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return compact.slice(0, DETAIL_LENGTH) || response.statusText || 'no body';
+}
+
+/** "ECONNRESET", "ECONNREFUSED", "terminated"…: undici puts the system error in `cause`. */
+function networkReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const causeMessage = typeof cause?.message === 'string' ? cause.message : undefined;
+  return [error.message, code ?? causeMessage].filter(Boolean).join(': ');
+}
