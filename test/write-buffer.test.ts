@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type pg from 'pg';
+import { classifyError } from '../src/db/error-policy.js';
 import { formatTicker } from '../src/domain/ticker.js';
 import type { PrismaClient } from '../src/generated/prisma/client.js';
 import { OptdbError } from '../src/errors.js';
@@ -121,6 +122,7 @@ test('a row the database refuses rejects only its own write', async () => {
     // result(i) has day.volume 10 + i: the fourth write (volume 30013) is refused.
     assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     assert.match(String((settled[3] as PromiseRejectedResult).reason), /refused by the database: 23514 volume 30013 is refused/);
+    assert.equal(classifyError((settled[3] as PromiseRejectedResult).reason).code, '23514', 'the SQLSTATE is kept as the cause');
     const { rows } = await refusingPool.query('SELECT count(*)::int AS n FROM option_snapshots');
     assert.deepEqual(rows, [{ n: 4 }]);
     await buffer.close();

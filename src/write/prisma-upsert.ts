@@ -12,9 +12,10 @@
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { Batch } from './batch.js';
 import type { WriteCounts, WriteStrategy } from './strategy.js';
-import type { ColumnType, TableRow, TableSpec } from './tables.js';
+import { camel, type PrismaValue, toPrismaData } from './prisma-data.js';
+import type { TableSpec } from './tables.js';
 
-type Value = string | number | bigint | Date | null;
+type Value = PrismaValue;
 type Transaction = Prisma.TransactionClient;
 type Record_ = Record<string, unknown>;
 
@@ -115,30 +116,6 @@ function modelFor(tx: Transaction, table: TableSpec): ModelAccess {
   }
 }
 
-function toPrismaData(table: TableSpec, row: TableRow): Record<string, Value> {
-  const data: Record<string, Value> = {};
-  for (const column of table.columns) data[camel(column.name)] = fromText(column.type, row[column.name] ?? null);
-  return data;
-}
-
-function fromText(type: ColumnType, text: string | null): Value {
-  if (text === null) return null;
-  switch (type) {
-    case 'text':
-    case 'numeric':
-      return text;
-    case 'bigint':
-      return BigInt(text);
-    case 'integer':
-    case 'double precision':
-      return Number(text);
-    case 'timestamptz':
-      return new Date(text);
-    case 'date':
-      return new Date(`${text}T00:00:00Z`);
-  }
-}
-
 function sameValues(table: TableSpec, existing: Record_, data: Record<string, Value>): boolean {
   return table.columns.every((column) => {
     const field = camel(column.name);
@@ -149,8 +126,4 @@ function sameValues(table: TableSpec, existing: Record_, data: Record<string, Va
     if (now instanceof Date) return now.getTime() === (next as Date).getTime();
     return now === next;
   });
-}
-
-function camel(name: string): string {
-  return name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }

@@ -146,14 +146,15 @@ export class WriteBuffer<Input> {
     void this.gate.run(async () => {
       const metrics = this.options.metrics;
       const started = performance.now();
-      const refused = new Map<string, string>();
+      // The SQLSTATE and message of each refused row, kept as its rejection's cause.
+      const refused = new Map<string, { code: string; message: string }>();
       const writer = new ResilientWriter(this.options.strategy, {
         retry: this.options.retry ?? DEFAULT_RETRY_LIMITS,
         fallbacks: this.options.fallbacks ?? [],
         onRowRefused: async (row) => {
           metrics?.rowsRejected.inc({ stage: 'database' });
           metrics?.errors.inc({ code: row.code });
-          refused.set(rowKey(this.options.table, row.row), `${row.code} ${row.message}`);
+          refused.set(rowKey(this.options.table, row.row), { code: row.code, message: row.message });
         },
         recordLedger: async () => {},
         onOverload: () => this.gate.onOverload(),
@@ -168,7 +169,9 @@ export class WriteBuffer<Input> {
         const last = new Map(waiters.map((w, i) => [w.key, i]));
         waiters.forEach((w, i) => {
           const reason = refused.get(w.key);
-          if (reason !== undefined && last.get(w.key) === i) w.reject(new OptdbError('ROW_REJECTED', `row refused by the database: ${reason}`));
+          if (reason !== undefined && last.get(w.key) === i) {
+            w.reject(new OptdbError('ROW_REJECTED', `row refused by the database: ${reason.code} ${reason.message}`, { cause: reason }));
+          }
           else w.resolve(last.get(w.key) === i ? 'written' : 'collapsed');
         });
       } catch (error) {

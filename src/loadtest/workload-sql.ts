@@ -1,0 +1,50 @@
+/**
+ * The load test's statements, on a short connection of their own through the direct URL
+ * (never a pooler): the contracts created up front in one statement, and the cleanup —
+ * snapshots first (their foreign key restricts deleting contracts), then contracts, in
+ * one transaction. Only the load test's underlying and ticker shape are touched.
+ */
+import pg from 'pg';
+import { APPLICATION_NAME } from '../db/pool.js';
+import type { ContractRow } from '../domain/contract.js';
+import { CONTRACTS_FROM_PARAMETERS, contractParameters, insertNewContracts } from '../write/contracts-sql.js';
+import { LOADTEST_TICKER_PATTERN, LOADTEST_UNDERLYING } from './workload.js';
+
+const LOADTEST_CONTRACTS = `SELECT ticker FROM options WHERE underlying_ticker = $1 AND ticker ~ $2`;
+const DELETE_SNAPSHOTS = `DELETE FROM option_snapshots WHERE ticker IN (${LOADTEST_CONTRACTS})`;
+const DELETE_CONTRACTS = `DELETE FROM options WHERE underlying_ticker = $1 AND ticker ~ $2`;
+
+export interface DeletedRows {
+  readonly snapshots: number;
+  readonly contracts: number;
+}
+
+export async function createContracts(url: string, contracts: readonly ContractRow[]): Promise<void> {
+  await withClient(url, (client) => client.query(insertNewContracts(CONTRACTS_FROM_PARAMETERS), contractParameters(contracts)));
+}
+
+export async function deleteLoadtestData(url: string): Promise<DeletedRows> {
+  return withClient(url, async (client) => {
+    const parameters = [LOADTEST_UNDERLYING, LOADTEST_TICKER_PATTERN];
+    await client.query('BEGIN');
+    try {
+      const snapshots = await client.query(DELETE_SNAPSHOTS, parameters);
+      const contracts = await client.query(DELETE_CONTRACTS, parameters);
+      await client.query('COMMIT');
+      return { snapshots: snapshots.rowCount ?? 0, contracts: contracts.rowCount ?? 0 };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, application_name: APPLICATION_NAME });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
