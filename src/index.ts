@@ -1,4 +1,5 @@
 /** optdb's library API; the `optdb` CLI is a thin layer over it. */
+export { type ApiEvent, type ApiPage, PolygonApiError, PolygonClient, type PolygonClientOptions } from './api/polygon-client.js';
 export { type Config, type ConfigFlags, resolveConfig } from './config.js';
 export { type DatabaseTarget, openDatabase } from './db/database.js';
 export { EmbeddedServer, type EmbeddedStatus } from './db/embedded-server.js';
@@ -16,8 +17,10 @@ export {
   type TickerResult,
 } from './domain/ticker.js';
 export { OptdbError, type OptdbErrorCode } from './errors.js';
+export { explain, type ExplainResult, type Explanation, type Suggestion } from './explain/explain.js';
 export { ingest, type IngestOptions, type IngestProgress, type IngestSummary, type MaxRejects } from './ingest/pipeline.js';
 export { type Reject, RejectSink } from './ingest/rejects.js';
+export { LOADTEST_DEFAULTS, type LoadtestOptions, type LoadtestReport, runLoadtest } from './loadtest/loadtest.js';
 export { writeSample } from './sample/generate-sample.js';
 export { openSource } from './sources/open-source.js';
 export type { InputFormat, OpenedSource, SourceRecord } from './sources/source-record.js';

@@ -44,7 +44,7 @@ const REQUIRED: readonly (readonly [string, ErrorCategory, ErrorAction])[] = [
   ['40001', 'transient', 'retry'],
   ['40P01', 'transient', 'retry'],
   ['55P03', 'transient', 'retry'],
-  ['57014', 'transient', 'retry'],
+  ['57014', 'transient', 'split-then-retry'],
   ['57P01', 'transient', 'retry'],
   ['57P02', 'transient', 'retry'],
   ['57P03', 'transient', 'retry'],
@@ -115,8 +115,8 @@ test('the texts say why: XX000 is a planner bug, 57014 splits, schema errors nam
   assert.match(planner?.meaning ?? '', /variable not found in subplan target list/);
   assert.match(planner?.meaning ?? '', /planner bug/);
   assert.match(planner?.meaning ?? '', /not bad data/);
-  assert.match(planner?.meaning ?? '', /copy → unnest → per-row/);
-  assert.match(policyFor('57014')?.meaning ?? '', /split/);
+  assert.equal(planner?.action, 'retry-fresh-connection-then-fallback');
+  assert.equal(policyFor('57014')?.action, 'split-then-retry');
   assert.match(policyFor('21000')?.meaning ?? '', /cannot affect row a second time/);
   for (const code of ['42P01', '42703', '42883']) assert.match(policyFor(code)?.remedy ?? '', /`optdb migrate`/);
   for (const code of ['28P01', '28000']) assert.match(policyFor(code)?.remedy ?? '', /DATABASE_URL/);
@@ -322,7 +322,7 @@ test('real statement timeout (57014) and missing table (42P01) through Prisma', 
     await tx.$queryRawUnsafe('SELECT pg_sleep(2)::text');
   }));
   assert.equal(classifyError(timeout).code, '57014');
-  assert.equal(classifyError(timeout).policy.action, 'retry');
+  assert.equal(classifyError(timeout).policy.action, 'split-then-retry');
 
   const missing = classifyError(await rejection(prisma.$queryRawUnsafe('SELECT * FROM no_such_table')));
   assert.equal(missing.code, '42P01');

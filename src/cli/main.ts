@@ -12,7 +12,9 @@ import { redactText } from '../redact.js';
 import { registerDb } from './db.js';
 import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
+import { registerExplain } from './explain.js';
 import { registerIngest } from './ingest.js';
+import { registerLoadtest } from './loadtest.js';
 import { registerMigrate } from './migrate.js';
 import { registerSample } from './sample.js';
 import { warn } from './output.js';
@@ -35,6 +37,8 @@ registerSample(program);
 registerDemo(program, config);
 registerDb(program, config);
 registerDoctor(program, config);
+registerExplain(program);
+registerLoadtest(program, config);
 
 try {
   await program.parseAsync(process.argv);

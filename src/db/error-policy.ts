@@ -10,7 +10,7 @@
  */
 import { redactText } from '../redact.js';
 
-export type ErrorAction = 'retry' | 'retry-fresh-connection-then-fallback' | 'isolate-rows' | 'stop-with-remedy' | 'stop';
+export type ErrorAction = 'retry' | 'split-then-retry' | 'retry-fresh-connection-then-fallback' | 'isolate-rows' | 'stop-with-remedy' | 'stop';
 export type ErrorCategory = 'transient' | 'planner' | 'data' | 'schema' | 'corruption' | 'configuration' | 'unknown';
 
 export interface ErrorPolicy {
@@ -62,8 +62,8 @@ export const ERROR_POLICIES: readonly ErrorPolicy[] = Object.freeze([
   policy('40001', 'transient', 'retry', 'serialization_failure: a concurrent transaction changed the same rows', PERSISTS),
   policy('40P01', 'transient', 'retry', 'deadlock_detected: two writers waited on each other; the server cancelled this one', PERSISTS),
   policy('55P03', 'transient', 'retry', 'lock_not_available: a lock was not granted within lock_timeout', PERSISTS),
-  // A timed-out batch would time out again as it is: the caller splits it before retrying.
-  policy('57014', 'transient', 'retry', 'query_canceled: the statement ran past statement_timeout (or was cancelled); the caller retries it split into smaller batches', 'if it persists, lower the batch size or raise statement_timeout for optdb\'s role'),
+  // A timed-out batch would time out again as it is: it is split before it is retried.
+  policy('57014', 'transient', 'split-then-retry', 'query_canceled: the statement ran past statement_timeout (or was cancelled)', 'if it persists, lower the batch size or raise statement_timeout for optdb\'s role'),
   policy('57P01', 'transient', 'retry', 'admin_shutdown: the server is shutting down or the session was terminated by an administrator', PERSISTS),
   policy('57P02', 'transient', 'retry', 'crash_shutdown: the server is restarting after another process crashed', PERSISTS),
   policy('57P03', 'transient', 'retry', 'cannot_connect_now: the server is starting up or in recovery', PERSISTS),
@@ -81,7 +81,7 @@ export const ERROR_POLICIES: readonly ErrorPolicy[] = Object.freeze([
   // that it depends on cached plans and connection state, so the same batch is tried
   // once more on a fresh connection, then with the next simpler write strategy
   // (copy → unnest → per-row).
-  policy('XX000', 'planner', 'retry-fresh-connection-then-fallback', 'internal_error, e.g. "variable not found in subplan target list": a PostgreSQL planner bug for this statement shape, not bad data; retried once on a fresh connection, then the batch falls back to the next simpler write strategy (copy → unnest → per-row)', 'if it recurs, run ANALYZE on the tables and upgrade PostgreSQL to its latest minor release'),
+  policy('XX000', 'planner', 'retry-fresh-connection-then-fallback', 'internal_error, e.g. "variable not found in subplan target list": a PostgreSQL planner bug for this statement shape, not bad data', 'if it recurs, run ANALYZE on the tables and upgrade PostgreSQL to its latest minor release'),
   policy('XX001', 'corruption', 'stop', 'data_corrupted: the server found a corrupted table page', 'stop writing; check the server (amcheck, logs) and restore from a backup if needed'),
   policy('XX002', 'corruption', 'stop', 'index_corrupted: the server found a corrupted index', 'stop writing; REINDEX the index named in the message after checking the server'),
 
@@ -115,7 +115,7 @@ export const ERROR_POLICIES: readonly ErrorPolicy[] = Object.freeze([
 ]);
 
 /** Prisma codes that mean the same as a code above (used when no SQLSTATE is carried inside). */
-const PRISMA_EQUIVALENTS: Readonly<Record<string, string>> = Object.freeze({
+export const PRISMA_EQUIVALENTS: Readonly<Record<string, string>> = Object.freeze({
   P1000: '28P01', // authentication failed
   P1001: '08001', // can't reach database server
   P1003: '3D000', // database does not exist

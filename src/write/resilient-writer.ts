@@ -102,8 +102,10 @@ export class ResilientWriter {
             const classified = classifyError(error);
             const policy = classified.policy;
             switch (policy.action) {
+              case 'split-then-retry':
+                if (batch.rows.length > 1) throw new AbortError(new Redirect('split', classified));
+                throw error instanceof Error ? error : new Error(classified.message);
               case 'retry':
-                if (policy.code === '57014' && batch.rows.length > 1) throw new AbortError(new Redirect('split', classified));
                 if (policy.lowerConcurrency) this.options.onOverload?.();
                 throw error instanceof Error ? error : new Error(classified.message);
               case 'retry-fresh-connection-then-fallback':
