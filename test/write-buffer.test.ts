@@ -5,6 +5,7 @@ import { classifyError } from '../src/db/error-policy.js';
 import { formatTicker } from '../src/domain/ticker.js';
 import type { PrismaClient } from '../src/generated/prisma/client.js';
 import { OptdbError } from '../src/errors.js';
+import { OptdbMetrics } from '../src/metrics/optdb-metrics.js';
 import type { Batch } from '../src/write/batch.js';
 import { createStrategy } from '../src/write/create-strategy.js';
 import type { WriteStrategy } from '../src/write/strategy.js';
@@ -129,4 +130,32 @@ test('a row the database refuses rejects only its own write', async () => {
   } finally {
     await refusing.close();
   }
+});
+
+test('a requested concurrency change is applied in steps, visible in events and metrics, while writes go on', async () => {
+  const metrics = new OptdbMetrics();
+  const events: string[] = [];
+  const strategy = counting(createStrategy('copy', pool, prisma), 5);
+  const buffer = snapshotWriteBuffer(strategy, MINUTE, {
+    maxBatchRows: 20,
+    concurrency: 10,
+    limitSteps: { stepFraction: 0.3, stepIntervalMs: 30 },
+    metrics,
+    onEvent: (event) => {
+      if (event.kind === 'limit') events.push(`${event.from}→${event.to}`);
+    },
+  });
+  buffer.setConcurrency(2);
+  assert.equal(buffer.concurrency, 7, 'the first step at once: 10 − 3');
+  const writes = Promise.all(Array.from({ length: 400 }, (_, i) => buffer.write(result(2_000 + i))));
+  assert.deepEqual((await writes).filter((outcome) => outcome !== 'written'), []);
+  const limitNow = (): number => buffer.concurrency; // read afresh: the ramp changes it
+  while (limitNow() !== 2) await new Promise((resolve) => setTimeout(resolve, 10));
+  await buffer.close();
+  assert.deepEqual(events, ['10→7', '7→4', '4→2']);
+  const exposition = await metrics.exposition();
+  assert.match(exposition, /optdb_gate_limit_changes_total\{reason="requested"\} 3/);
+  assert.match(exposition, /optdb_gate_limit 2\n/);
+  assert.match(exposition, /optdb_gate_limit_target 2\n/);
+  assert.match(exposition, /optdb_rows_written_total\{outcome="inserted"\} 400/);
 });
