@@ -45,9 +45,10 @@ export function registerDemo(program: Command, config: () => Config): void {
         const flags: IngestFlags = {
           strategy: 'copy',
           batchSize: DEFAULT_BATCH_LIMITS.maxRows,
-          concurrency: Math.min(2, cfg.poolSize),
+          concurrency: Math.min(cfg.writeConcurrency, cfg.poolSize),
           resolution: parseResolution(DEFAULT_RESOLUTION),
           progress: true,
+          analyze: true,
         };
         const summary = await ingestInto(target, cfg, [chainFile, barsFile], flags);
         printSummary(summary, flags);

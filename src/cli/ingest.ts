@@ -8,6 +8,7 @@ import { OptdbError } from '../errors.js';
 import { ingest, type IngestOptions, type IngestSummary, type MaxRejects } from '../ingest/pipeline.js';
 import { loadCommittedRanges, recordBatch } from '../ingest/ledger.js';
 import { RejectSink } from '../ingest/rejects.js';
+import { refreshStatistics } from '../ingest/refresh-statistics.js';
 import { INPUT_FORMATS, type InputFormat } from '../sources/source-record.js';
 import { DEFAULT_BATCH_LIMITS } from '../write/batch.js';
 import { createStrategy } from '../write/create-strategy.js';
@@ -37,6 +38,8 @@ export interface IngestFlags {
   importId?: string;
   json?: boolean;
   metricsFile?: string;
+  /** false: do not ANALYZE the tables the ingest changed a lot. */
+  analyze: boolean;
   progress: boolean;
 }
 
@@ -57,6 +60,7 @@ export function registerIngest(program: Command, config: () => Config): void {
     .option('--dry-run', 'parse and validate only; write nothing (no database needed)')
     .option('--json', 'print the summary as JSON')
     .option('--metrics-file <path>', 'write Prometheus metrics (rows, batch latency, gate, retries and errors by SQLSTATE) here when the ingest ends')
+    .option('--no-analyze', 'do not ANALYZE the tables this ingest changed by more than 20 % (and ≥ 1,000 rows) at the end')
     .option('--no-progress', 'no progress bar or progress lines')
     .action(async (paths: string[], flags: IngestFlags) => {
       if (flags.importId !== undefined && paths.length > 1) {
@@ -89,10 +93,14 @@ export async function ingestInto(target: DatabaseTarget, config: Config, paths: 
   const unregister = onShutdown(close);
   try {
     const strategies = fallbackOrder(flags.strategy).map((name) => createStrategy(name, pool, prisma));
-    return await run(paths, flags, strategies, config, {
+    const summary: IngestSummary = await run(paths, flags, strategies, config, {
       committedRanges: (importId) => loadCommittedRanges(pool, importId),
       record: (entry) => recordBatch(pool, entry),
     });
+    if (flags.analyze === false) return summary;
+    const { analyzed, failed } = await refreshStatistics(pool, summary.changedRows);
+    for (const { table, code, meaning } of failed) warn(`optdb: ANALYZE ${table} did not finish (${code} ${meaning}); autovacuum will analyze it later`);
+    return { ...summary, analyzed };
   } finally {
     unregister();
     await close();
@@ -165,6 +173,7 @@ export function printSummary(summary: IngestSummary, flags: IngestFlags): void {
   line('collapsed', summary.collapsed);
   line('rejected', summary.rejected);
   if (!summary.dryRun) say(`  contracts   ${summary.contractsCreated} created, ${summary.contractsUpdated} updated`);
+  if (summary.analyzed?.length) say(`  statistics  analyzed ${summary.analyzed.join(', ')} (changed by this ingest)`);
   if (summary.rejected > 0) say(flags.rejects ? `  rejects in ${flags.rejects}` : '  pass --rejects <file> to see why rows were rejected');
 }
 

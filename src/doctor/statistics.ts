@@ -7,34 +7,17 @@
  * one table does not roll back the statistics of the others.
  */
 import type pg from 'pg';
-import { classifyError } from '../db/error-policy.js';
+import { ANALYZE_TIMEOUTS, type AnalyzeTimeouts, analyzeTables, isStale, STALENESS_RULE, type StalenessRule } from '../db/table-statistics.js';
 import type { CheckFamily, CheckResult } from './check.js';
 import { OPTDB_TABLES } from './optdb-tables.js';
 
-export interface StatisticsSettings {
-  /** Rows changed since the last ANALYZE, as a share of live rows, above which a table is stale. */
-  readonly staleShare: number;
-  /** Fewer changed rows than this never make a table stale. */
-  readonly minChangedRows: number;
-  /** `--fix`: how long ANALYZE may wait for its lock (SHARE UPDATE EXCLUSIVE: DDL, VACUUM, another ANALYZE). */
-  readonly lockTimeoutMs: number;
-  /** `--fix`: how long one ANALYZE may run. */
-  readonly statementTimeoutMs: number;
-}
+/** When a table counts as stale, and how long `--fix` may wait for and run ANALYZE. */
+export type StatisticsSettings = StalenessRule & AnalyzeTimeouts;
 
-// Autovacuum analyzes a table once 50 rows + 10 % of it have changed (its default
-// analyze threshold and scale factor); past 20 % it has missed that point at least once
-// (disabled for the table, workers busy elsewhere, a bulk load between its naps). Health
-// tools read n_mod_since_analyze the same way (facts §8). They also flag an ANALYZE older
-// than a day or two, but the statistics of a table that has not changed do not go stale,
-// so the age is reported, not judged. Under 1,000 changed rows estimates move too little
-// to change a plan — and small tables autovacuum never analyzes are not flagged forever.
-export const STATISTICS_SETTINGS: StatisticsSettings = Object.freeze({
-  staleShare: 0.2,
-  minChangedRows: 1_000,
-  lockTimeoutMs: 5_000,
-  statementTimeoutMs: 120_000,
-});
+// The rule and the timeouts `optdb ingest` uses too (db/table-statistics.ts). The age of
+// the last ANALYZE is reported, not judged: the statistics of a table that has not
+// changed do not go stale.
+export const STATISTICS_SETTINGS: StatisticsSettings = Object.freeze({ ...STALENESS_RULE, ...ANALYZE_TIMEOUTS });
 
 const TABLE_STATISTICS = `
   SELECT relname AS table, n_live_tup::float8 AS live_rows, n_mod_since_analyze::float8 AS changed_rows,
@@ -42,9 +25,6 @@ const TABLE_STATISTICS = `
   FROM pg_stat_user_tables
   WHERE schemaname = current_schema() AND relname = ANY($1::text[])
   ORDER BY relname`;
-
-// set_config(…, true) is SET LOCAL with the value as a parameter.
-const SET_LOCAL_TIMEOUT = `SELECT set_config($1, $2, true)`;
 
 interface TableStatistics {
   table: string;
@@ -64,9 +44,9 @@ export function statisticsFamily(settings: StatisticsSettings): CheckFamily {
         if (tables.length === 0) {
           return [{ id: 'statistics.freshness', status: 'warn', summary: `none of optdb's tables (${OPTDB_TABLES.join(', ')}) exist in this database's schema`, remedy: 'run `optdb migrate` (see migrations.applied)' }];
         }
-        const stale = tables.filter((table) => isStale(table, settings));
-        if (stale.length === 0) return [current(tables, settings)];
-        return [fix ? await analyze(client, stale, settings) : staleResult(stale, tables.length)];
+        const staleTables = tables.filter((table) => stale(table, settings));
+        if (staleTables.length === 0) return [current(tables, settings)];
+        return [fix ? await analyze(client, staleTables, settings) : staleResult(staleTables, tables.length)];
       } finally {
         client.release();
       }
@@ -76,9 +56,8 @@ export function statisticsFamily(settings: StatisticsSettings): CheckFamily {
 
 export const statistics: CheckFamily = statisticsFamily(STATISTICS_SETTINGS);
 
-function isStale(table: TableStatistics, settings: StatisticsSettings): boolean {
-  if (table.changed_rows < settings.minChangedRows) return false;
-  return table.last_analyzed === null || table.changed_rows > settings.staleShare * table.live_rows;
+function stale(table: TableStatistics, settings: StatisticsSettings): boolean {
+  return isStale(table.changed_rows, table.live_rows, table.last_analyzed !== null, settings);
 }
 
 function current(tables: readonly TableStatistics[], settings: StatisticsSettings): CheckResult {
@@ -106,23 +85,8 @@ function staleResult(stale: readonly TableStatistics[], checked: number): CheckR
 }
 
 async function analyze(client: pg.PoolClient, stale: readonly TableStatistics[], settings: StatisticsSettings): Promise<CheckResult> {
-  const analyzed: string[] = [];
-  const failed: { table: string; code: string; meaning: string }[] = [];
-  for (const table of stale) {
-    try {
-      await client.query('BEGIN');
-      await client.query(SET_LOCAL_TIMEOUT, ['lock_timeout', `${settings.lockTimeoutMs}ms`]);
-      await client.query(SET_LOCAL_TIMEOUT, ['statement_timeout', `${settings.statementTimeoutMs}ms`]);
-      // The name comes from OPTDB_TABLES (through the catalog query), never from input.
-      await client.query(`ANALYZE "${table.table}"`);
-      await client.query('COMMIT');
-      analyzed.push(table.table);
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      const { code, policy } = classifyError(error);
-      failed.push({ table: table.table, code, meaning: policy.meaning });
-    }
-  }
+  // The names come from OPTDB_TABLES (through the catalog query), never from input.
+  const { analyzed, failed } = await analyzeTables(client, stale.map((table) => table.table), settings);
   const fixed = `analyzed ${analyzed.join(', ') || 'nothing'} (was: ${stale.map(numbers).join('; ')})`;
   const details = { analyzed, failed, tables: stale, lockTimeoutMs: settings.lockTimeoutMs, statementTimeoutMs: settings.statementTimeoutMs };
   if (failed.length === 0) return { id: 'statistics.freshness', status: 'pass', summary: fixed, details };

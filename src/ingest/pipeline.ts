@@ -79,12 +79,18 @@ export interface IngestSummary extends WriteCounts {
   /** Rows that passed validation (after collapsing): written, or in a dry run would be. */
   valid: number;
   batches: number;
+  /** Rows inserted or updated per table (contracts in `options`): what may need a fresh ANALYZE. */
+  changedRows: Record<string, number>;
   elapsedMs: number;
   rowsPerSecond: number;
+  /** Tables the command analyzed afterwards because this ingest changed them a lot. */
+  analyzed?: string[];
   /** The process's peak resident memory so far, in MB. */
   peakRssMb: number;
   dryRun: boolean;
 }
+
+const CONTRACTS_TABLE = 'options';
 
 /** Percent limits are judged only once this many rows were read, and at the end. */
 const MIN_ROWS_FOR_PERCENT = 1_000;
@@ -93,6 +99,10 @@ const PROGRESS_EVERY_ROWS = 2_000;
 export async function ingest(paths: readonly string[], options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
   const totals = { ...emptyCounts(), rowsRead: 0, skipped: 0, collapsed: 0, valid: 0, batches: 0 };
+  const changedRows: Record<string, number> = {};
+  const countChanged = (table: string, rows: number) => {
+    if (rows > 0) changedRows[table] = (changedRows[table] ?? 0) + rows;
+  };
   const metrics = options.metrics;
   const gate = new WriteGate({
     limit: options.concurrency,
@@ -146,6 +156,8 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
       try {
         const counts = await writer.write(batch);
         addCounts(totals, counts);
+        countChanged(batch.table.name, counts.inserted + counts.updated);
+        countChanged(CONTRACTS_TABLE, counts.contractsCreated + counts.contractsUpdated);
         metrics?.recordWritten(counts);
         metrics?.batchSeconds.observe({ strategy: strategyName }, (performance.now() - batchStarted) / 1000);
         gate.onSuccess();
@@ -161,6 +173,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
     const elapsedMs = performance.now() - started;
     return {
       ...totals,
+      changedRows,
       rejected: options.rejects.count,
       elapsedMs,
       rowsPerSecond: totals.rowsRead / Math.max(elapsedMs / 1000, 1e-3),

@@ -1,0 +1,70 @@
+/**
+ * When a table's planner statistics are stale, and refreshing them safely. The knowledge
+ * base names stale statistics as a trigger of bad plans (the incident's XX000 came with
+ * them) and ANALYZE as the first remedy; `optdb doctor` checks for it and `optdb ingest`
+ * analyzes what it changed a lot.
+ */
+import type pg from 'pg';
+import { classifyError } from './error-policy.js';
+
+export interface StalenessRule {
+  /** Rows changed since the last ANALYZE, as a share of the table's rows, above which it is stale. */
+  readonly staleShare: number;
+  /** Fewer changed rows than this never make a table stale. */
+  readonly minChangedRows: number;
+}
+
+// Autovacuum analyzes a table once 50 rows + 10 % of it have changed (its default
+// analyze threshold and scale factor); past 20 % it has missed that point at least once
+// (disabled for the table, workers busy elsewhere, a bulk load between its naps). Health
+// tools read n_mod_since_analyze the same way (facts §8). Under 1,000 changed rows
+// estimates move too little to change a plan.
+export const STALENESS_RULE: StalenessRule = Object.freeze({ staleShare: 0.2, minChangedRows: 1_000 });
+
+/** Stale: enough rows changed, and the table was never analyzed or changed by more than the share. */
+export function isStale(changedRows: number, tableRows: number, everAnalyzed: boolean, rule: StalenessRule = STALENESS_RULE): boolean {
+  if (changedRows < rule.minChangedRows) return false;
+  return !everAnalyzed || changedRows > rule.staleShare * tableRows;
+}
+
+export interface AnalyzeTimeouts {
+  /** How long ANALYZE may wait for its lock (SHARE UPDATE EXCLUSIVE: DDL, VACUUM, another ANALYZE). */
+  readonly lockTimeoutMs: number;
+  /** How long one ANALYZE may run. */
+  readonly statementTimeoutMs: number;
+}
+
+export const ANALYZE_TIMEOUTS: AnalyzeTimeouts = Object.freeze({ lockTimeoutMs: 5_000, statementTimeoutMs: 120_000 });
+
+export interface AnalyzeResult {
+  readonly analyzed: string[];
+  readonly failed: { table: string; code: string; meaning: string }[];
+}
+
+// set_config(…, true) is SET LOCAL with the value as a parameter.
+const SET_LOCAL = `SELECT set_config($1, $2, true)`;
+
+/**
+ * ANALYZE each table in its own transaction with SET LOCAL lock and statement timeouts:
+ * it never queues behind a writer for long, a timeout on one table keeps the others'
+ * statistics, and SET LOCAL holds through a transaction pooler. `tables` must come from
+ * optdb's own list, never from input: names cannot be parameters.
+ */
+export async function analyzeTables(client: pg.ClientBase, tables: readonly string[], timeouts: AnalyzeTimeouts = ANALYZE_TIMEOUTS): Promise<AnalyzeResult> {
+  const result: AnalyzeResult = { analyzed: [], failed: [] };
+  for (const table of tables) {
+    try {
+      await client.query('BEGIN');
+      await client.query(SET_LOCAL, ['lock_timeout', `${timeouts.lockTimeoutMs}ms`]);
+      await client.query(SET_LOCAL, ['statement_timeout', `${timeouts.statementTimeoutMs}ms`]);
+      await client.query(`ANALYZE "${table}"`);
+      await client.query('COMMIT');
+      result.analyzed.push(table);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      const { code, policy } = classifyError(error);
+      result.failed.push({ table, code, meaning: policy.meaning });
+    }
+  }
+  return result;
+}

@@ -1,0 +1,69 @@
+/**
+ * `optdb ingest` leaves fresh planner statistics behind: the tables it changed a lot are
+ * analyzed when it ends (pg_stat_user_tables.last_analyze is set by ANALYZE, never by
+ * autovacuum, which sets last_autoanalyze).
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { isStale } from '../src/db/table-statistics.js';
+import { writeSample } from '../src/sample/generate-sample.js';
+import { runCli } from './harness/cli.js';
+import { TestDatabases } from './harness/database.js';
+import { query } from './harness/sql.js';
+import { useTempDirectory } from './harness/temp-dir.js';
+
+const databases = new TestDatabases();
+const dir = useTempDirectory('optdb-analyze-');
+after(() => databases.dropAll());
+
+const LAST_ANALYZE = `SELECT relname AS table, last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables
+  WHERE relname IN ('options', 'option_day_aggs', 'option_snapshots') ORDER BY relname`;
+
+async function bars(name: string, contracts: number): Promise<string> {
+  const file = path.join(dir.path, name);
+  await writeSample({ out: file, format: 'day-aggs-csv', underlyings: 2, contracts, date: '2025-11-20', seed: 11 });
+  return file;
+}
+
+test('a large ingest analyzes the tables it changed; --no-analyze leaves them to autovacuum', async () => {
+  const file = await bars('bars.csv', 4_000);
+  const db = await databases.migrated('ingest_analyze');
+  const result = await runCli(['ingest', file, '--json'], { DATABASE_URL: db.url });
+  assert.equal(result.code, 0, result.stderr);
+  const summary = JSON.parse(result.stdout) as { inserted: number; analyzed: string[]; changedRows: Record<string, number> };
+  assert.ok(summary.inserted >= 1_000);
+  assert.deepEqual(summary.changedRows.option_day_aggs, summary.inserted);
+  assert.deepEqual([...summary.analyzed].sort(), ['option_day_aggs', 'options']);
+  assert.deepEqual(await query(db.url, LAST_ANALYZE), [
+    { table: 'option_day_aggs', analyzed: true },
+    { table: 'option_snapshots', analyzed: false },
+    { table: 'options', analyzed: true },
+  ]);
+
+  const untouched = await databases.migrated('ingest_no_analyze');
+  const skipped = await runCli(['ingest', file, '--json', '--no-analyze'], { DATABASE_URL: untouched.url });
+  assert.equal(skipped.code, 0, skipped.stderr);
+  assert.equal(JSON.parse(skipped.stdout).analyzed, undefined);
+  assert.ok((await query(untouched.url, LAST_ANALYZE)).every((row) => row.analyzed === false));
+});
+
+test('a small ingest into a table the planner already knows is not worth an ANALYZE', async () => {
+  const db = await databases.migrated('ingest_analyze_small');
+  const first = await runCli(['ingest', await bars('first.csv', 4_000), '--json'], { DATABASE_URL: db.url });
+  assert.equal(first.code, 0, first.stderr);
+  const small = path.join(dir.path, 'next-day.csv');
+  await writeSample({ out: small, format: 'day-aggs-csv', underlyings: 1, contracts: 400, date: '2025-11-21', seed: 12 });
+  const again = await runCli(['ingest', small, '--json'], { DATABASE_URL: db.url });
+  assert.equal(again.code, 0, again.stderr);
+  const summary = JSON.parse(again.stdout) as { inserted: number; analyzed: string[] };
+  assert.ok(summary.inserted > 0 && summary.inserted < 1_000, `${summary.inserted} rows`);
+  assert.deepEqual(summary.analyzed, []);
+});
+
+test('the staleness rule: enough changed rows, and never analyzed or more than a fifth of the table', () => {
+  assert.equal(isStale(999, 0, false), false, 'under 1,000 changed rows never');
+  assert.equal(isStale(1_000, 0, false), true, 'never analyzed');
+  assert.equal(isStale(2_000, 10_000, true), false, 'exactly 20 %');
+  assert.equal(isStale(2_001, 10_000, true), true);
+});
