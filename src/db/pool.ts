@@ -33,3 +33,29 @@ export function createPrismaClient(pool: pg.Pool): PrismaClient {
   // error events need a listener so they cannot crash the process.
   return new PrismaClient({ adapter: new PrismaPg(pool, { onConnectionError: () => {} }) });
 }
+
+/**
+ * Runs `work` on a client checked out of the pool. While a client is checked out the pool
+ * no longer listens to its errors, and a server that ends the session between two
+ * statements (restart, pg_terminate_backend) emits 'error' on it: without a listener
+ * that crashes the process. Here the next statement fails instead, and a client that
+ * failed is destroyed, not reused — it keeps the listener, because its end can still
+ * report the server's termination message.
+ */
+export async function withPooledClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  const onError = () => {
+    broken = true;
+  };
+  client.on('error', onError);
+  try {
+    return await work(client);
+  } catch (error) {
+    broken = true;
+    throw error;
+  } finally {
+    if (!broken) client.off('error', onError);
+    client.release(broken ? true : undefined);
+  }
+}

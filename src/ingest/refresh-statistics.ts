@@ -7,6 +7,7 @@
  * shared memory only some time after the writing sessions commit.
  */
 import type pg from 'pg';
+import { withPooledClient } from '../db/pool.js';
 import { type AnalyzeResult, analyzeTables, isStale, STALENESS_RULE } from '../db/table-statistics.js';
 
 // reltuples is -1 for a table never analyzed (PostgreSQL 14 and later).
@@ -19,12 +20,9 @@ const PLANNER_ROWS = `
 export async function refreshStatistics(pool: pg.Pool, changedRows: Readonly<Record<string, number>>): Promise<AnalyzeResult> {
   const candidates = Object.keys(changedRows).filter((table) => changedRows[table]! >= STALENESS_RULE.minChangedRows);
   if (candidates.length === 0) return { analyzed: [], failed: [] };
-  const client = await pool.connect();
-  try {
+  return withPooledClient(pool, async (client) => {
     const { rows } = await client.query<{ table: string; rows: number }>(PLANNER_ROWS, [candidates]);
     const stale = rows.filter((row) => isStale(changedRows[row.table]!, Math.max(row.rows, 0), row.rows >= 0)).map((row) => row.table);
-    return await analyzeTables(client, stale);
-  } finally {
-    client.release();
-  }
+    return analyzeTables(client, stale);
+  });
 }

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { withPooledClient } from '../db/pool.js';
 import { ledgerParameters, RECORD_BATCH } from '../ingest/ledger.js';
 import type { Batch } from './batch.js';
 import { anyContractKnowsMore, contractValues, enrichKnownContracts, insertNewContracts } from './contracts-sql.js';
@@ -29,36 +30,25 @@ export class CopyMergeStrategy implements WriteStrategy {
   async write(batch: Batch): Promise<WriteCounts> {
     const table = batch.table;
     const columns = stagedColumns(table);
-    const client = await this.pool.connect();
-    // A connection lost between statements is reported as an 'error' event; without a
-    // listener it would crash the process. The next statement fails and is retried.
-    const ignoreLostConnection = () => {};
-    client.on('error', ignoreLostConnection);
-    let failed = false;
-    try {
-      await client.query('BEGIN');
-      await client.query(CREATE_STAGED_CONTRACTS);
-      await client.query(createStagedRows(table));
-      await copyInto(client, `COPY ${STAGED_CONTRACTS} FROM STDIN`, copyText(batch.contracts, contractValues));
-      await copyInto(client, `COPY ${STAGED_ROWS} (${columns}) FROM STDIN`, copyText(batch.rows, (row) => table.columns.map((c) => row[c.name])));
-      const created = (await client.query(INSERT_NEW_CONTRACTS)).rows[0].created as number;
-      const enriched = anyContractKnowsMore(batch.contracts) ? ((await client.query(ENRICH_KNOWN_CONTRACTS)).rows[0].enriched as number) : 0;
-      const { inserted, updated } = (await client.query(this.merge(table))).rows[0];
-      if (batch.ledger) await client.query(RECORD_BATCH, ledgerParameters(batch.ledger));
-      await client.query('COMMIT');
-      return { inserted, updated, unchanged: batch.rows.length - inserted - updated, contractsCreated: created, contractsUpdated: enriched };
-    } catch (error) {
-      failed = true;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      // A connection whose transaction failed mid-COPY may be unusable: do not reuse it.
-      // A failed connection is destroyed, and its end can still report the server's
-      // termination message: it keeps the listener. A healthy one goes back to the pool,
-      // which listens to idle connections itself.
-      if (!failed) client.off('error', ignoreLostConnection);
-      client.release(failed ? true : undefined);
-    }
+    // A connection that failed (mid-COPY, say) may be unusable: withPooledClient destroys it.
+    return withPooledClient(this.pool, async (client) => {
+      try {
+        await client.query('BEGIN');
+        await client.query(CREATE_STAGED_CONTRACTS);
+        await client.query(createStagedRows(table));
+        await copyInto(client, `COPY ${STAGED_CONTRACTS} FROM STDIN`, copyText(batch.contracts, contractValues));
+        await copyInto(client, `COPY ${STAGED_ROWS} (${columns}) FROM STDIN`, copyText(batch.rows, (row) => table.columns.map((c) => row[c.name])));
+        const created = (await client.query(INSERT_NEW_CONTRACTS)).rows[0].created as number;
+        const enriched = anyContractKnowsMore(batch.contracts) ? ((await client.query(ENRICH_KNOWN_CONTRACTS)).rows[0].enriched as number) : 0;
+        const { inserted, updated } = (await client.query(this.merge(table))).rows[0];
+        if (batch.ledger) await client.query(RECORD_BATCH, ledgerParameters(batch.ledger));
+        await client.query('COMMIT');
+        return { inserted, updated, unchanged: batch.rows.length - inserted - updated, contractsCreated: created, contractsUpdated: enriched };
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
   }
 
   private merge(table: TableSpec): string {
