@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { type Config, resolveConfig } from '../config.js';
 import { OptdbError } from '../errors.js';
 import { redactText } from '../redact.js';
+import { registerContracts } from './contracts.js';
 import { registerDb } from './db.js';
 import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
@@ -16,6 +17,7 @@ import { registerExplain } from './explain.js';
 import { registerIngest } from './ingest.js';
 import { registerLoadtest } from './loadtest.js';
 import { registerMigrate } from './migrate.js';
+import { registerPoll } from './poll.js';
 import { registerSample } from './sample.js';
 import { warn } from './output.js';
 
@@ -33,6 +35,8 @@ const config = (): Config => (resolved ??= resolveConfig(program.opts<{ dataDir?
 
 registerMigrate(program, config);
 registerIngest(program, config);
+registerPoll(program, config);
+registerContracts(program, config);
 registerSample(program);
 registerDemo(program, config);
 registerDb(program, config);

@@ -4,17 +4,21 @@
  * retry and error by SQLSTATE. One registry per instance (not prom-client's global one),
  * so several ingests in one process — or tests — never mix their numbers.
  *
- * `optdb ingest --metrics-file` writes them when the ingest ends; a long-running process
- * can serve `exposition()` over HTTP.
+ * `optdb ingest --metrics-file` writes them when the ingest ends, `optdb poll
+ * --metrics-file` after every cycle (with the API's requests, retries and 429s too); a
+ * long-running process can serve `exposition()` over HTTP.
  */
 import fs from 'node:fs/promises';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ApiEvent } from '../api/api-events.js';
 import type { ResilienceEvent } from '../write/resilient-writer.js';
 import type { GateEvent, WriteGate } from '../write/write-gate.js';
 import type { WriteCounts } from '../write/strategy.js';
 
 // From a single-row write (~1 ms) to a batch retried through a server restart (minutes).
 const BATCH_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+// From a handful of underlyings on a paid plan (< 1 s) to hundreds on a throttled key (minutes).
+const CYCLE_SECONDS_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 
 export class OptdbMetrics {
   readonly registry = new Registry();
@@ -64,6 +68,36 @@ export class OptdbMetrics {
     registers: [this.registry],
   });
 
+  readonly apiRequests = new Counter({
+    name: 'optdb_api_requests_total',
+    help: 'HTTP requests to the market-data API, retries included, by outcome (ok, or the failure: throttled, server-error, timeout, network, malformed, unauthorized, forbidden, not-found, rejected)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly apiRetries = new Counter({
+    name: 'optdb_api_retries_total',
+    help: 'API requests repeated after a failed attempt, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly apiRepeatedCursors = new Counter({
+    name: 'optdb_api_repeated_cursors_total',
+    help: 'Paginations stopped because the API handed back a next_url cursor already followed',
+    registers: [this.registry],
+  });
+  readonly pollCycles = new Counter({ name: 'optdb_poll_cycles_total', help: 'Poll cycles completed (interrupted ones included)', registers: [this.registry] });
+  readonly pollCycleSeconds = new Histogram({
+    name: 'optdb_poll_cycle_duration_seconds',
+    help: 'Time from the start of a poll cycle until its last row was durable',
+    buckets: CYCLE_SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly pollFailedUnderlyings = new Counter({
+    name: 'optdb_poll_failed_underlyings_total',
+    help: 'Underlyings whose chain could not be fetched in a cycle (404, retries exhausted)',
+    registers: [this.registry],
+  });
+
   constructor() {
     const gates = this.gates;
     const gateGauge = (name: string, help: string, read: (gate: WriteGate) => number) =>
@@ -100,6 +134,18 @@ export class OptdbMetrics {
   recordGateEvent(event: GateEvent): void {
     if (event.kind === 'limit') this.limitChanges.inc({ reason: event.reason });
     else this.queuePressure.inc();
+  }
+
+  recordApiEvent(event: ApiEvent): void {
+    if (event.kind === 'request') this.apiRequests.inc({ outcome: event.failure ?? 'ok' });
+    else if (event.kind === 'retry') this.apiRetries.inc({ reason: event.reason });
+    else if (event.kind === 'repeated-cursor') this.apiRepeatedCursors.inc();
+  }
+
+  recordPollCycle(cycle: { readonly durationMs: number; readonly failed: readonly unknown[] }): void {
+    this.pollCycles.inc();
+    this.pollCycleSeconds.observe(cycle.durationMs / 1000);
+    this.pollFailedUnderlyings.inc(cycle.failed.length);
   }
 
   /** The Prometheus text exposition of every metric. */

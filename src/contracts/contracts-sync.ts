@@ -1,0 +1,150 @@
+/**
+ * Fills and refreshes `options` from the contracts reference: every listed contract of
+ * each underlying — and with `expired`, the expired ones too (`expired=false`, then
+ * `expired=true`: the API lists one or the other).
+ *
+ * Each page is written whole, in one transaction of the two contract statements every
+ * write path uses (contracts-sql.ts): new contracts inserted, known ones enriched only
+ * where that changes something. So a null never overwrites a known value, a contract
+ * first seen in a snapshot (its underlying guessed from the root) gets the reference's
+ * underlying, and an unchanged contract gets no new row version. A transient database
+ * error retries the page's transaction (SQLSTATE policy table).
+ */
+import type pg from 'pg';
+import PQueue from 'p-queue';
+import { PolygonApiError, type PolygonClient } from '../api/polygon-client.js';
+import { withPooledClient } from '../db/pool.js';
+import { retryTransient } from '../db/retry.js';
+import { type ContractRow, mergeContracts } from '../domain/contract.js';
+import { CONTRACTS_FROM_PARAMETERS, contractParameters, enrichKnownContracts, insertNewContracts } from '../write/contracts-sql.js';
+import { DEFAULT_RETRY_LIMITS, type RetryLimits } from '../write/resilient-writer.js';
+import { contractFromReference } from './reference-contract.js';
+
+const INSERT_NEW_CONTRACTS = insertNewContracts(CONTRACTS_FROM_PARAMETERS);
+const ENRICH_KNOWN_CONTRACTS = enrichKnownContracts(CONTRACTS_FROM_PARAMETERS);
+
+export interface SyncOptions {
+  readonly client: PolygonClient;
+  readonly pool: pg.Pool;
+  readonly underlyings: readonly string[];
+  /** Also list the expired contracts. */
+  readonly expired?: boolean;
+  /** The day the listing is read for (YYYY-MM-DD; the API's default is today). */
+  readonly asOf?: string | undefined;
+  /** Underlyings listed at once (default 4). */
+  readonly underlyingConcurrency?: number;
+  readonly retry?: RetryLimits;
+  readonly onReject?: (reject: RejectedContract) => void;
+  readonly onFailed?: (failure: { readonly underlying: string; readonly reason: string }) => void;
+}
+
+export interface RejectedContract {
+  readonly underlying: string;
+  readonly ticker: string | undefined;
+  readonly reason: string;
+}
+
+export interface SyncSummary {
+  readonly underlyings: number;
+  readonly failed: { readonly underlying: string; readonly reason: string }[];
+  readonly pages: number;
+  /** Results read from the reference. */
+  readonly listed: number;
+  readonly created: number;
+  /** Known contracts the reference told something new (underlying, style, shares, exchange). */
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly rejected: number;
+  readonly requests: number;
+  readonly throttled: number;
+  readonly retries: number;
+  readonly durationMs: number;
+}
+
+export async function syncContracts(options: SyncOptions): Promise<SyncSummary> {
+  const { client, pool } = options;
+  const started = performance.now();
+  const before = client.counters;
+  const stop = new AbortController();
+  const counts = { pages: 0, listed: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 };
+  const failed: SyncSummary['failed'] = [];
+  let fatal: unknown;
+  const listings = options.expired ? [false, true] : [false];
+
+  const syncUnderlying = async (underlying: string) => {
+    try {
+      for (const expired of listings) {
+        const query = { underlying_ticker: underlying, expired, as_of: options.asOf };
+        for await (const page of client.contracts(query, { signal: stop.signal })) {
+          const byTicker = new Map<string, ContractRow>();
+          for (const result of page.results) {
+            const read = contractFromReference(result);
+            if (!read.ok) {
+              counts.rejected++;
+              options.onReject?.({ underlying, ticker: read.ticker, reason: read.reason });
+              continue;
+            }
+            const earlier = byTicker.get(read.contract.ticker);
+            byTicker.set(read.contract.ticker, earlier ? mergeContracts(earlier, read.contract) : read.contract);
+          }
+          const contracts = [...byTicker.values()].sort((a, b) => (a.ticker < b.ticker ? -1 : 1));
+          const written = contracts.length === 0 ? { created: 0, updated: 0 } : await writePage(pool, contracts, options.retry ?? DEFAULT_RETRY_LIMITS);
+          counts.pages++;
+          counts.listed += page.results.length;
+          counts.created += written.created;
+          counts.updated += written.updated;
+          counts.unchanged += contracts.length - written.created - written.updated;
+        }
+      }
+    } catch (error) {
+      if (stop.signal.aborted) return;
+      // Another underlying fares no better with a refused key or plan, nor with a failing database.
+      if (!(error instanceof PolygonApiError) || error.code === 'CONFIG_INVALID') {
+        fatal = error;
+        stop.abort(new Error('contracts sync stopped'));
+        return;
+      }
+      const failure = { underlying, reason: error.message };
+      failed.push(failure);
+      options.onFailed?.(failure);
+    }
+  };
+
+  const queue = new PQueue({ concurrency: options.underlyingConcurrency ?? 4 });
+  const listUnless = (underlying: string) => async () => {
+    if (!stop.signal.aborted) await syncUnderlying(underlying);
+  };
+  await Promise.all(options.underlyings.map((underlying) => queue.add(listUnless(underlying))));
+  if (fatal !== undefined) throw fatal;
+  const after = client.counters;
+  return {
+    underlyings: options.underlyings.length,
+    failed,
+    ...counts,
+    requests: after.requests - before.requests,
+    throttled: after.throttled - before.throttled,
+    retries: after.retries - before.retries,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+/** One page's contracts (distinct, in ticker order) in one transaction: insert the new, enrich the known. */
+async function writePage(pool: pg.Pool, contracts: readonly ContractRow[], retry: RetryLimits): Promise<{ created: number; updated: number }> {
+  const parameters = contractParameters(contracts);
+  return retryTransient(
+    () =>
+      withPooledClient(pool, async (connection) => {
+        try {
+          await connection.query('BEGIN');
+          const created = await connection.query<{ created: number }>(INSERT_NEW_CONTRACTS, parameters);
+          const enriched = await connection.query<{ enriched: number }>(ENRICH_KNOWN_CONTRACTS, parameters);
+          await connection.query('COMMIT');
+          return { created: created.rows[0]!.created, updated: enriched.rows[0]!.enriched };
+        } catch (error) {
+          await connection.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      }),
+    retry,
+  );
+}
