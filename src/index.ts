@@ -1,5 +1,6 @@
 /** optdb's library API; the `optdb` CLI is a thin layer over it. */
 export { type ApiEvent, type ApiPage, PolygonApiError, PolygonClient, type PolygonClientOptions } from './api/polygon-client.js';
+export { type SyncOptions, type SyncSummary, syncContracts } from './contracts/contracts-sync.js';
 export { type Config, type ConfigFlags, resolveConfig } from './config.js';
 export { type DatabaseTarget, openDatabase } from './db/database.js';
 export { EmbeddedServer, type EmbeddedStatus } from './db/embedded-server.js';
@@ -17,10 +18,16 @@ export {
   type TickerResult,
 } from './domain/ticker.js';
 export { OptdbError, type OptdbErrorCode } from './errors.js';
+export type { CheckFamily, CheckResult, CheckStatus, DoctorContext } from './doctor/check.js';
+export { CHECK_FAMILIES } from './doctor/check-families.js';
+export { doctorExitCode, type DoctorReport, runDoctor } from './doctor/doctor.js';
 export { explain, type ExplainResult, type Explanation, type Suggestion } from './explain/explain.js';
 export { ingest, type IngestOptions, type IngestProgress, type IngestSummary, type MaxRejects } from './ingest/pipeline.js';
 export { type Reject, RejectSink } from './ingest/rejects.js';
 export { LOADTEST_DEFAULTS, type LoadtestOptions, type LoadtestReport, runLoadtest } from './loadtest/loadtest.js';
+export { isRegularTradingHours, nextSessionOpen, tradingSession } from './poll/market-hours.js';
+export { runCycle, type CycleResult } from './poll/poll-cycle.js';
+export { poll, type PollOptions, type PollSummary } from './poll/poller.js';
 export { writeSample } from './sample/generate-sample.js';
 export { openSource } from './sources/open-source.js';
 export type { InputFormat, OpenedSource, SourceRecord } from './sources/source-record.js';
