@@ -12,21 +12,11 @@ import { runCli } from './harness/cli.js';
 import { TestDatabases } from './harness/database.js';
 import { query } from './harness/sql.js';
 import { useTempDirectory } from './harness/temp-dir.js';
+import { samples } from './harness/prometheus.js';
 
 const databases = new TestDatabases();
 const dir = useTempDirectory('optdb-metrics-');
 after(() => databases.dropAll());
-
-/** `name{labels} value` lines of a Prometheus exposition, keyed by `name{labels}`. */
-function samples(exposition: string): Map<string, number> {
-  const values = new Map<string, number>();
-  for (const line of exposition.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    values.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return values;
-}
 
 test('the metrics file counts rows, batches, retries and refusals by SQLSTATE', async () => {
   const db = await databases.migrated('metrics_ingest');

@@ -16,6 +16,7 @@ import { type Fault, PolygonServer } from './harness/polygon-server.js';
 import { freePort } from './harness/ports.js';
 import { query } from './harness/sql.js';
 import { useTempDirectory } from './harness/temp-dir.js';
+import { samples } from './harness/prometheus.js';
 
 const KEY = 'cli-key-3b8e51d0';
 const CHAINS = {
@@ -52,17 +53,6 @@ async function setup(t: TestContext): Promise<Setup> {
 async function storedTickers(db: TestDatabase, capturedAt = CAPTURED_AT): Promise<string[]> {
   const rows = await query(db.url, 'SELECT ticker FROM option_snapshots WHERE captured_at = $1 ORDER BY ticker', [capturedAt]);
   return rows.map((row) => row.ticker);
-}
-
-/** `name{labels} value` lines of a Prometheus exposition, keyed by `name{labels}`. */
-function samples(exposition: string): Map<string, number> {
-  const values = new Map<string, number>();
-  for (const line of exposition.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    values.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return values;
 }
 
 function assertKeyNotPrinted(result: CliResult, key = KEY): void {
