@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { runCli } from './harness/cli.js';
-import { createEmptyDatabase, type TestDatabase } from './harness/database.js';
+import { type TestDatabase, TestDatabases } from './harness/database.js';
 
-const databases: TestDatabase[] = [];
-after(async () => Promise.all(databases.map((db) => db.drop())));
+const databases = new TestDatabases();
+after(() => databases.dropAll());
 
 async function emptyDatabase(): Promise<TestDatabase> {
-  const db = await createEmptyDatabase('cli_migrate');
-  databases.push(db);
+  const db = await databases.empty('cli_migrate');
   return db;
 }
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { collect, runCli, spawnCli } from './harness/cli.js';
-import { createEmptyDatabase, createMigratedDatabase, type TestDatabase } from './harness/database.js';
+import { type TestDatabase, TestDatabases } from './harness/database.js';
 import { query } from './harness/sql.js';
 
 // The real index-option result from Polygon's documentation (facts §1).
@@ -13,18 +13,17 @@ const REAL = `{"day":{"change":0.35,"change_percent":25.926,"close":1.7,"high":3
 const withTicker = (ticker: string) => REAL.replace('O:SPXW230712C04500000', ticker).replace('"strike_price":4500,', '').replace('"contract_type":"call",', '');
 
 let dir: string;
-const databases: TestDatabase[] = [];
+const databases = new TestDatabases();
 before(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'optdb-ingest-'));
 });
 after(async () => {
-  await Promise.all(databases.map((db) => db.drop()));
+  await databases.dropAll();
   await fs.rm(dir, { recursive: true, force: true });
 });
 
 async function migratedDatabase(): Promise<TestDatabase> {
-  const db = await createMigratedDatabase('ingest_cli');
-  databases.push(db);
+  const db = await databases.migrated('ingest_cli');
   return db;
 }
 
@@ -146,8 +145,7 @@ test('clear failures: missing file, unmigrated schema, unreachable server, too m
   assert.match(missing.stderr, /^optdb: Cannot read .*nope\.ndjson/);
   assert.doesNotMatch(missing.stderr, /^\s+at /m);
 
-  const empty = await createEmptyDatabase('ingest_unmigrated');
-  databases.push(empty);
+  const empty = await databases.empty('ingest_unmigrated');
   const input = await file('ok.ndjson', `${REAL}\n`);
   const unmigrated = await runCli(['ingest', input], { DATABASE_URL: empty.url });
   assert.equal(unmigrated.code, 1);

@@ -8,15 +8,14 @@ import pg from 'pg';
 import { readMigrationFiles } from '../src/db/migration-files.js';
 import { migrate, migrationStatus, PRISMA_MIGRATION_LOCK_KEY } from '../src/db/migrator.js';
 import { OptdbError } from '../src/errors.js';
-import { createEmptyDatabase, type TestDatabase } from './harness/database.js';
+import { type TestDatabase, TestDatabases } from './harness/database.js';
 import { query } from './harness/sql.js';
 
-const databases: TestDatabase[] = [];
-after(async () => Promise.all(databases.map((db) => db.drop())));
+const databases = new TestDatabases();
+after(() => databases.dropAll());
 
 async function freshDatabase(): Promise<TestDatabase> {
-  const db = await createEmptyDatabase('migrate');
-  databases.push(db);
+  const db = await databases.empty('migrate');
   return db;
 }
 

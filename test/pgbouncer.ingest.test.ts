@@ -15,7 +15,7 @@ import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { writeSample } from '../src/sample/generate-sample.js';
 import { runCli } from './harness/cli.js';
-import { adminUrl, createMigratedDatabase, type TestDatabase } from './harness/database.js';
+import { adminUrl, type TestDatabase, TestDatabases } from './harness/database.js';
 import { startPgBouncer, type PgBouncer } from './harness/pgbouncer.js';
 import { query } from './harness/sql.js';
 
@@ -29,7 +29,7 @@ let bouncer: PgBouncer;
 let chain: string;
 let bars: string;
 let barRows: number;
-const databases: TestDatabase[] = [];
+const databases = new TestDatabases();
 
 before(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'optdb-pgbouncer-ingest-'));
@@ -48,7 +48,7 @@ before(async () => {
 
 after(async () => {
   await bouncer?.stop();
-  await Promise.all(databases.map((db) => db.drop()));
+  await databases.dropAll();
   await fs.rm(dir, { recursive: true, force: true });
 });
 
@@ -103,8 +103,7 @@ const checksums = new Map<string, Record<string, unknown>>();
 
 for (const strategy of ['copy', 'unnest']) {
   test(`--strategy ${strategy} through PgBouncer (transaction mode) writes every row exactly once, and a re-ingest writes nothing`, async (t) => {
-    const db = await createMigratedDatabase(`pgbouncer_${strategy}`);
-    databases.push(db);
+    const db = await databases.migrated(`pgbouncer_${strategy}`);
     const total = CONTRACTS + barRows;
 
     const first = await ingestThroughPooler(t, db, [chain, bars], strategy);
