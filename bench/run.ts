@@ -104,7 +104,8 @@ async function runFloor(url: string, csv: string): Promise<{ peakRssMb?: number 
 }
 
 async function runOptdb(url: string, args: string[]): Promise<{ peakRssMb?: number }> {
-  const child = spawn(process.execPath, [CLI, 'ingest', ...args, '--json', '--no-progress'], {
+  // --no-analyze: the floor (bench/floor.sql) leaves statistics to autovacuum too.
+  const child = spawn(process.execPath, [CLI, 'ingest', ...args, '--json', '--no-progress', '--no-analyze'], {
     env: { ...process.env, DATABASE_URL: url },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
