@@ -55,7 +55,7 @@ export interface LoadtestReport {
 const SETTLE_GRACE_MS = 30_000;
 
 export const LOADTEST_DEFAULTS = {
-  paths: ['incident', 'buffer'] as readonly WritePathName[],
+  paths: ['incident', 'buffer', 'buffer-only'] as readonly WritePathName[],
   tasks: [1, 100, 200, 500, 1000] as readonly number[],
   limit: 100,
   durationMs: 3_000,

@@ -16,8 +16,9 @@ import type { StepPlan } from './plan.js';
 import type { WritePath } from './write-paths.js';
 
 export interface StepResult extends StepPlan {
+  /** The per-row gate's slots; for a path with its own gate (buffer-only), that gate's batches at once. */
   readonly limit: number;
-  /** The most writes waiting for a gate slot at once. */
+  /** The most writes waiting for a gate slot at once (buffer-only: rows waiting in the buffer). */
   readonly queuePeak: number;
   /** Writes committed. */
   readonly rows: number;
@@ -50,6 +51,9 @@ const SAMPLE_INTERVAL_MS = 5;
 
 export async function runStep(plan: StepPlan, path: WritePath, options: StepOptions): Promise<StepResult> {
   const gate = new WriteGate({ limit: options.limit, onEvent: options.onGateEvent });
+  const own = path.ownGate;
+  const write = own ? (result: unknown) => path.write(result) : (result: unknown) => gate.run(() => path.write(result));
+  const queued = own ? () => own.queued() : () => gate.queued;
   const latencies: number[] = [];
   const errors: Record<string, number> = {};
   let rows = 0;
@@ -63,7 +67,7 @@ export async function runStep(plan: StepPlan, path: WritePath, options: StepOpti
       const call = performance.now();
       outstanding++;
       try {
-        await gate.run(() => path.write(options.nextResult()));
+        await write(options.nextResult());
         rows++;
       } catch (error) {
         const code = classifyError(error).code;
@@ -76,8 +80,8 @@ export async function runStep(plan: StepPlan, path: WritePath, options: StepOpti
   };
   // Each loop calls the gate before its first await: every task is waiting or running now.
   const loops = Promise.all(Array.from({ length: plan.tasks }, task));
-  let queuePeak = gate.queued;
-  const sampler = setInterval(() => (queuePeak = Math.max(queuePeak, gate.queued)), SAMPLE_INTERVAL_MS);
+  let queuePeak = queued();
+  const sampler = setInterval(() => (queuePeak = Math.max(queuePeak, queued())), SAMPLE_INTERVAL_MS);
   try {
     if (!(await settlesWithin(loops, options.durationMs + options.settleMs))) {
       gate.clearQueued();
@@ -90,7 +94,7 @@ export async function runStep(plan: StepPlan, path: WritePath, options: StepOpti
   const elapsedMs = performance.now() - started;
   return {
     ...plan,
-    limit: options.limit,
+    limit: own?.limit ?? options.limit,
     queuePeak,
     rows,
     rowsPerSecond: elapsedMs > 0 ? (rows * 1_000) / elapsedMs : 0,

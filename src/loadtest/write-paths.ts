@@ -1,5 +1,5 @@
 /**
- * The three ways a task can write one snapshot row, behind one small interface so that a
+ * The ways a task can write one snapshot row, behind one small interface so that a
  * load-test step measures only what sits behind the gate:
  *
  * - `incident`: what broke in production — one Prisma `upsert` per row whose create
@@ -7,7 +7,14 @@
  *   itself, not one `INSERT … ON CONFLICT`);
  * - `per-row`: the knowledge base's fix — the same upsert with `ticker` assigned directly;
  * - `buffer`: optdb's write buffer — concurrent single-row writes coalesced into COPY
- *   batches (falling back to unnest, then per-row, on planner errors, as ingest does).
+ *   batches (falling back to unnest, then per-row, on planner errors, as ingest does) —
+ *   called from behind the same per-row gate: the incident's code with its upsert call
+ *   swapped for `buffer.write`. Only `limit` rows are ever in flight, so batches hold at
+ *   most that many;
+ * - `buffer-only`: the write buffer as optdb means it to be used — no per-row gate in
+ *   front: every task's row goes straight into the buffer, whose own gate bounds the
+ *   batches written at once (OPTDB_WRITE_CONCURRENCY). The database still sees only that
+ *   many statements at a time, however many tasks there are.
  */
 import type pg from 'pg';
 import type { PrismaClient } from '../generated/prisma/client.js';
@@ -17,7 +24,7 @@ import { snapshotWriteBuffer } from '../write/write-buffers.js';
 import { snapshotData } from './prisma-snapshot-data.js';
 import { LOADTEST_SNAPSHOT_OPTIONS, validRow } from './workload.js';
 
-export const WRITE_PATH_NAMES = ['incident', 'per-row', 'buffer'] as const;
+export const WRITE_PATH_NAMES = ['incident', 'per-row', 'buffer', 'buffer-only'] as const;
 export type WritePathName = (typeof WRITE_PATH_NAMES)[number];
 
 export interface WritePath {
@@ -25,6 +32,11 @@ export interface WritePath {
   write(result: unknown): Promise<void>;
   /** Waits for anything still buffered, then releases what the path holds (not the pool). */
   close(): Promise<void>;
+  /**
+   * Set when the path bounds its own database writes and takes no per-row gate: the
+   * writes it runs at once, and how many rows wait in it now.
+   */
+  readonly ownGate?: { readonly limit: number; queued(): number };
 }
 
 export interface WritePathDeps {
@@ -43,7 +55,9 @@ export function openWritePath(name: WritePathName, deps: WritePathDeps): WritePa
     case 'per-row':
       return perRowUpsert(deps.prisma, 'direct');
     case 'buffer':
-      return bufferPath(deps);
+      return bufferPath(deps, false);
+    case 'buffer-only':
+      return bufferPath(deps, true);
   }
 }
 
@@ -59,7 +73,7 @@ function perRowUpsert(prisma: PrismaClient, foreignKey: 'connect' | 'direct'): W
   };
 }
 
-function bufferPath({ pool, prisma, writeConcurrency, retry }: WritePathDeps): WritePath {
+function bufferPath({ pool, prisma, writeConcurrency, retry }: WritePathDeps, ownGate: boolean): WritePath {
   const [strategy, ...fallbacks] = (['copy', 'unnest', 'prisma'] as const).map((name) => createStrategy(name, pool, prisma));
   const buffer = snapshotWriteBuffer(strategy!, LOADTEST_SNAPSHOT_OPTIONS, { fallbacks, retry, concurrency: writeConcurrency });
   return {
@@ -67,5 +81,6 @@ function bufferPath({ pool, prisma, writeConcurrency, retry }: WritePathDeps): W
       await buffer.write(result);
     },
     close: () => buffer.close(),
+    ...(ownGate ? { ownGate: { limit: writeConcurrency, queued: () => buffer.pending } } : {}),
   };
 }
