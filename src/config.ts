@@ -11,7 +11,7 @@
  * | embeddedPort         |               | OPTDB_EMBEDDED_PORT             | 54329     | TCP port |
  * | poolSize             |               | OPTDB_POOL_SIZE                 | 10        | connections |
  * | poolAcquireTimeoutMs |               | OPTDB_POOL_ACQUIRE_TIMEOUT_MS   | 10000     | ms |
- * | writeConcurrency     | --concurrency | OPTDB_WRITE_CONCURRENCY         | 2         | batches written at once (≤ poolSize) |
+ * | writeConcurrency     | --concurrency | OPTDB_WRITE_CONCURRENCY         | 3         | batches written at once (≤ poolSize) |
  * | limitStepFraction    |               | OPTDB_LIMIT_STEP_FRACTION       | 0.3       | largest change of the write limit per step (share) |
  * | limitStepIntervalMs  |               | OPTDB_LIMIT_STEP_INTERVAL_MS    | 5000      | ms between two steps of a requested limit change |
  * | retryAttempts        |               | OPTDB_RETRY_ATTEMPTS            | 30        | retries per batch |
@@ -51,7 +51,9 @@ const DEFAULTS = {
   embeddedPort: 54329,
   poolSize: 10,
   poolAcquireTimeoutMs: 10_000,
-  writeConcurrency: 2,
+  // 3 beats 2 by 10–25 % on 2 cores (`npm run bench`, docs/benchmarks.md): one batch is
+  // parsed and copied while two merge; 4 gains nothing more and uses more memory.
+  writeConcurrency: 3,
   limitStepFraction: 0.3,
   limitStepIntervalMs: 5_000,
   retryAttempts: 30,

@@ -42,7 +42,7 @@ test('a bad URL is rejected without echoing it (it may hold a password)', () => 
 
 test('write concurrency and the pacing of limit changes: defaults, environment, and bad values', () => {
   const defaults = resolveConfig({}, {});
-  assert.equal(defaults.writeConcurrency, 2);
+  assert.equal(defaults.writeConcurrency, 3);
   assert.equal(defaults.limitStepFraction, 0.3);
   assert.equal(defaults.limitStepIntervalMs, 5_000);
   const set = resolveConfig({}, { OPTDB_WRITE_CONCURRENCY: '8', OPTDB_LIMIT_STEP_FRACTION: '0.25', OPTDB_LIMIT_STEP_INTERVAL_MS: '1000' });

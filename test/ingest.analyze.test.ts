@@ -8,7 +8,9 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { isStale } from '../src/db/table-statistics.js';
 import { writeSample } from '../src/sample/generate-sample.js';
+import { statistics } from '../src/doctor/statistics.js';
 import { runCli } from './harness/cli.js';
+import { resultFor, runFamily } from './harness/doctor.js';
 import { TestDatabases } from './harness/database.js';
 import { query } from './harness/sql.js';
 import { useTempDirectory } from './harness/temp-dir.js';
@@ -40,6 +42,11 @@ test('a large ingest analyzes the tables it changed; --no-analyze leaves them to
     { table: 'option_snapshots', analyzed: false },
     { table: 'options', analyzed: true },
   ]);
+  // The writers' last row counts reached the statistics before the ANALYZE, not after it:
+  // doctor finds nothing changed since.
+  const freshness = resultFor(await runFamily(statistics, { url: db.url }), 'statistics.freshness');
+  assert.equal(freshness.status, 'pass', freshness.summary);
+  assert.match(freshness.summary, /statistics current on 4 tables/);
 
   const untouched = await databases.migrated('ingest_no_analyze');
   const skipped = await runCli(['ingest', file, '--json', '--no-analyze'], { DATABASE_URL: untouched.url });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { resolveConfig } from '../src/config.js';
 import { writeSample } from '../src/sample/generate-sample.js';
 import { runCli } from './harness/cli.js';
 import { TestDatabases } from './harness/database.js';
@@ -62,6 +63,6 @@ test('the metrics file counts rows, batches, retries and refusals by SQLSTATE', 
   assert.ok(values.get('optdb_errors_total{code="23514"}')! >= refusedRows.length);
   assert.equal(values.get('optdb_batch_duration_seconds_count{strategy="copy"}'), summary.batches);
   assert.equal(values.get('optdb_gate_in_flight'), 0, 'nothing runs once the ingest ended');
-  assert.equal(values.get('optdb_gate_limit'), 2);
+  assert.equal(values.get('optdb_gate_limit'), resolveConfig({}, {}).writeConcurrency, 'the default write concurrency');
   assert.match(exposition, /# TYPE optdb_batch_duration_seconds histogram/);
 });

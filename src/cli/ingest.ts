@@ -51,7 +51,7 @@ export function registerIngest(program: Command, config: () => Config): void {
     .option('--format <format>', `input format, detected when omitted: ${INPUT_FORMATS.join(' | ')}`, choiceOption(INPUT_FORMATS))
     .option('--strategy <strategy>', `write strategy: ${STRATEGY_NAMES.join(' | ')}`, choiceOption(STRATEGY_NAMES), 'copy')
     .option('--batch-size <rows>', 'rows per batch', integerOption(1, 1_000_000), DEFAULT_BATCH_LIMITS.maxRows)
-    .option('--concurrency <batches>', 'batches written at once, at most the pool size (env OPTDB_WRITE_CONCURRENCY, default 2)', integerOption(1, 1_000))
+    .option('--concurrency <batches>', 'batches written at once, at most the pool size (env OPTDB_WRITE_CONCURRENCY, default 3)', integerOption(1, 1_000))
     .option('--rejects <file>', 'write rejected rows with their reasons to this NDJSON file')
     .option('--max-rejects <n|pct>', 'stop when more rows than this (e.g. 100, or 5%) are rejected', checked(parseMaxRejects, 'a count or a percentage such as 5%'))
     .option('--captured-at <iso>', 'capture time for every snapshot row (default: newest timestamp in the row)', checked(isoToMicros, 'an ISO-8601 time with zone, e.g. 2025-11-20T20:00:00Z'))
@@ -86,25 +86,35 @@ export async function ingestInto(target: DatabaseTarget, config: Config, paths: 
   await requireMigratedSchema(target.directUrl);
   const pool = createPool(target.url, config);
   const prisma = createPrismaClient(pool);
-  const close = async () => {
-    await prisma.$disconnect();
-    await pool.end();
-  };
+  // The server processes that write, so that the closing ANALYZE can wait for their statistics.
+  const writerPids = new Set<number>();
+  pool.on('connect', (client) => {
+    // node-postgres keeps the server's process id from BackendKeyData (untyped).
+    const pid = (client as unknown as { processID?: number }).processID;
+    if (pid !== undefined) writerPids.add(pid);
+  });
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    })());
   const unregister = onShutdown(close);
+  let summary: IngestSummary;
   try {
     const strategies = fallbackOrder(flags.strategy).map((name) => createStrategy(name, pool, prisma));
-    const summary: IngestSummary = await run(paths, flags, strategies, config, {
+    summary = await run(paths, flags, strategies, config, {
       committedRanges: (importId) => loadCommittedRanges(pool, importId),
       record: (entry) => recordBatch(pool, entry),
     });
-    if (flags.analyze === false) return summary;
-    const { analyzed, failed } = await refreshStatistics(pool, summary.changedRows);
-    for (const { table, code, meaning } of failed) warn(`optdb: ANALYZE ${table} did not finish (${code} ${meaning}); autovacuum will analyze it later`);
-    return { ...summary, analyzed };
   } finally {
     unregister();
     await close();
   }
+  if (flags.analyze === false) return summary;
+  const { analyzed, failed } = await refreshStatistics(target.url, summary.changedRows, [...writerPids]);
+  for (const { table, code, meaning } of failed) warn(`optdb: ANALYZE ${table} did not finish (${code} ${meaning}); autovacuum will analyze it later`);
+  return { ...summary, analyzed };
 }
 
 /** The chosen strategy first, then the simpler ones a batch falls back to on planner errors. */

@@ -3,11 +3,17 @@
  * there, but only after its nap — and until then the planner plans the next batches and
  * queries with the row counts from before the load (the knowledge base: stale statistics
  * come before bad plans). Judged by what the ingest itself wrote against the planner's
- * row estimate (pg_class.reltuples), because the statistics collector's counters reach
- * shared memory only some time after the writing sessions commit.
+ * row estimate (pg_class.reltuples).
+ *
+ * A backend reports its row counts to the cumulative statistics at most once a second
+ * while busy, and the rest when it goes idle or exits. An ANALYZE run while the writers'
+ * last counts are still pending is followed by those counts: `n_mod_since_analyze` then
+ * shows rows changed "since" an ANALYZE that already saw them. So the writers' pool is
+ * closed first, and the ANALYZE waits (briefly) until their backends have exited — a
+ * backend flushes its statistics before it leaves pg_stat_activity.
  */
-import type pg from 'pg';
-import { withPooledClient } from '../db/pool.js';
+import pg from 'pg';
+import { APPLICATION_NAME } from '../db/pool.js';
 import { type AnalyzeResult, analyzeTables, isStale, STALENESS_RULE } from '../db/table-statistics.js';
 
 // reltuples is -1 for a table never analyzed (PostgreSQL 14 and later).
@@ -16,13 +22,37 @@ const PLANNER_ROWS = `
   FROM unnest($1::text[]) AS name
   JOIN pg_class c ON c.oid = to_regclass(quote_ident(name))`;
 
-/** `changedRows`: rows inserted or updated per table; the names are optdb's own tables. */
-export async function refreshStatistics(pool: pg.Pool, changedRows: Readonly<Record<string, number>>): Promise<AnalyzeResult> {
+const STILL_RUNNING = `SELECT count(*)::int AS running FROM pg_stat_activity WHERE pid = ANY($1::int[])`;
+
+// Behind a transaction pooler the server connections outlive ours: never wait long.
+const WRITER_EXIT_WAIT_MS = 3_000;
+const POLL_MS = 25;
+
+/**
+ * `changedRows`: rows inserted or updated per table (optdb's own table names).
+ * `writerPids`: the server processes that wrote them, already disconnected.
+ */
+export async function refreshStatistics(url: string, changedRows: Readonly<Record<string, number>>, writerPids: readonly number[]): Promise<AnalyzeResult> {
   const candidates = Object.keys(changedRows).filter((table) => changedRows[table]! >= STALENESS_RULE.minChangedRows);
   if (candidates.length === 0) return { analyzed: [], failed: [] };
-  return withPooledClient(pool, async (client) => {
+  const client = new pg.Client({ connectionString: url, application_name: APPLICATION_NAME });
+  client.on('error', () => {}); // a lost connection fails the next query instead
+  await client.connect();
+  try {
+    await writersGone(client, writerPids);
     const { rows } = await client.query<{ table: string; rows: number }>(PLANNER_ROWS, [candidates]);
     const stale = rows.filter((row) => isStale(changedRows[row.table]!, Math.max(row.rows, 0), row.rows >= 0)).map((row) => row.table);
-    return analyzeTables(client, stale);
-  });
+    return await analyzeTables(client, stale);
+  } finally {
+    await client.end();
+  }
+}
+
+async function writersGone(client: pg.Client, pids: readonly number[]): Promise<void> {
+  const deadline = Date.now() + WRITER_EXIT_WAIT_MS;
+  while (pids.length > 0 && Date.now() < deadline) {
+    const { rows } = await client.query<{ running: number }>(STILL_RUNNING, [pids]);
+    if (rows[0]!.running === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
 }
