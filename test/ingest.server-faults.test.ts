@@ -94,7 +94,7 @@ async function ingestCaughtMidBatch(url: string, env: Record<string, string> = {
   await locker.connect();
   await locker.query('BEGIN');
   await locker.query('LOCK TABLE import_batches IN EXCLUSIVE MODE');
-  // Both concurrent writers (--concurrency 2, the default) should end up waiting; one is enough.
+  // The concurrent writers (OPTDB_WRITE_CONCURRENCY) should end up waiting; two are enough.
   let waiting = 0;
   const WAITING = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'optdb' AND wait_event_type = 'Lock'`;
   const waitDeadline = Date.now() + 10_000;

@@ -4,6 +4,7 @@
  * that hold what others need — transactions left open, statements that do not end.
  */
 import type pg from 'pg';
+import { withPooledClient } from '../db/pool.js';
 import type { CheckFamily, CheckResult } from './check.js';
 import { oneLine, seconds, who } from './session-text.js';
 import { CONNECTION_SLOTS, IDLE_IN_TRANSACTION, LONG_QUERIES, SESSIONS_BY_STATE_AND_APPLICATION } from './sql/connections.js';
@@ -33,12 +34,9 @@ export function connectionsFamily(thresholds: ConnectionThresholds): CheckFamily
   return {
     name: 'connections',
     async run({ pool }) {
-      const client = await pool.connect();
-      try {
+      return withPooledClient(pool, async (client) => {
         return [await usage(client, thresholds), await idleInTransaction(client, thresholds), await longQueries(client, thresholds)];
-      } finally {
-        client.release();
-      }
+      });
     },
   };
 }

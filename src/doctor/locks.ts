@@ -3,6 +3,7 @@
  * which session holds it — the one to act on.
  */
 import type pg from 'pg';
+import { withPooledClient } from '../db/pool.js';
 import type { CheckFamily, CheckResult } from './check.js';
 import { oneLine, seconds, who } from './session-text.js';
 import { BLOCKING_SESSIONS, WAITING_SESSIONS } from './sql/locks.js';
@@ -45,12 +46,9 @@ export function locksFamily(thresholds: LockThresholds): CheckFamily {
   return {
     name: 'locks',
     async run({ pool }) {
-      const client = await pool.connect();
-      try {
+      return withPooledClient(pool, async (client) => {
         return [await blocked(client, thresholds)];
-      } finally {
-        client.release();
-      }
+      });
     },
   };
 }

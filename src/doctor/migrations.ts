@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import { classifyError } from '../db/error-policy.js';
 import { type MigrationState, type MigrationStatus, migrationStatus } from '../db/migrator.js';
+import { withPooledClient } from '../db/pool.js';
 import { findSchemaDrift } from '../db/schema-drift.js';
 import type { CheckFamily, CheckResult } from './check.js';
 
@@ -78,13 +79,7 @@ function applied(status: MigrationStatus): CheckResult {
 }
 
 async function schema(pool: pg.Pool): Promise<CheckResult> {
-  const client = await pool.connect();
-  let differences: string[];
-  try {
-    differences = await findSchemaDrift(client);
-  } finally {
-    client.release();
-  }
+  const differences = await withPooledClient(pool, (client) => findSchemaDrift(client));
   if (differences.length === 0) return { id: 'migrations.schema', status: 'pass', summary: 'the database schema matches prisma/schema.prisma', details: { differences } };
   // Objects added by hand (an index of one's own) do not stop optdb; anything missing or
   // changed does (42P01, 42703, a NOT NULL or type optdb does not write).

@@ -12,6 +12,7 @@
  */
 import type pg from 'pg';
 import { classifyError } from '../db/error-policy.js';
+import { withPooledClient } from '../db/pool.js';
 import type { CheckFamily, CheckResult } from './check.js';
 import { OPTDB_TABLES } from './optdb-tables.js';
 import { type ExplainJson, planShape, type PlanShape } from './plan-walker.js';
@@ -43,8 +44,7 @@ interface Explained {
 export const plans: CheckFamily = {
   name: 'plans',
   async run({ pool }) {
-    const client = await pool.connect();
-    try {
+    return withPooledClient(pool, async (client) => {
       const missing = (await client.query<{ table: string }>(MISSING_TABLES, [OPTDB_TABLES])).rows.map((row) => row.table);
       if (missing.length > 0) return notExplained(missing);
       const sample = await readSample(client);
@@ -53,9 +53,7 @@ export const plans: CheckFamily = {
       for (const statement of EXPLAINED_STATEMENTS) explained.push(await explainOne(client, statement, sample));
       const of = (kind: ExplainedStatement['kind']) => explained.filter((_, i) => EXPLAINED_STATEMENTS[i]!.kind === kind);
       return [resultFor('write', of('write'), randomPageCost), resultFor('read', of('read'), randomPageCost, sample)];
-    } finally {
-      client.release();
-    }
+    });
   },
 };
 

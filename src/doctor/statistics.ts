@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import { ANALYZE_TIMEOUTS, type AnalyzeTimeouts, analyzeTables, isStale, STALENESS_RULE, type StalenessRule } from '../db/table-statistics.js';
+import { withPooledClient } from '../db/pool.js';
 import type { CheckFamily, CheckResult } from './check.js';
 import { OPTDB_TABLES } from './optdb-tables.js';
 
@@ -38,8 +39,7 @@ export function statisticsFamily(settings: StatisticsSettings): CheckFamily {
   return {
     name: 'statistics',
     async run({ pool, fix }) {
-      const client = await pool.connect();
-      try {
+      return withPooledClient(pool, async (client) => {
         const tables = (await client.query<TableStatistics>(TABLE_STATISTICS, [OPTDB_TABLES])).rows;
         if (tables.length === 0) {
           return [{ id: 'statistics.freshness', status: 'warn', summary: `none of optdb's tables (${OPTDB_TABLES.join(', ')}) exist in this database's schema`, remedy: 'run `optdb migrate` (see migrations.applied)' }];
@@ -47,9 +47,7 @@ export function statisticsFamily(settings: StatisticsSettings): CheckFamily {
         const staleTables = tables.filter((table) => stale(table, settings));
         if (staleTables.length === 0) return [current(tables, settings)];
         return [fix ? await analyze(client, staleTables, settings) : staleResult(staleTables, tables.length)];
-      } finally {
-        client.release();
-      }
+      });
     },
   };
 }
