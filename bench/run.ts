@@ -68,7 +68,7 @@ try {
     fs.rmSync(slice);
     results.push(await scenario(`optdb copy, ${(bigRows / 1e6).toFixed(1)}M-row file (${DAYS_IN_BIG_FILE} days)`, bigRows, (url) => runOptdb(url, [big])));
   }
-  const page = await report(results, adminUrl);
+  const page = await report(results);
   fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'docs/benchmarks.md'), page);
   process.stdout.write(`\n${page}`);
@@ -121,7 +121,7 @@ async function runOptdb(url: string, args: string[]): Promise<{ peakRssMb?: numb
   return { peakRssMb: summary.peakRssMb };
 }
 
-async function report(results: Result[], url: string): Promise<string> {
+async function report(results: Result[]): Promise<string> {
   const floor = results[0]!;
   const floorRate = floor.rows / floor.seconds;
   const prisma = results.find((r) => r.name.startsWith('optdb prisma'));

@@ -94,6 +94,14 @@ export function resolveConfig(flags: ConfigFlags = {}, env: Env = process.env): 
   });
 }
 
+/** A write concurrency above the pool size only makes batches queue for connections. */
+export function requireConcurrencyWithinPool(concurrency: number, config: Pick<Config, 'poolSize'>): void {
+  if (concurrency <= config.poolSize) return;
+  throw new OptdbError('CONFIG_INVALID', `write concurrency ${concurrency} is more than the pool size ${config.poolSize}: batches would queue for connections.`, {
+    remedy: `Lower the write concurrency (OPTDB_WRITE_CONCURRENCY, or ingest's --concurrency), or raise OPTDB_POOL_SIZE to at least ${concurrency}.`,
+  });
+}
+
 function parseOption<T>(name: string, schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;

@@ -12,7 +12,7 @@ import { createPool } from '../db/pool.js';
 import { requireMigratedSchema } from '../db/schema-check.js';
 import { isCalendarDate } from '../domain/calendar-date.js';
 import { resolveUnderlyings } from '../poll/watchlist.js';
-import { DEFAULT_RETRY_LIMITS } from '../write/resilient-writer.js';
+import { retryLimitsFrom } from '../write/resilient-writer.js';
 import { describeApiEvent } from './api-event-text.js';
 import { type ApiFlags, addApiOptions, clientOptions } from './api-options.js';
 import { checked, integerOption } from './option-parsers.js';
@@ -79,7 +79,7 @@ async function run(config: Config, flags: SyncFlags): Promise<SyncSummary> {
           expired: flags.expired ?? false,
           asOf: flags.asOf,
           underlyingConcurrency: flags.underlyingConcurrency,
-          retry: { ...DEFAULT_RETRY_LIMITS, retries: config.retryAttempts, maxRetryTimeMs: config.retryMaxTimeMs },
+          retry: retryLimitsFrom(config),
           onReject: ({ underlying, ticker, reason }) => {
             if (shown++ < REJECTS_SHOWN) warn(`optdb: rejected ${ticker ?? 'a contract'} (${underlying}): ${reason}`);
           },

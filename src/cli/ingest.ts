@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { Config } from '../config.js';
+import { type Config, requireConcurrencyWithinPool } from '../config.js';
 import type { DatabaseTarget } from '../db/database.js';
-import { createPool, createPrismaClient } from '../db/pool.js';
+import { openConnections } from '../db/pool.js';
 import { requireMigratedSchema } from '../db/schema-check.js';
 import { parseResolution, isoToMicros } from '../domain/timestamp.js';
 import { OptdbError } from '../errors.js';
@@ -11,11 +11,11 @@ import { RejectSink } from '../ingest/rejects.js';
 import { refreshStatistics } from '../ingest/refresh-statistics.js';
 import { INPUT_FORMATS, type InputFormat } from '../sources/source-record.js';
 import { DEFAULT_BATCH_LIMITS } from '../write/batch.js';
-import { createStrategy } from '../write/create-strategy.js';
 import { OptdbMetrics } from '../metrics/optdb-metrics.js';
-import { DEFAULT_RETRY_LIMITS, type ResilienceEvent } from '../write/resilient-writer.js';
+import { createStrategyChain } from '../write/create-strategy.js';
+import { type ResilienceEvent, retryLimitsFrom } from '../write/resilient-writer.js';
 import { STRATEGY_NAMES, type StrategyName, type WriteStrategy } from '../write/strategy.js';
-import type { GateEvent } from '../write/write-gate.js';
+import { type GateEvent, limitStepsFrom } from '../write/write-gate.js';
 import { checked, choiceOption, integerOption } from './option-parsers.js';
 import { say, warn } from './output.js';
 import { createProgressDisplay } from './progress-display.js';
@@ -73,19 +73,14 @@ export function registerIngest(program: Command, config: () => Config): void {
 
 async function runWithDatabase(config: Config, paths: string[], flags: IngestFlags): Promise<IngestSummary> {
   const concurrency = flags.concurrency ?? config.writeConcurrency;
-  if (concurrency > config.poolSize) {
-    throw new OptdbError('CONFIG_INVALID', `write concurrency ${concurrency} is more than the pool size ${config.poolSize}: batches would queue for connections.`, {
-      remedy: `Lower --concurrency (OPTDB_WRITE_CONCURRENCY), or raise OPTDB_POOL_SIZE to at least ${concurrency}.`,
-    });
-  }
+  requireConcurrencyWithinPool(concurrency, config);
   return withDatabase(config, (target) => ingestInto(target, config, paths, { ...flags, concurrency }));
 }
 
 /** Ingests into an open database with the process's one pool and Prisma client. */
 export async function ingestInto(target: DatabaseTarget, config: Config, paths: string[], flags: IngestFlags): Promise<IngestSummary> {
   await requireMigratedSchema(target.directUrl);
-  const pool = createPool(target.url, config);
-  const prisma = createPrismaClient(pool);
+  const { pool, prisma, close } = openConnections(target.url, config);
   // The server processes that write, so that the closing ANALYZE can wait for their statistics.
   const writerPids = new Set<number>();
   pool.on('connect', (client) => {
@@ -93,17 +88,10 @@ export async function ingestInto(target: DatabaseTarget, config: Config, paths: 
     const pid = (client as unknown as { processID?: number }).processID;
     if (pid !== undefined) writerPids.add(pid);
   });
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      await prisma.$disconnect();
-      await pool.end();
-    })());
   const unregister = onShutdown(close);
   let summary: IngestSummary;
   try {
-    const strategies = fallbackOrder(flags.strategy).map((name) => createStrategy(name, pool, prisma));
-    summary = await run(paths, flags, strategies, config, {
+    summary = await run(paths, flags, createStrategyChain(flags.strategy, pool, prisma), config, {
       committedRanges: (importId) => loadCommittedRanges(pool, importId),
       record: (entry) => recordBatch(pool, entry),
     });
@@ -117,15 +105,10 @@ export async function ingestInto(target: DatabaseTarget, config: Config, paths: 
   return { ...summary, analyzed };
 }
 
-/** The chosen strategy first, then the simpler ones a batch falls back to on planner errors. */
-function fallbackOrder(name: StrategyName): StrategyName[] {
-  return STRATEGY_NAMES.slice(STRATEGY_NAMES.indexOf(name));
-}
-
 async function run(
   paths: string[],
   flags: IngestFlags,
-  strategies: WriteStrategy[] | undefined,
+  strategies: { strategy: WriteStrategy; fallbacks: WriteStrategy[] } | undefined,
   config?: Config,
   ledger?: IngestOptions['ledger'],
 ): Promise<IngestSummary> {
@@ -134,12 +117,12 @@ async function run(
   const metrics = flags.metricsFile ? new OptdbMetrics() : undefined;
   try {
     return await ingest(paths, {
-      strategy: strategies?.[0],
-      fallbacks: strategies?.slice(1),
-      retry: config && { ...DEFAULT_RETRY_LIMITS, retries: config.retryAttempts, maxRetryTimeMs: config.retryMaxTimeMs },
+      strategy: strategies?.strategy,
+      fallbacks: strategies?.fallbacks,
+      retry: config && retryLimitsFrom(config),
       onEvent: (event) => warn(`optdb: ${describeEvent(event)}`),
       metrics,
-      limitSteps: config && { stepFraction: config.limitStepFraction, stepIntervalMs: config.limitStepIntervalMs },
+      limitSteps: config && limitStepsFrom(config),
       concurrency: flags.concurrency ?? config?.writeConcurrency ?? 1,
       batchLimits: { ...DEFAULT_BATCH_LIMITS, maxRows: flags.batchSize },
       snapshot: { capturedAtMicros: flags.capturedAt, resolutionMicros: flags.resolution ?? parseResolution(DEFAULT_RESOLUTION)! },

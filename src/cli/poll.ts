@@ -13,9 +13,9 @@
  */
 import { type Command, Option } from 'commander';
 import { PolygonClient } from '../api/polygon-client.js';
-import type { Config } from '../config.js';
+import { type Config, requireConcurrencyWithinPool } from '../config.js';
 import type { DatabaseTarget } from '../db/database.js';
-import { createPool, createPrismaClient } from '../db/pool.js';
+import { openConnections } from '../db/pool.js';
 import { requireMigratedSchema } from '../db/schema-check.js';
 import { isoToMicros, parseResolution } from '../domain/timestamp.js';
 import { OptdbError } from '../errors.js';
@@ -28,9 +28,9 @@ import { nextCycleAt, parseEvery } from '../poll/poll-schedule.js';
 import { poll, type PollSummary } from '../poll/poller.js';
 import { resolveUnderlyings } from '../poll/watchlist.js';
 import { DEFAULT_BATCH_LIMITS } from '../write/batch.js';
-import { createStrategy } from '../write/create-strategy.js';
-import { DEFAULT_RETRY_LIMITS } from '../write/resilient-writer.js';
-import { STRATEGY_NAMES } from '../write/strategy.js';
+import { createStrategyChain } from '../write/create-strategy.js';
+import { retryLimitsFrom } from '../write/resilient-writer.js';
+import { limitStepsFrom } from '../write/write-gate.js';
 import { describeApiEvent } from './api-event-text.js';
 import { type ApiFlags, addApiOptions, clientOptions } from './api-options.js';
 import { describeEvent } from './ingest.js';
@@ -90,11 +90,7 @@ async function run(config: () => Config, flags: PollFlags): Promise<PollSummary>
   const everyMs = parseEvery(flags.every ?? DEFAULT_EVERY);
   const resolution = flags.resolution ?? parseResolution(flags.every ?? (flags.once ? ONCE_RESOLUTION : DEFAULT_EVERY))!;
   const cfg = config();
-  if (cfg.writeConcurrency > cfg.poolSize) {
-    throw new OptdbError('CONFIG_INVALID', `write concurrency ${cfg.writeConcurrency} is more than the pool size ${cfg.poolSize}: batches would queue for connections.`, {
-      remedy: `Lower OPTDB_WRITE_CONCURRENCY, or raise OPTDB_POOL_SIZE to at least ${cfg.writeConcurrency}.`,
-    });
-  }
+  requireConcurrencyWithinPool(cfg.writeConcurrency, cfg);
   const metrics = flags.metricsFile ? new OptdbMetrics() : undefined;
   let throttledShown = false;
   // Made before the database is opened: a missing key fails at once, with its remedy.
@@ -137,14 +133,7 @@ interface PollContext {
 async function pollInto(target: DatabaseTarget, config: Config, context: PollContext): Promise<PollSummary> {
   const { flags, metrics } = context;
   await requireMigratedSchema(target.directUrl);
-  const pool = createPool(target.url, config);
-  const prisma = createPrismaClient(pool);
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      await prisma.$disconnect();
-      await pool.end();
-    })());
+  const { pool, prisma, close } = openConnections(target.url, config);
   const unregisterClose = onShutdown(close);
   // Registered last, so it runs first on Ctrl-C: the cycle's writes end before the pool closes.
   const interrupt = new AbortController();
@@ -154,13 +143,13 @@ async function pollInto(target: DatabaseTarget, config: Config, context: PollCon
     await context.finished().catch(() => undefined);
   });
   const rejects = new RejectSink(flags.rejects);
-  const [strategy, ...fallbacks] = STRATEGY_NAMES.map((name) => createStrategy(name, pool, prisma));
-  const buffer = pollWriteBuffer(strategy!, context.resolution, {
+  const { strategy, fallbacks } = createStrategyChain('copy', pool, prisma);
+  const buffer = pollWriteBuffer(strategy, context.resolution, {
     fallbacks,
-    retry: { ...DEFAULT_RETRY_LIMITS, retries: config.retryAttempts, maxRetryTimeMs: config.retryMaxTimeMs },
+    retry: retryLimitsFrom(config),
     onEvent: (event) => warn(`optdb: ${describeEvent(event)}`),
     metrics,
-    limitSteps: { stepFraction: config.limitStepFraction, stepIntervalMs: config.limitStepIntervalMs },
+    limitSteps: limitStepsFrom(config),
     concurrency: config.writeConcurrency,
     maxBatchRows: DEFAULT_BATCH_LIMITS.maxRows,
     maxDelayMs: BATCH_DELAY_MS,

@@ -27,6 +27,26 @@ export function createPool(url: string, config: Pick<Config, 'poolSize' | 'poolA
   return pool;
 }
 
+export interface Connections {
+  readonly pool: pg.Pool;
+  readonly prisma: PrismaClient;
+  /** Disconnects Prisma, then ends the pool; safe to call more than once (Ctrl-C and finally). */
+  close(): Promise<void>;
+}
+
+/** The process's one pool and the Prisma client over it. */
+export function openConnections(url: string, config: Pick<Config, 'poolSize' | 'poolAcquireTimeoutMs'>): Connections {
+  const pool = createPool(url, config);
+  const prisma = createPrismaClient(pool);
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    })());
+  return { pool, prisma, close };
+}
+
 /** A Prisma client over the shared pool. adapter-pg sends unnamed statements: safe behind transaction poolers. */
 export function createPrismaClient(pool: pg.Pool): PrismaClient {
   // Lost connections surface as failed queries (and are retried there); the adapter's

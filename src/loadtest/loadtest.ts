@@ -11,9 +11,9 @@
  * environment variable away.
  */
 import type { Config } from '../config.js';
-import { createPool, createPrismaClient } from '../db/pool.js';
+import { openConnections } from '../db/pool.js';
 import { requireMigratedSchema } from '../db/schema-check.js';
-import { DEFAULT_RETRY_LIMITS } from '../write/resilient-writer.js';
+import { retryLimitsFrom } from '../write/resilient-writer.js';
 import type { GateEvent } from '../write/write-gate.js';
 import { type LoadtestPlan, planLoadtest, type StepPlan, type TargetName } from './plan.js';
 import { runStep, type StepResult } from './run-step.js';
@@ -110,17 +110,15 @@ function urlOf(target: TargetName, options: LoadtestOptions): string {
 type TargetDeps = Parameters<typeof openWritePath>[1];
 
 async function withTarget(url: string, config: LoadtestOptions['config'], durationMs: number, work: (deps: TargetDeps) => Promise<void>): Promise<void> {
-  const pool = createPool(url, config);
-  const prisma = createPrismaClient(pool);
+  const { pool, prisma, close } = openConnections(url, config);
   // A failing batch is retried for at most one step's duration: it is counted, not retried
   // for minutes (OPTDB_RETRY_MAX_TIME_MS) while the step waits.
-  const retry = { ...DEFAULT_RETRY_LIMITS, retries: config.retryAttempts, maxRetryTimeMs: Math.min(config.retryMaxTimeMs, durationMs) };
+  const retry = { ...retryLimitsFrom(config), maxRetryTimeMs: Math.min(config.retryMaxTimeMs, durationMs) };
   try {
     // Connected, with Prisma's query compiler loaded: the first step does not pay for it.
     await prisma.option.findFirst({ select: { ticker: true } });
     await work({ pool, prisma, writeConcurrency: config.writeConcurrency, retry });
   } finally {
-    await prisma.$disconnect();
-    await pool.end();
+    await close();
   }
 }

@@ -18,7 +18,7 @@
  */
 import type pg from 'pg';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { createStrategy } from '../write/create-strategy.js';
+import { createStrategyChain } from '../write/create-strategy.js';
 import type { RetryLimits } from '../write/resilient-writer.js';
 import { snapshotWriteBuffer } from '../write/write-buffers.js';
 import { snapshotData } from './prisma-snapshot-data.js';
@@ -74,8 +74,8 @@ function perRowUpsert(prisma: PrismaClient, foreignKey: 'connect' | 'direct'): W
 }
 
 function bufferPath({ pool, prisma, writeConcurrency, retry }: WritePathDeps, ownGate: boolean): WritePath {
-  const [strategy, ...fallbacks] = (['copy', 'unnest', 'prisma'] as const).map((name) => createStrategy(name, pool, prisma));
-  const buffer = snapshotWriteBuffer(strategy!, LOADTEST_SNAPSHOT_OPTIONS, { fallbacks, retry, concurrency: writeConcurrency });
+  const { strategy, fallbacks } = createStrategyChain('copy', pool, prisma);
+  const buffer = snapshotWriteBuffer(strategy, LOADTEST_SNAPSHOT_OPTIONS, { fallbacks, retry, concurrency: writeConcurrency });
   return {
     async write(result) {
       await buffer.write(result);

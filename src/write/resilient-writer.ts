@@ -14,6 +14,7 @@
  * upserts of identical rows change nothing).
  */
 import pRetry, { AbortError } from 'p-retry';
+import type { Config } from '../config.js';
 import { classifyError, type ClassifiedError } from '../db/error-policy.js';
 import { OptdbError } from '../errors.js';
 import type { LedgerEntry } from '../ingest/ledger.js';
@@ -32,6 +33,11 @@ export interface RetryLimits {
 // The time limit is what normally ends the retries (enough for a server restart); the
 // attempt limit is a backstop above it (30 × up to 5 s).
 export const DEFAULT_RETRY_LIMITS: RetryLimits = { retries: 30, minDelayMs: 100, maxDelayMs: 5_000, maxRetryTimeMs: 120_000 };
+
+/** The retry limits a user configured (OPTDB_RETRY_ATTEMPTS, OPTDB_RETRY_MAX_TIME_MS). */
+export function retryLimitsFrom(config: Pick<Config, 'retryAttempts' | 'retryMaxTimeMs'>): RetryLimits {
+  return { ...DEFAULT_RETRY_LIMITS, retries: config.retryAttempts, maxRetryTimeMs: config.retryMaxTimeMs };
+}
 
 export interface RefusedRow {
   readonly source: string | undefined;

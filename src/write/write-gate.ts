@@ -17,6 +17,7 @@
  * tasks run; the gate adds only the policy above.
  */
 import PQueue from 'p-queue';
+import type { Config } from '../config.js';
 
 export interface WriteGateOptions {
   /** The starting limit, and the most the gate raises it to on its own. */
@@ -34,6 +35,10 @@ export interface WriteGateOptions {
 
 /** How a requested limit change is paced (Config: OPTDB_LIMIT_STEP_FRACTION, OPTDB_LIMIT_STEP_INTERVAL_MS). */
 export type LimitSteps = Pick<WriteGateOptions, 'stepFraction' | 'stepIntervalMs'>;
+
+export function limitStepsFrom(config: Pick<Config, 'limitStepFraction' | 'limitStepIntervalMs'>): LimitSteps {
+  return { stepFraction: config.limitStepFraction, stepIntervalMs: config.limitStepIntervalMs };
+}
 
 export type LimitChangeReason = 'requested' | 'overload' | 'recovery';
 

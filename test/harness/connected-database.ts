@@ -1,7 +1,7 @@
 /** A migrated test database with optdb's one pool and Prisma client over it. */
 import type pg from 'pg';
 import { resolveConfig } from '../../src/config.js';
-import { createPool, createPrismaClient } from '../../src/db/pool.js';
+import { openConnections } from '../../src/db/pool.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { createMigratedDatabase, type TestDatabase } from './database.js';
 
@@ -14,15 +14,13 @@ export interface ConnectedDatabase extends TestDatabase {
 
 export async function connectMigratedDatabase(label: string, poolSize = 4): Promise<ConnectedDatabase> {
   const db = await createMigratedDatabase(label);
-  const pool = createPool(db.url, resolveConfig({}, { OPTDB_POOL_SIZE: String(poolSize) }));
-  const prisma = createPrismaClient(pool);
+  const { pool, prisma, close } = openConnections(db.url, resolveConfig({}, { OPTDB_POOL_SIZE: String(poolSize) }));
   return {
     ...db,
     pool,
     prisma,
     close: async () => {
-      await prisma.$disconnect();
-      await pool.end();
+      await close();
       await db.drop();
     },
   };
