@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { createPool } from '../db/pool.js';
-import type { CheckResult } from '../doctor/check.js';
+import { type CheckResult, createDoctorContext } from '../doctor/check.js';
 import { doctorExitCode, type DoctorReport, runDoctor } from '../doctor/doctor.js';
 import { redactUrl } from '../redact.js';
 import { integerOption } from './option-parsers.js';
@@ -31,7 +31,7 @@ export function registerDoctor(program: Command, config: () => Config): void {
         const pool = createPool(target.url, { poolSize: DOCTOR_POOL_SIZE, poolAcquireTimeoutMs: cfg.poolAcquireTimeoutMs });
         try {
           if (!flags.json) say(`optdb doctor: ${redactUrl(target.url)}${target.embedded ? ' (embedded)' : ''}`);
-          return await runDoctor({ pool, url: target.url, directUrl: target.directUrl, embedded: target.embedded, config: cfg, workers: flags.workers, fix: flags.fix === true });
+          return await runDoctor(createDoctorContext({ pool, url: target.url, directUrl: target.directUrl, config: cfg, workers: flags.workers, fix: flags.fix === true }));
         } finally {
           await pool.end();
         }

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { Config } from '../config.js';
+import { detectPooler, type PoolerFinding } from './pooler-detection.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -27,12 +28,19 @@ export interface DoctorContext {
   readonly url: string;
   /** The URL migrations use (DIRECT_URL, else the same as url). */
   readonly directUrl: string;
-  readonly embedded: boolean;
   readonly config: Config;
   /** optdb processes expected to write to this server at once (`--workers`). */
   readonly workers: number;
   /** Repair what can be repaired safely (`--fix`), e.g. ANALYZE stale tables. */
   readonly fix: boolean;
+  /** Whether `url` goes through a pooler: probed once, read by the configuration and pooler checks. */
+  pooler(): Promise<PoolerFinding>;
+}
+
+/** A context whose pooler probe (a query, maybe a login to PgBouncer's console) runs at most once. */
+export function createDoctorContext(settings: Omit<DoctorContext, 'pooler'>): DoctorContext {
+  let finding: Promise<PoolerFinding> | undefined;
+  return { ...settings, pooler: () => (finding ??= detectPooler(settings.url, settings.pool)) };
 }
 
 export interface CheckFamily {

@@ -7,7 +7,7 @@
  */
 import { APPLICATION_NAME } from '../db/pool.js';
 import type { CheckFamily, CheckResult, DoctorContext } from './check.js';
-import { detectPooler, type PoolerFinding } from './pooler-detection.js';
+import type { PoolerFinding } from './pooler-detection.js';
 
 // Connections the server can hand out, and how many others hold now. optdb's own
 // connections ($1: application_name 'optdb', this doctor's included) are what the pool
@@ -42,7 +42,7 @@ const SUGGESTED: Readonly<Record<string, string>> = { statement_timeout: '10min'
 export const configuration: CheckFamily = {
   name: 'configuration',
   async run(context) {
-    const finding = await detectPooler(context.url, context.pool);
+    const finding = await context.pooler();
     return [await concurrencyResult(context, finding), acquireTimeoutResult(context), await timeoutsResult(context, finding)];
   },
 };
@@ -73,7 +73,7 @@ async function concurrencyResult({ pool, config, workers }: DoctorContext, findi
     return {
       id,
       status: 'warn',
-      summary: `${shape}: write concurrency ${writeConcurrency} > pool ${poolSize}, so ${writeConcurrency - poolSize} batch(es) always wait for a connection (and may time out after ${config.poolAcquireTimeoutMs} ms)`,
+      summary: `${shape}: write concurrency ${writeConcurrency} > pool ${poolSize}, so ${writeConcurrency - poolSize} batch(es) always wait for a connection (and may time out after ${config.poolAcquireTimeoutMs} ms); optdb ingest and poll refuse to start with it`,
       remedy: `set OPTDB_WRITE_CONCURRENCY (--concurrency) to at most ${poolSize}, or raise OPTDB_POOL_SIZE to ${writeConcurrency}`,
       details,
     };

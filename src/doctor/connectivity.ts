@@ -3,6 +3,7 @@
  * release with the known fixes for the incident's XX000 planner bug.
  */
 import { classifyError } from '../db/error-policy.js';
+import { withPooledClient } from '../db/pool.js';
 import type { CheckFamily, CheckResult } from './check.js';
 import { missingPlannerFixes, parseServerVersionNum, pastEndOfLife } from './server-version.js';
 
@@ -11,31 +12,30 @@ export const connectivity: CheckFamily = {
   essential: true,
   async run({ pool }) {
     const started = performance.now();
-    let client;
+    let connected = false;
     try {
-      client = await pool.connect();
+      return await withPooledClient(pool, async (client) => {
+        connected = true;
+        const connectMs = performance.now() - started;
+        const roundTripStarted = performance.now();
+        await client.query('SELECT 1');
+        const roundTripMs = performance.now() - roundTripStarted;
+        const { rows } = await client.query<{ version_num: string; version: string }>(
+          "SELECT current_setting('server_version_num') AS version_num, current_setting('server_version') AS version",
+        );
+        const versionText = rows[0]!.version.split(' ')[0]!;
+        const version = parseServerVersionNum(Number(rows[0]!.version_num));
+        const details = { connectMs: round(connectMs), roundTripMs: round(roundTripMs), serverVersion: versionText };
+        return [
+          { id: 'connectivity', status: 'pass', summary: `connected in ${connectMs.toFixed(1)} ms; SELECT 1 round trip ${roundTripMs.toFixed(2)} ms`, details },
+          versionResult(versionText, version),
+        ];
+      });
     } catch (error) {
+      // A failure after connecting is not a connectivity finding: doctor reports it as the family's error.
+      if (connected) throw error;
       const { code, message, policy } = classifyError(error);
       return [{ id: 'connectivity', status: 'fail', summary: `cannot connect: ${code} ${message}`, remedy: policy.remedy, details: { code } }];
-    }
-    try {
-      const connectMs = performance.now() - started;
-      const roundTripStarted = performance.now();
-      await client.query('SELECT 1');
-      const roundTripMs = performance.now() - roundTripStarted;
-      const { rows } = await client.query<{ version_num: string; version: string }>(
-        "SELECT current_setting('server_version_num') AS version_num, current_setting('server_version') AS version",
-      );
-      const versionText = rows[0]!.version.split(' ')[0]!;
-      const version = parseServerVersionNum(Number(rows[0]!.version_num));
-      const details = { connectMs: round(connectMs), roundTripMs: round(roundTripMs), serverVersion: versionText };
-      const results: CheckResult[] = [
-        { id: 'connectivity', status: 'pass', summary: `connected in ${connectMs.toFixed(1)} ms; SELECT 1 round trip ${roundTripMs.toFixed(2)} ms`, details },
-        versionResult(versionText, version),
-      ];
-      return results;
-    } finally {
-      client.release();
     }
   },
 };

@@ -70,12 +70,7 @@ function notExplained(missing: readonly string[]): CheckResult[] {
 }
 
 async function readSample(client: pg.PoolClient): Promise<ReadSample> {
-  try {
-    return (await client.query<ReadSample>(READ_SAMPLE)).rows[0]!;
-  } catch {
-    // No tables yet: each EXPLAIN below reports why.
-    return { underlying: 'SPY', day: new Date().toISOString().slice(0, 10) };
-  }
+  return (await client.query<ReadSample>(READ_SAMPLE)).rows[0]!;
 }
 
 async function explainOne(client: pg.PoolClient, statement: ExplainedStatement, sample: ReadSample): Promise<Explained> {

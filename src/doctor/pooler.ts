@@ -18,7 +18,7 @@ const PROBE_TIMEOUT_MS = 5_000;
 export const pooler: CheckFamily = {
   name: 'pooler',
   async run(context) {
-    const finding = await detectPooler(context.url, context.pool);
+    const finding = await context.pooler();
     return [detectionResult(finding), await directUrlResult(context, finding), preparedStatementsResult(finding), urlParametersResult(context)];
   },
 };

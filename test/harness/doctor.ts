@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { type Config, resolveConfig } from '../../src/config.js';
 import { createPool } from '../../src/db/pool.js';
-import type { CheckFamily, CheckResult, DoctorContext } from '../../src/doctor/check.js';
+import { type CheckFamily, type CheckResult, createDoctorContext } from '../../src/doctor/check.js';
+import { runDoctor } from '../../src/doctor/doctor.js';
 
 export interface DoctorTarget {
   readonly url: string;
@@ -13,21 +14,20 @@ export interface DoctorTarget {
   readonly fix?: boolean;
 }
 
-/** The results of one family against `target`, with a pool opened and closed around it. */
-export async function runFamily(family: CheckFamily, target: DoctorTarget): Promise<CheckResult[]> {
+/** The results of one family against `target`, run as `optdb doctor` runs it, with a pool opened and closed around it. */
+export async function runFamily(family: CheckFamily, target: DoctorTarget): Promise<readonly CheckResult[]> {
   const config: Config = { ...resolveConfig({}, {}), databaseUrl: target.url, ...target.config };
   const pool = createPool(target.url, { poolSize: 2, poolAcquireTimeoutMs: 10_000 });
-  const context: DoctorContext = {
+  const context = createDoctorContext({
     pool,
     url: target.url,
     directUrl: target.directUrl ?? target.url,
-    embedded: false,
     config,
     workers: target.workers ?? 1,
     fix: target.fix ?? false,
-  };
+  });
   try {
-    return await family.run(context);
+    return (await runDoctor(context, [family])).checks;
   } finally {
     await pool.end();
   }
