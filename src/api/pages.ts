@@ -11,7 +11,7 @@
  */
 import { parse } from 'lossless-json';
 import type { JsonValue } from '../sources/source-record.js';
-import { isJsonObject } from '../sources/snapshot-page.js';
+import { isDataStatus, isJsonObject } from '../sources/snapshot-page.js';
 import { AttemptFailure } from './api-errors.js';
 
 /** What the client yields: one page, whole. */
@@ -31,7 +31,6 @@ export interface ReadPage extends ApiPage {
 /** 'list': `results` is an array (chain, contracts); 'single': one object (one contract's snapshot). */
 export type PageShape = 'list' | 'single';
 
-const DATA_STATUSES = new Set(['OK', 'DELAYED']);
 
 export function readPage(text: string, shape: PageShape, url: string, baseUrl: string): ReadPage {
   let body: JsonValue;
@@ -42,7 +41,7 @@ export function readPage(text: string, shape: PageShape, url: string, baseUrl: s
   }
   if (!isJsonObject(body)) throw malformed('the body is not a JSON object');
   const status = body['status'];
-  if (typeof status !== 'string' || !DATA_STATUSES.has(status)) throw malformed(`status is ${JSON.stringify(status) ?? 'missing'}, expected OK or DELAYED`);
+  if (!isDataStatus(status)) throw malformed(`status is ${JSON.stringify(status) ?? 'missing'}, expected OK or DELAYED`);
   const requestId = body['request_id'];
   const nextUrl = body['next_url'];
   if (nextUrl !== undefined && nextUrl !== null && typeof nextUrl !== 'string') throw malformed('next_url is not a string');

@@ -2,8 +2,8 @@
  * The Polygon (Massive) REST client: the option-chain snapshot, the single-contract
  * snapshot and the contracts reference, page by page.
  *
- * Pages are yielded whole ({ results, requestId, url }), so a caller writes a page or
- * none of it. Pagination follows `next_url` (the key is sent again, as a header; see
+ * Pages are yielded whole ({ results, requestId, url }): a truncated or malformed answer
+ * is fetched again, never handed over in part. Pagination follows `next_url` (the key is sent again, as a header; see
  * pages.ts for how a next_url is read) and stops when a cursor repeats — the API has
  * been seen to hand the same next_url back — reporting it as an event. Every request
  * asks for the largest page the endpoint allows.

@@ -54,14 +54,6 @@ export class RequestLimiter {
     return this.queue.concurrency;
   }
 
-  get inFlight(): number {
-    return this.queue.pending;
-  }
-
-  get queued(): number {
-    return this.queue.size;
-  }
-
   /** Runs `request` when the rate, the concurrency and any hold allow; it learns the round it started in. */
   run<T>(request: (round: Round) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return this.queue.add(() => request(this.round), { signal });

@@ -14,6 +14,11 @@ const PAGE_KEYS = ['results', 'status', 'request_id', 'next_url'] as const;
 /** Statuses of a page that carries data (DELAYED: plans with delayed data). */
 const DATA_STATUSES = new Set(['OK', 'DELAYED']);
 
+/** A response `status` that comes with data (DELAYED: data older than real time on some plans). */
+export function isDataStatus(status: unknown): boolean {
+  return typeof status === 'string' && DATA_STATUSES.has(status);
+}
+
 export function isPageKey(key: string): boolean {
   return (PAGE_KEYS as readonly string[]).includes(key);
 }
@@ -32,7 +37,7 @@ export function isPage(value: JsonObject): boolean {
  */
 export function pageProblem(page: JsonObject): string | undefined {
   const status = page['status'];
-  if (status === undefined || (typeof status === 'string' && DATA_STATUSES.has(status))) return undefined;
+  if (status === undefined || isDataStatus(status)) return undefined;
   const detail = page['error'] ?? page['message'];
   const statusText = typeof status === 'string' ? status : JSON.stringify(status);
   return `response status ${statusText}${typeof detail === 'string' ? `: ${detail}` : ''}, no results`;
