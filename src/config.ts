@@ -51,8 +51,8 @@ const DEFAULTS = {
   embeddedPort: 54329,
   poolSize: 10,
   poolAcquireTimeoutMs: 10_000,
-  // 3 beats 2 by 10–25 % on 2 cores (`npm run bench`, docs/benchmarks.md): one batch is
-  // parsed and copied while two merge; 4 gains nothing more and uses more memory.
+  // 3 beat 2 in `npm run bench` on 2 cores (28.9 s against 30.5 s for 1M rows,
+  // docs/benchmarks.md): one batch is parsed and copied while others merge.
   writeConcurrency: 3,
   limitStepFraction: 0.3,
   limitStepIntervalMs: 5_000,

@@ -268,6 +268,7 @@ test('fewer connection slots than the pool asks for: 53300 is retried at lower c
       assert.equal(summary.inserted + summary.unchanged, barRows);
       assert.equal(summary.updated + summary.skipped + summary.rejected, 0);
       assert.match(result.stderr, /^optdb: 53300 on a batch of \d+ rows \(attempt \d+\); retrying$/m);
+      assert.match(result.stderr, /^optdb: write limit 6 → [1-5] \(the server is overloaded/m, 'the overload lowered the write limit');
       assert.doesNotMatch(result.stderr, /^\s+at /m, 'stack trace printed');
       note('slots', { settings, summary, stderr: result.stderr });
     } finally {

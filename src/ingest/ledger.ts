@@ -37,10 +37,6 @@ export class CommittedRanges {
 
   constructor(private readonly ranges: readonly { first: number; last: number }[]) {}
 
-  get empty(): boolean {
-    return this.ranges.length === 0;
-  }
-
   /** Whether this record is already committed. Record numbers must not decrease between calls. */
   contains(record: number): boolean {
     while (this.next < this.ranges.length && this.ranges[this.next]!.last < record) this.next++;

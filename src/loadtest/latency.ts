@@ -13,7 +13,7 @@ export function summarizeLatencies(samples: number[]): LatencySummary {
 }
 
 /** The smallest sample with at least `p` percent of the samples at or below it. */
-export function percentile(sorted: readonly number[], p: number): number {
+function percentile(sorted: readonly number[], p: number): number {
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[rank - 1]!;
 }

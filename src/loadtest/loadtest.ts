@@ -19,7 +19,7 @@ import { type LoadtestPlan, planLoadtest, type StepPlan, type TargetName } from 
 import { runStep, type StepResult } from './run-step.js';
 import { createContracts, deleteLoadtestData } from './workload-sql.js';
 import { createWorkload } from './workload.js';
-import { openWritePath, type WritePathName } from './write-paths.js';
+import { openWritePath, type WritePathDeps, type WritePathName } from './write-paths.js';
 
 export interface LoadtestOptions {
   /** The server without a pooler: set-up, cleanup and the `direct` target. */
@@ -107,9 +107,7 @@ function urlOf(target: TargetName, options: LoadtestOptions): string {
   return target === 'pooler' ? options.poolerUrl! : options.directUrl;
 }
 
-type TargetDeps = Parameters<typeof openWritePath>[1];
-
-async function withTarget(url: string, config: LoadtestOptions['config'], durationMs: number, work: (deps: TargetDeps) => Promise<void>): Promise<void> {
+async function withTarget(url: string, config: LoadtestOptions['config'], durationMs: number, work: (deps: WritePathDeps) => Promise<void>): Promise<void> {
   const { pool, prisma, close } = openConnections(url, config);
   // A failing batch is retried for at most one step's duration: it is counted, not retried
   // for minutes (OPTDB_RETRY_MAX_TIME_MS) while the step waits.

@@ -45,7 +45,7 @@ export interface StepOptions {
   readonly signal?: AbortSignal;
 }
 
-export const UNSETTLED = 'UNSETTLED';
+const UNSETTLED = 'UNSETTLED';
 // The queue only changes between event-loop turns, so a timer sees every settled state.
 const SAMPLE_INTERVAL_MS = 5;
 

@@ -5,7 +5,7 @@
 const SPECIAL = /[\\\t\n\r]/g;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
-export function copyTextLine(values: readonly (string | null | undefined)[]): string {
+function copyTextLine(values: readonly (string | null | undefined)[]): string {
   let line = '';
   for (let i = 0; i < values.length; i++) {
     const value = values[i];

@@ -15,7 +15,6 @@ import type { WriteCounts, WriteStrategy } from './strategy.js';
 import { camel, type PrismaValue, toPrismaData } from './prisma-data.js';
 import type { TableSpec } from './tables.js';
 
-type Value = PrismaValue;
 type Transaction = Prisma.TransactionClient;
 type Record_ = Record<string, unknown>;
 
@@ -98,7 +97,7 @@ async function writeContracts(tx: Transaction, batch: Batch, counts: WriteCounts
 
 interface ModelAccess {
   delegate: { findUnique(args: unknown): Promise<unknown>; upsert(args: unknown): Promise<unknown> };
-  uniqueWhere(data: Record<string, Value>): unknown;
+  uniqueWhere(data: Record<string, PrismaValue>): unknown;
 }
 
 function modelFor(tx: Transaction, table: TableSpec): ModelAccess {
@@ -116,7 +115,7 @@ function modelFor(tx: Transaction, table: TableSpec): ModelAccess {
   }
 }
 
-function sameValues(table: TableSpec, existing: Record_, data: Record<string, Value>): boolean {
+function sameValues(table: TableSpec, existing: Record_, data: Record<string, PrismaValue>): boolean {
   return table.columns.every((column) => {
     const field = camel(column.name);
     const now = existing[field];

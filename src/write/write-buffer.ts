@@ -21,7 +21,7 @@ import type { ContractRow } from '../domain/contract.js';
 import type { Validated } from '../domain/snapshot.js';
 import { classifyError } from '../db/error-policy.js';
 import { OptdbError } from '../errors.js';
-import { type Batch, Batcher } from './batch.js';
+import { type Batch, Batcher, DEFAULT_BATCH_LIMITS } from './batch.js';
 import { DEFAULT_RETRY_LIMITS, type ResilienceEvent, ResilientWriter, type RetryLimits } from './resilient-writer.js';
 import type { WriteStrategy } from './strategy.js';
 import { rowKey, type TableRow, type TableSpec } from './tables.js';
@@ -67,7 +67,7 @@ export class WriteBuffer<Input> {
   private readonly options: typeof DEFAULTS & WriteBufferOptions<Input>;
   private readonly gate: WriteGate;
   private readonly space = new EventEmitter();
-  private batcher: Batcher;
+  private readonly batcher: Batcher;
   private waiting: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
   private buffered = 0;
@@ -77,7 +77,8 @@ export class WriteBuffer<Input> {
     this.options = { ...DEFAULTS, ...options };
     this.gate = new WriteGate({ limit: this.options.concurrency, ...this.options.limitSteps, onEvent: (event) => this.report(event) });
     this.options.metrics?.watchGate(this.gate);
-    this.batcher = this.newBatcher();
+    // The buffer cuts batches itself (rows and delay); the byte bound still applies.
+    this.batcher = new Batcher(this.options.table, { ...DEFAULT_BATCH_LIMITS, maxRows: this.options.maxBatchRows });
     this.space.setMaxListeners(0);
   }
 
@@ -142,7 +143,6 @@ export class WriteBuffer<Input> {
     this.timer = undefined;
     const waiters = this.waiting;
     this.waiting = [];
-    this.batcher = this.newBatcher();
     void this.gate.run(async () => {
       const metrics = this.options.metrics;
       const started = performance.now();
@@ -189,10 +189,5 @@ export class WriteBuffer<Input> {
     if (event.kind === 'limit' || event.kind === 'queue-pressure') this.options.metrics?.recordGateEvent(event);
     else this.options.metrics?.recordResilienceEvent(event);
     this.options.onEvent?.(event);
-  }
-
-  private newBatcher(): Batcher {
-    // The buffer cuts batches itself (rows and delay); the byte bound still applies.
-    return new Batcher(this.options.table, { maxRows: this.options.maxBatchRows, maxBytes: 8 * 1024 * 1024 });
   }
 }
