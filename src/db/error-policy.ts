@@ -136,15 +136,26 @@ export const PRISMA_EQUIVALENTS: Readonly<Record<string, string>> = Object.freez
   P2037: '53300',
 });
 
-/** node-postgres and pg-pool errors that carry no code, recognised by their message. */
-const PG_MESSAGES: readonly (readonly [RegExp, string])[] = [
-  [/timeout exceeded when trying to connect/, 'POOL_ACQUIRE_TIMEOUT'],
+export interface DriverMessage {
+  /** The message as node-postgres or pg-pool words it. */
+  readonly message: string;
+  readonly pattern: RegExp;
+  readonly code: string;
+}
+
+/**
+ * node-postgres and pg-pool errors that carry no code, recognised by their message, in
+ * the order they are tried (the specific before the general). `optdb explain` knows them
+ * from here too.
+ */
+export const DRIVER_MESSAGES: readonly DriverMessage[] = Object.freeze([
+  { message: 'timeout exceeded when trying to connect', pattern: /timeout exceeded when trying to connect/i, code: 'POOL_ACQUIRE_TIMEOUT' },
   // pg-pool's connectionTimeoutMillis (our acquire timeout) ran out while opening a connection.
-  [/Connection terminated due to connection timeout/, 'POOL_ACQUIRE_TIMEOUT'],
-  [/Connection terminated/, '08006'],
-  [/Client has encountered a connection error and is not queryable/, '08003'],
-  [/The server does not support SSL connections|There was an error establishing an SSL connection/, 'TLS_FAILED'],
-];
+  { message: 'Connection terminated due to connection timeout', pattern: /Connection terminated due to connection timeout/i, code: 'POOL_ACQUIRE_TIMEOUT' },
+  { message: 'Connection terminated unexpectedly', pattern: /Connection terminated(?! due to connection timeout)/i, code: '08006' },
+  { message: 'Client has encountered a connection error and is not queryable', pattern: /Client has encountered a connection error and is not queryable/i, code: '08003' },
+  { message: 'The server does not support SSL connections', pattern: /The server does not support SSL connections|There was an error establishing an SSL connection/i, code: 'TLS_FAILED' },
+]);
 
 const BY_CODE: ReadonlyMap<string, ErrorPolicy> = new Map(ERROR_POLICIES.map((entry) => [entry.code, entry]));
 const SQLSTATE = /^[0-9A-Z]{5}$/;
@@ -219,8 +230,8 @@ function ownCode(error: Bag): Found | undefined {
   const fromPayload = typeof error.kind === 'string' ? adapterCode(error, message) : undefined;
   if (fromPayload) return fromPayload;
   if (code) return { code, message }; // node-postgres DatabaseError (SQLSTATE) or a Node system error
-  const known = PG_MESSAGES.find(([pattern]) => pattern.test(message));
-  return known ? { code: known[1], message } : undefined;
+  const known = DRIVER_MESSAGES.find(({ pattern }) => pattern.test(message));
+  return known ? { code: known.code, message } : undefined;
 }
 
 /**

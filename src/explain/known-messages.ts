@@ -7,6 +7,8 @@
  * Meaning and triggers are given where the message says more than its code; otherwise the
  * code's are shown. A remedy is given only where it is more precise than the code's.
  */
+import { DRIVER_MESSAGES } from '../db/error-policy.js';
+
 export interface KnownMessage {
   /** the message as the server, driver or pooler prints it (example names filled in) */
   readonly message: string;
@@ -20,7 +22,23 @@ export interface KnownMessage {
 const POOLER_STATEMENTS =
   'optdb (Prisma 7 with adapter-pg) sends unnamed statements and is not affected unless statementNameGenerator is set. Otherwise: PgBouncer ≥ 1.21 with max_prepared_statements > 0, session pooling, or the direct (non-pooler) URL; with Prisma ≤ 6 add ?pgbouncer=true';
 
+const NO_SSL = {
+  meaning: 'TLS was required by the client but the server does not offer it',
+  remedy: 'drop sslmode=require from DATABASE_URL for a server without SSL (local only), or enable ssl on the server',
+};
+
+/** What the driver's own messages (error-policy.ts's DRIVER_MESSAGES) say beyond their code. */
+const DRIVER_NOTES: Readonly<Record<string, Partial<KnownMessage>>> = {
+  'timeout exceeded when trying to connect': { meaning: "node-postgres's pool gave up waiting for a free connection (connectionTimeoutMillis)", triggers: ['more concurrent writers than pool connections', 'long transactions holding connections', 'a server slow to accept new connections'] },
+  'Connection terminated due to connection timeout': { meaning: "node-postgres's connectionTimeoutMillis ran out while opening a new connection" },
+  'Connection terminated unexpectedly': { meaning: 'node-postgres: the server side closed the connection without a goodbye' },
+  'The server does not support SSL connections': NO_SSL,
+};
+
 export const KNOWN_MESSAGES: readonly KnownMessage[] = Object.freeze([
+  // node-postgres's and pg-pool's own, as the policy table recognises them.
+  ...DRIVER_MESSAGES.map((entry) => ({ ...entry, ...DRIVER_NOTES[entry.message] })),
+
   // The incident.
   { message: 'variable not found in subplan target list', pattern: /variable not found in subplan target list/i, code: 'XX000', meaning: 'a PostgreSQL planner bug for one statement shape, not bad data: the same rows written with a simpler statement succeed', triggers: ['an upsert with a nested connect (or any nested write): Prisma runs SELECT then INSERT/UPDATE with subqueries instead of one INSERT … ON CONFLICT', 'partitionwise joins with lateral references (fixed in 15.6 / 16.2); IS NULL on a NOT NULL column (fixed in 17.1); MERGE (fixed in 15.3)', 'it shows under load because the plan follows statistics and cached plans; lowering concurrency only hides it'], remedy: 'write with a flat statement (assign the foreign key directly instead of a nested connect, or one INSERT … ON CONFLICT, unnest or COPY as optdb does), run ANALYZE on the tables, and upgrade PostgreSQL to its latest minor release' },
   { message: 'missing chunk number 0 for toast value 123 in pg_toast_2619', pattern: /missing chunk number \d+ for toast value/i, code: 'XX000', meaning: 'a TOAST (out-of-line value) chunk is missing: data corruption, not a planner bug', triggers: ['hardware or filesystem faults', 'a crash with fsync off'], remedy: 'stop writing to the table; check the server (amcheck, logs) and restore the damaged rows from a backup' },
@@ -46,13 +64,9 @@ export const KNOWN_MESSAGES: readonly KnownMessage[] = Object.freeze([
   { message: 'no more connections allowed (max_client_conn)', pattern: /no more connections allowed \(max_client_conn\)/i, code: '08P01', meaning: 'PgBouncer refused the client: it already has max_client_conn clients', remedy: 'lower the pool size of the clients, or raise max_client_conn in pgbouncer.ini' },
   { message: 'query_wait_timeout', pattern: /query_wait_timeout/i, code: '08P01', meaning: 'PgBouncer gave up: the client waited longer than query_wait_timeout for a server connection', triggers: ['more concurrent clients than default_pool_size server connections', 'long transactions holding server connections'], remedy: 'lower the write concurrency, or raise default_pool_size / query_wait_timeout in pgbouncer.ini' },
   { message: 'unsupported startup parameter: search_path', pattern: /unsupported startup parameter/i, code: '08P01', meaning: 'PgBouncer (or Neon\'s pooler) refused a parameter sent when connecting', triggers: ['options=-c … or search_path / statement_timeout in the connection URL'], remedy: 'remove the parameter from the URL (set it per transaction instead), add it to PgBouncer\'s ignore_startup_parameters, or use the direct URL' },
-  { message: 'timeout exceeded when trying to connect', pattern: /timeout exceeded when trying to connect/i, code: 'POOL_ACQUIRE_TIMEOUT', meaning: "node-postgres's pool gave up waiting for a free connection (connectionTimeoutMillis)", triggers: ['more concurrent writers than pool connections', 'long transactions holding connections', 'a server slow to accept new connections'] },
-  { message: 'Connection terminated due to connection timeout', pattern: /Connection terminated due to connection timeout/i, code: 'POOL_ACQUIRE_TIMEOUT', meaning: "node-postgres's connectionTimeoutMillis ran out while opening a new connection" },
 
   // Connections: lost.
-  { message: 'Connection terminated unexpectedly', pattern: /Connection terminated unexpectedly/i, code: '08006', meaning: 'node-postgres: the server side closed the connection without a goodbye' },
   { message: 'server closed the connection unexpectedly', pattern: /server closed the connection unexpectedly/i, code: '08006', meaning: 'libpq (psql): the server side closed the connection, probably because the backend terminated' },
-  { message: 'Client has encountered a connection error and is not queryable', pattern: /Client has encountered a connection error and is not queryable/i, code: '08003' },
   { message: 'terminating connection due to administrator command', pattern: /terminating connection due to administrator command/i, code: '57P01' },
   { message: 'terminating connection due to idle-in-transaction timeout', pattern: /idle[- ]in[- ]transaction(?: session)? timeout/i, code: '25P03' },
   { message: 'terminating connection due to idle-session timeout', pattern: /idle[- ]session timeout/i, code: '57P05' },
@@ -76,7 +90,7 @@ export const KNOWN_MESSAGES: readonly KnownMessage[] = Object.freeze([
   { message: 'role "optdb" does not exist', pattern: /role "[^"]*" does not exist/i, code: '28000', meaning: 'the user in the URL is not a role on this server' },
   { message: 'database "optdb" does not exist', pattern: /database "[^"]*" does not exist/i, code: '3D000' },
   { message: 'permission denied for table option_snapshots', pattern: /permission denied for (table|relation|schema|sequence|database|function)|must be owner of/i, code: '42501' },
-  { message: 'The server does not support SSL connections', pattern: /SSL is not enabled on the server|does not support SSL|server does not support SSL/i, code: 'TLS_FAILED', meaning: 'TLS was required by the client but the server does not offer it', remedy: 'drop sslmode=require from DATABASE_URL for a server without SSL (local only), or enable ssl on the server' },
+  { message: 'SSL is not enabled on the server', pattern: /SSL is not enabled on the server|(?<!The )server does not support SSL/i, code: 'TLS_FAILED', ...NO_SSL },
   { message: 'self-signed certificate in certificate chain', pattern: /self[- ]signed certificate|unable to verify the first certificate|unable to get local issuer certificate/i, code: 'TLS_FAILED', meaning: "the server's certificate is not signed by a CA the client trusts", remedy: "give the server's CA with sslrootcert=… in DATABASE_URL; node-postgres currently treats sslmode=require as verify-full" },
 
   // The schema.
