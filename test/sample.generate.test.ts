@@ -16,7 +16,7 @@ import type { ChainContract } from '../src/sample/chain.js';
 import { planSample, sampleContracts, type SampleContract } from '../src/sample/sample-contracts.js';
 import { type SampleFormat, resolveSampleOptions } from '../src/sample/sample-options.js';
 import { impliedVol } from '../src/sample/smile.js';
-import { newYorkMidnightNs } from '../src/sample/trading-session.js';
+import { newYorkMidnightNs } from '../src/domain/new-york-time.js';
 
 const DATE = '2025-11-20';
 

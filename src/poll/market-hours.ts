@@ -13,11 +13,13 @@
  *   (national days of mourning, storms): those are in UNSCHEDULED_CLOSINGS below.
  * It has no early closes at all; the rule for them is written out in closeHour().
  *
- * Wall time → UTC goes through Intl, so the March and November offset changes follow the
- * tz database rather than a fixed −5 h.
+ * Wall time → UTC follows the US daylight-saving rules (domain/new-york-time.ts), so the
+ * March and November offset changes are kept.
  */
 import { getHolidays } from 'nyse-holidays';
 import { dayNumber, isCalendarDate, isoDate, weekday } from '../domain/calendar-date.js';
+import { newYorkMidnightNs } from '../domain/new-york-time.js';
+import { newYorkDate } from '../domain/timestamp.js';
 
 export interface MarketSession {
   /** The New York calendar date, YYYY-MM-DD. */
@@ -44,17 +46,6 @@ const EARLY_CLOSE_HOUR = 13;
 // The longest closure in recent memory, 11–16 September 2001 with its weekend, was 6
 // days; a month without a session means the calendar itself is broken.
 const MAX_DAYS_WITHOUT_SESSION = 31;
-
-const NEW_YORK_PARTS = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/New_York',
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: 'numeric',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: 'numeric',
-  second: 'numeric',
-});
 
 const holidaysByYear = new Map<number, ReadonlySet<string>>();
 
@@ -133,40 +124,13 @@ function closingHour(date: string): number {
 
 /** The New York calendar date (YYYY-MM-DD) of an instant. */
 export function newYorkDateOf(at: Date): string {
-  const parts = newYorkParts(at);
-  return isoDate(Date.UTC(parts.year, parts.month - 1, parts.day) / 86_400_000);
+  return newYorkDate(BigInt(at.getTime()) * 1_000_000n);
 }
 
 /**
- * The instant at which New York clocks show `minutes` past midnight on `date`. The
- * offset is read at a first guess and then at the result, which settles it unless the
- * wall time falls in a clock change (02:00–03:00 on a Sunday — never a session time).
+ * The instant at which New York clocks show `minutes` past midnight on `date`; the
+ * offset of midnight holds, as clocks change only at 02:00 on Sundays.
  */
 function newYorkWallTime(date: string, minutes: number): Date {
-  const wallAsUtc = dayNumber(date) * 86_400_000 + minutes * 60_000;
-  let instant = wallAsUtc - offsetMs(new Date(wallAsUtc));
-  instant = wallAsUtc - offsetMs(new Date(instant));
-  return new Date(instant);
-}
-
-/** New York local time minus UTC at an instant, in ms (−4 h in summer, −5 h in winter). */
-function offsetMs(at: Date): number {
-  const p = newYorkParts(at);
-  const wallAsUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return wallAsUtc - Math.floor(at.getTime() / 1000) * 1000;
-}
-
-function newYorkParts(at: Date): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
-  const values: Record<string, number> = {};
-  for (const part of NEW_YORK_PARTS.formatToParts(at)) {
-    if (part.type !== 'literal') values[part.type] = Number(part.value);
-  }
-  return {
-    year: values.year!,
-    month: values.month!,
-    day: values.day!,
-    hour: values.hour!,
-    minute: values.minute!,
-    second: values.second!,
-  };
+  return new Date(Number(newYorkMidnightNs(date) / 1_000_000n) + minutes * 60_000);
 }
