@@ -20,14 +20,8 @@
 import { OptdbError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import type { ApiEvent } from './api-events.js';
+import type { RetryLimits } from '../retry-limits.js';
 import { readApiKey } from './api-key.js';
-
-export interface RetryLimits {
-  readonly retries: number;
-  readonly minDelayMs: number;
-  readonly maxDelayMs: number;
-  readonly maxRetryTimeMs: number;
-}
 
 export interface PolygonClientOptions {
   readonly apiKey?: string;

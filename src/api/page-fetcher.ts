@@ -7,6 +7,7 @@
  */
 import pRetry, { AbortError } from 'p-retry';
 import { redactText, redactUrl } from '../redact.js';
+import { anotherAttemptFollows, pRetryOptions } from '../retry-limits.js';
 import { apiError, AttemptFailure, FAILURE_POLICIES, PolygonApiError } from './api-errors.js';
 import type { ApiCounters, ApiEvent } from './api-events.js';
 import { sendRequest } from './api-request.js';
@@ -56,16 +57,10 @@ export class PageFetcher {
           }
         },
         {
-          retries: retry.retries,
-          minTimeout: retry.minDelayMs,
-          maxTimeout: retry.maxDelayMs,
-          maxRetryTime: retry.maxRetryTimeMs,
-          randomize: true,
+          ...pRetryOptions(retry),
           signal: request.signal,
           onFailedAttempt: (error) => {
-            // Called before p-retry decides: report only attempts that another will follow.
-            const willRetry = error.retriesLeft > 0 && Date.now() - firstAttempt < retry.maxRetryTimeMs;
-            if (!willRetry || !(error instanceof AttemptFailure)) return;
+            if (!anotherAttemptFollows(error, retry, firstAttempt) || !(error instanceof AttemptFailure)) return;
             this.counters.retries++;
             this.emit({ kind: 'retry', url, attempt: error.attemptNumber, reason: error.kind, detail: redactText(error.message) });
           },

@@ -4,16 +4,13 @@
  * Bounded in attempts and time, with jittered exponential backoff.
  */
 import pRetry from 'p-retry';
-import { DEFAULT_RETRY_LIMITS, type RetryLimits } from '../write/resilient-writer.js';
+import { pRetryOptions, type RetryLimits } from '../retry-limits.js';
+import { DEFAULT_RETRY_LIMITS } from '../write/resilient-writer.js';
 import { classifyError } from './error-policy.js';
 
 export async function retryTransient<T>(work: () => Promise<T>, limits: RetryLimits = DEFAULT_RETRY_LIMITS): Promise<T> {
   return pRetry(work, {
-    retries: limits.retries,
-    minTimeout: limits.minDelayMs,
-    maxTimeout: limits.maxDelayMs,
-    maxRetryTime: limits.maxRetryTimeMs,
-    randomize: true,
+    ...pRetryOptions(limits),
     shouldRetry: (error) => classifyError(error).policy.action === 'retry',
   });
 }

@@ -15,6 +15,7 @@
  */
 import pRetry, { AbortError } from 'p-retry';
 import type { Config } from '../config.js';
+import { anotherAttemptFollows, pRetryOptions, type RetryLimits } from '../retry-limits.js';
 import { classifyError, type ClassifiedError } from '../db/error-policy.js';
 import { OptdbError } from '../errors.js';
 import type { LedgerEntry } from '../ingest/ledger.js';
@@ -22,13 +23,7 @@ import { type Batch, splitBatch } from './batch.js';
 import { addCounts, emptyCounts, type WriteCounts, type WriteStrategy } from './strategy.js';
 import type { TableRow } from './tables.js';
 
-export interface RetryLimits {
-  readonly retries: number;
-  readonly minDelayMs: number;
-  readonly maxDelayMs: number;
-  /** No new attempt starts after this long (ms) since the first. */
-  readonly maxRetryTimeMs: number;
-}
+export type { RetryLimits };
 
 // The time limit is what normally ends the retries (enough for a server restart); the
 // attempt limit is a backstop above it (30 × up to 5 s).
@@ -125,15 +120,9 @@ export class ResilientWriter {
           }
         },
         {
-          retries: this.options.retry.retries,
-          minTimeout: this.options.retry.minDelayMs,
-          maxTimeout: this.options.retry.maxDelayMs,
-          maxRetryTime: this.options.retry.maxRetryTimeMs,
-          randomize: true,
+          ...pRetryOptions(this.options.retry),
           onFailedAttempt: (attempt) => {
-            // p-retry asks before deciding: report only attempts that will be followed by another.
-            const willRetry = attempt.retriesLeft > 0 && Date.now() - firstAttempt < this.options.retry.maxRetryTimeMs;
-            if (willRetry) this.options.onEvent?.({ kind: 'retry', code: classifyError(attempt).code, attempt: attempt.attemptNumber, rows: batch.rows.length });
+            if (anotherAttemptFollows(attempt, this.options.retry, firstAttempt)) this.options.onEvent?.({ kind: 'retry', code: classifyError(attempt).code, attempt: attempt.attemptNumber, rows: batch.rows.length });
           },
         },
       );
