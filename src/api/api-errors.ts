@@ -80,6 +80,11 @@ export class PolygonApiError extends OptdbError {
   }
 }
 
+/** Whether a failed request concerns every request alike (the key, the plan): no other underlying fares better. */
+export function failsEveryRequest(error: unknown): boolean {
+  return error instanceof PolygonApiError && error.code === 'CONFIG_INVALID';
+}
+
 /**
  * The error a caller sees. `subject` names what was asked for ("the option chain of
  * I:SPX"), so a 404 names the underlying.

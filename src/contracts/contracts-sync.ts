@@ -12,6 +12,7 @@
  */
 import type pg from 'pg';
 import PQueue from 'p-queue';
+import { failsEveryRequest } from '../api/api-errors.js';
 import { PolygonApiError, type PolygonClient } from '../api/polygon-client.js';
 import { withPooledClient } from '../db/pool.js';
 import { retryTransient } from '../db/retry.js';
@@ -99,7 +100,7 @@ export async function syncContracts(options: SyncOptions): Promise<SyncSummary> 
     } catch (error) {
       if (stop.signal.aborted) return;
       // Another underlying fares no better with a refused key or plan, nor with a failing database.
-      if (!(error instanceof PolygonApiError) || error.code === 'CONFIG_INVALID') {
+      if (!(error instanceof PolygonApiError) || failsEveryRequest(error)) {
         fatal = error;
         stop.abort(new Error('contracts sync stopped'));
         return;

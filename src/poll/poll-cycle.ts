@@ -14,6 +14,7 @@
  */
 import { stringify } from 'lossless-json';
 import PQueue from 'p-queue';
+import { failsEveryRequest } from '../api/api-errors.js';
 import { PolygonApiError, type PolygonClient } from '../api/polygon-client.js';
 import { OptdbError } from '../errors.js';
 import { microsToIso, truncateMicros } from '../domain/timestamp.js';
@@ -73,11 +74,6 @@ export interface CycleResult {
   readonly interrupted: boolean;
 }
 
-/** Whether an API error concerns every underlying alike (key, plan): then the poll stops. */
-export function stopsThePoll(error: unknown): error is PolygonApiError {
-  return error instanceof PolygonApiError && error.code === 'CONFIG_INVALID';
-}
-
 export async function runCycle(at: Date, underlyings: readonly string[], options: CycleOptions): Promise<CycleResult> {
   const { client, buffer } = options;
   const started = performance.now();
@@ -127,7 +123,7 @@ export async function runCycle(at: Date, underlyings: readonly string[], options
         if (signal.aborted) return;
       }
     } catch (error) {
-      if (stopsThePoll(error)) return giveUp(error);
+      if (failsEveryRequest(error)) return giveUp(error);
       if (!(error instanceof PolygonApiError) && signal.aborted) return; // stopped, not failed
       const failure = { underlying, reason: error instanceof Error ? error.message : String(error) };
       failed.push(failure);
