@@ -238,9 +238,6 @@ test('the server down for longer than the retry limits: one clear line, exit 1; 
 
 test('fewer connection slots than the pool asks for: 53300 is retried at lower concurrency, every row once', { timeout: 180_000 }, async () => {
   await withOwnServer('slots', async (own) => {
-    await query(own.url, 'ALTER SYSTEM SET max_connections = 8');
-    await own.server.stop();
-    await own.server.start();
     const [settings] = await query(
       own.url,
       `SELECT current_setting('max_connections')::int AS max, current_setting('superuser_reserved_connections')::int AS reserved,
@@ -275,5 +272,5 @@ test('fewer connection slots than the pool asks for: 53300 is retried at lower c
       await Promise.all(holders.map((client) => client.end().catch(() => undefined)));
     }
     await assertLikeReference(own.url);
-  });
+  }, { max_connections: 8 });
 });

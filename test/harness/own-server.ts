@@ -19,8 +19,11 @@ export interface OwnServer {
   readonly password: string;
 }
 
+/** Server settings (ALTER SYSTEM) applied, with one restart, before `work` runs. */
+export type ServerSettings = Readonly<Record<string, string | number>>;
+
 /** Runs `work` with a new embedded server and a migrated database; always stops and removes the server. */
-export async function withOwnServer<T>(label: string, work: (own: OwnServer) => Promise<T>): Promise<T> {
+export async function withOwnServer<T>(label: string, work: (own: OwnServer) => Promise<T>, settings: ServerSettings = {}): Promise<T> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `optdb-own-server-${label}-`));
   await fs.chmod(dataDir, 0o755); // the server runs as the postgres OS user when we are root
   const server = new EmbeddedServer(dataDir, await freePort());
@@ -30,8 +33,13 @@ export async function withOwnServer<T>(label: string, work: (own: OwnServer) => 
     await query(withDatabaseName(started.url, 'postgres'), `CREATE DATABASE ${name}`);
     const url = withDatabaseName(started.url, name);
     await migrate(url);
-    const password = (await fs.readFile(server.passwordFile, 'utf8')).trim();
-    return await work({ server, url, password });
+    // Names come from the test's own literals; values are quoted as settings.
+    for (const [name, value] of Object.entries(settings)) await query(url, `ALTER SYSTEM SET ${name} = '${value}'`);
+    if (Object.keys(settings).length > 0) {
+      await server.stop();
+      await server.start();
+    }
+    return await work({ server, url, password: decodeURIComponent(new URL(url).password) });
   } finally {
     await server.stop().catch(() => undefined);
     await fs.rm(dataDir, { recursive: true, force: true });
