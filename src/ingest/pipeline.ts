@@ -8,17 +8,17 @@
  * written and one more waits, so memory stays bounded whatever the input size. Every
  * input row ends in exactly one count: inserted, updated, unchanged, collapsed or rejected.
  */
-import { classifyError } from '../db/error-policy.js';
 import { validateDayAgg } from '../domain/day-agg.js';
 import { type SnapshotOptions, type Validated, validateSnapshot } from '../domain/snapshot.js';
 import { OptdbError } from '../errors.js';
 import { openSource } from '../sources/open-source.js';
 import type { InputFormat, SourceRecord } from '../sources/source-record.js';
 import { type Batch, Batcher, type BatchLimits } from '../write/batch.js';
-import { DEFAULT_RETRY_LIMITS, type ResilienceEvent, ResilientWriter, type RetryLimits } from '../write/resilient-writer.js';
+import { GatedWriter } from '../write/gated-writer.js';
+import type { RefusedRow, ResilienceEvent, RetryLimits } from '../write/resilient-writer.js';
 import { addCounts, emptyCounts, type WriteCounts, type WriteStrategy } from '../write/strategy.js';
 import { DAY_AGGS, SNAPSHOTS, type TableSpec } from '../write/tables.js';
-import { type GateEvent, type LimitSteps, WriteGate } from '../write/write-gate.js';
+import type { GateEvent, LimitSteps } from '../write/write-gate.js';
 import type { OptdbMetrics } from '../metrics/optdb-metrics.js';
 import { importIdentity } from './import-identity.js';
 import type { CommittedRanges, LedgerEntry } from './ledger.js';
@@ -104,38 +104,25 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
     if (rows > 0) changedRows[table] = (changedRows[table] ?? 0) + rows;
   };
   const metrics = options.metrics;
-  const gate = new WriteGate({
-    limit: options.concurrency,
-    ...options.limitSteps,
-    onEvent: (event) => {
-      metrics?.recordGateEvent(event);
-      options.onEvent?.(event);
-    },
-  });
-  metrics?.watchGate(gate);
   const writer = options.strategy
-    ? new ResilientWriter(options.strategy, {
-        retry: options.retry ?? DEFAULT_RETRY_LIMITS,
-        fallbacks: options.fallbacks ?? [],
-        onRowRefused: (refused) => {
-          metrics?.rowsRejected.inc({ stage: 'database' });
-          metrics?.errors.inc({ code: refused.code });
-          return options.rejects.write({
-            source: refused.source ?? '',
-            location: refused.location,
-            raw: JSON.stringify(refused.row),
-            reason: `refused by the database: ${refused.code} ${refused.message}`,
-          });
-        },
+    ? new GatedWriter({
+        strategy: options.strategy,
+        fallbacks: options.fallbacks,
+        retry: options.retry,
+        limit: options.concurrency,
+        limitSteps: options.limitSteps,
+        metrics,
+        onEvent: options.onEvent,
         recordLedger: async (entry) => options.ledger?.record(entry),
-        onOverload: () => gate.onOverload(),
-        onEvent: (event) => {
-          metrics?.recordResilienceEvent(event);
-          options.onEvent?.(event);
-        },
       })
     : undefined;
-  const strategyName = options.strategy?.name ?? 'none';
+  const refusedToRejects = (refused: RefusedRow) =>
+    options.rejects.write({
+      source: refused.source ?? '',
+      location: refused.location,
+      raw: JSON.stringify(refused.row),
+      reason: `refused by the database: ${refused.code} ${refused.message}`,
+    });
   let writeError: unknown;
 
   const submit = async (unrecorded: Batch | undefined, source: string, importId: string | undefined): Promise<void> => {
@@ -146,23 +133,19 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
     totals.valid += batch.rows.length;
     totals.batches++;
     if (!writer) return;
+    const { gate } = writer;
     await gate.queuedBelow(1); // one batch waits while `concurrency` are written
     if (writeError) return;
     // The bookkeeping runs inside the task: once a batch has failed for good, batches that
     // were already waiting in the queue must not start (and retry) after it.
     void gate.run(async () => {
       if (writeError) return;
-      const batchStarted = performance.now();
       try {
-        const counts = await writer.write(batch);
+        const counts = await writer.write(batch, refusedToRejects);
         addCounts(totals, counts);
         countChanged(batch.table.name, counts.inserted + counts.updated);
         countChanged(CONTRACTS_TABLE, counts.contractsCreated + counts.contractsUpdated);
-        metrics?.recordWritten(counts);
-        metrics?.batchSeconds.observe({ strategy: strategyName }, (performance.now() - batchStarted) / 1000);
-        gate.onSuccess();
       } catch (error) {
-        metrics?.errors.inc({ code: classifyError(error).code });
         writeError ??= error;
         gate.clearQueued();
       }
@@ -225,13 +208,13 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
       }
       if (writeError) break;
     }
-    await gate.idle();
+    await writer?.gate.idle();
     if (writeError) throw writeError;
     checkRejectLimit(totals.rowsRead, options, true);
     return summary();
   } finally {
-    await gate.idle();
-    gate.close();
+    await writer?.gate.idle();
+    writer?.gate.close();
   }
 
   function checkRejectLimit(rowsRead: number, opts: IngestOptions, atEnd: boolean): void {

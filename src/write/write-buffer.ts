@@ -9,7 +9,7 @@
  *   it; it rejects with the reason when the row is invalid, when the database refuses it
  *   (the batch is split until the refused row is alone; the others are committed), or
  *   when its batch cannot be written within the retry limits.
- * - Batches go through the same resilience as ingest (resilient-writer.ts): transient
+ * - Batches go through the same gate and resilience as ingest (gated-writer.ts): transient
  *   errors retried, planner errors falling back to simpler strategies, overload lowering
  *   the number of batches written at once.
  * - Memory is bounded: when `maxPendingRows` rows are waiting, callers wait too.
@@ -19,13 +19,13 @@ import { once } from 'node:events';
 import { EventEmitter } from 'node:events';
 import type { ContractRow } from '../domain/contract.js';
 import type { Validated } from '../domain/snapshot.js';
-import { classifyError } from '../db/error-policy.js';
 import { OptdbError } from '../errors.js';
 import { type Batch, Batcher, DEFAULT_BATCH_LIMITS } from './batch.js';
-import { DEFAULT_RETRY_LIMITS, type ResilienceEvent, ResilientWriter, type RetryLimits } from './resilient-writer.js';
+import { GatedWriter } from './gated-writer.js';
+import type { ResilienceEvent, RetryLimits } from './resilient-writer.js';
 import type { WriteStrategy } from './strategy.js';
 import { rowKey, type TableRow, type TableSpec } from './tables.js';
-import { type GateEvent, type LimitSteps, WriteGate } from './write-gate.js';
+import type { GateEvent, LimitSteps } from './write-gate.js';
 import type { OptdbMetrics } from '../metrics/optdb-metrics.js';
 
 export interface WriteBufferOptions<Input> {
@@ -65,7 +65,7 @@ const DEFAULTS = { maxBatchRows: 2_000, maxDelayMs: 20, maxPendingRows: 20_000, 
 
 export class WriteBuffer<Input> {
   private readonly options: typeof DEFAULTS & WriteBufferOptions<Input>;
-  private readonly gate: WriteGate;
+  private readonly writer: GatedWriter;
   private readonly space = new EventEmitter();
   private readonly batcher: Batcher;
   private waiting: Pending[] = [];
@@ -75,8 +75,8 @@ export class WriteBuffer<Input> {
 
   constructor(options: WriteBufferOptions<Input>) {
     this.options = { ...DEFAULTS, ...options };
-    this.gate = new WriteGate({ limit: this.options.concurrency, ...this.options.limitSteps, onEvent: (event) => this.report(event) });
-    this.options.metrics?.watchGate(this.gate);
+    const { strategy, fallbacks, retry, limitSteps, metrics, onEvent } = this.options;
+    this.writer = new GatedWriter({ strategy, fallbacks, retry, limit: this.options.concurrency, limitSteps, metrics, onEvent });
     // The buffer cuts batches itself (rows and delay); the byte bound still applies.
     this.batcher = new Batcher(this.options.table, { ...DEFAULT_BATCH_LIMITS, maxRows: this.options.maxBatchRows });
     this.space.setMaxListeners(0);
@@ -89,12 +89,12 @@ export class WriteBuffer<Input> {
 
   /** Batches written at once now (lowered on overload, raised again when healthy). */
   get concurrency(): number {
-    return this.gate.limit;
+    return this.writer.gate.limit;
   }
 
   /** Moves the number of batches written at once to `limit`, in gradual steps. */
   setConcurrency(limit: number): void {
-    this.gate.requestLimit(limit);
+    this.writer.gate.requestLimit(limit);
   }
 
   async write(input: Input): Promise<RowOutcome> {
@@ -112,14 +112,14 @@ export class WriteBuffer<Input> {
   /** Writes what is buffered now and waits until every accepted row is durable. */
   async flush(): Promise<void> {
     this.cut();
-    await this.gate.idle();
+    await this.writer.gate.idle();
   }
 
   /** Flushes, then refuses further writes. */
   async close(): Promise<void> {
     this.closed = true;
     await this.flush();
-    this.gate.close();
+    this.writer.gate.close();
   }
 
   private enqueue(row: TableRow, contract: ContractRow): Promise<RowOutcome> {
@@ -143,28 +143,11 @@ export class WriteBuffer<Input> {
     this.timer = undefined;
     const waiters = this.waiting;
     this.waiting = [];
-    void this.gate.run(async () => {
-      const metrics = this.options.metrics;
-      const started = performance.now();
+    void this.writer.gate.run(async () => {
       // The SQLSTATE and message of each refused row, kept as its rejection's cause.
       const refused = new Map<string, { code: string; message: string }>();
-      const writer = new ResilientWriter(this.options.strategy, {
-        retry: this.options.retry ?? DEFAULT_RETRY_LIMITS,
-        fallbacks: this.options.fallbacks ?? [],
-        onRowRefused: async (row) => {
-          metrics?.rowsRejected.inc({ stage: 'database' });
-          metrics?.errors.inc({ code: row.code });
-          refused.set(rowKey(this.options.table, row.row), { code: row.code, message: row.message });
-        },
-        recordLedger: async () => {},
-        onOverload: () => this.gate.onOverload(),
-        onEvent: (event) => this.report(event),
-      });
       try {
-        const counts = await writer.write(batch);
-        metrics?.recordWritten(counts);
-        metrics?.batchSeconds.observe({ strategy: this.options.strategy.name }, (performance.now() - started) / 1000);
-        this.gate.onSuccess();
+        await this.writer.write(batch, async (row) => void refused.set(rowKey(this.options.table, row.row), { code: row.code, message: row.message }));
         // Within a batch the last write of a key wins; earlier ones were collapsed into it.
         const last = new Map(waiters.map((w, i) => [w.key, i]));
         waiters.forEach((w, i) => {
@@ -175,7 +158,6 @@ export class WriteBuffer<Input> {
           else w.resolve(last.get(w.key) === i ? 'written' : 'collapsed');
         });
       } catch (error) {
-        metrics?.errors.inc({ code: classifyError(error).code });
         const reason = error instanceof Error ? error : new Error(String(error));
         for (const w of waiters) w.reject(reason);
       } finally {
@@ -183,11 +165,5 @@ export class WriteBuffer<Input> {
         this.space.emit('space');
       }
     });
-  }
-
-  private report(event: ResilienceEvent | GateEvent): void {
-    if (event.kind === 'limit' || event.kind === 'queue-pressure') this.options.metrics?.recordGateEvent(event);
-    else this.options.metrics?.recordResilienceEvent(event);
-    this.options.onEvent?.(event);
   }
 }
