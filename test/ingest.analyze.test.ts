@@ -6,12 +6,15 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import pg from 'pg';
 import { isStale } from '../src/db/table-statistics.js';
+import { refreshStatistics } from '../src/ingest/refresh-statistics.js';
 import { writeSample } from '../src/sample/generate-sample.js';
 import { statistics } from '../src/doctor/statistics.js';
 import { runCli } from './harness/cli.js';
 import { resultFor, runFamily } from './harness/doctor.js';
 import { TestDatabases } from './harness/database.js';
+import { freePort } from './harness/ports.js';
 import { query } from './harness/sql.js';
 import { useTempDirectory } from './harness/temp-dir.js';
 
@@ -66,6 +69,33 @@ test('a small ingest into a table the planner already knows is not worth an ANAL
   const summary = JSON.parse(again.stdout) as { inserted: number; analyzed: string[] };
   assert.ok(summary.inserted > 0 && summary.inserted < 1_000, `${summary.inserted} rows`);
   assert.deepEqual(summary.analyzed, []);
+});
+
+test('the closing ANALYZE survives its connection being terminated: a new connection finishes it', async () => {
+  const db = await databases.migrated('ingest_analyze_killed');
+  // A session standing in for a writer that has not exited yet: the refresh waits for it.
+  const writer = new pg.Client({ connectionString: db.url });
+  await writer.connect();
+  const { pid } = (await writer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!;
+  const refreshing = refreshStatistics(db.url, { options: 2_000 }, [pid]);
+  let terminated = 0;
+  for (let tries = 0; terminated === 0 && tries < 200; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const [row] = await query(db.url, `SELECT count(pg_terminate_backend(pid))::int AS terminated FROM pg_stat_activity
+      WHERE datname = current_database() AND application_name = 'optdb'`);
+    terminated = (row as { terminated: number }).terminated;
+  }
+  await writer.end();
+  assert.equal(terminated, 1, 'the refresh connection was never seen');
+  assert.deepEqual(await refreshing, { analyzed: ['options'], failed: [] });
+  assert.deepEqual((await query(db.url, LAST_ANALYZE)).find((row) => row.table === 'options'), { table: 'options', analyzed: true });
+});
+
+test('a server gone before the closing ANALYZE: reported as not analyzed, never thrown', async () => {
+  const gone = `postgresql://postgres@127.0.0.1:${await freePort()}/optdb`;
+  const result = await refreshStatistics(gone, { options: 2_000, option_day_aggs: 10 }, [], { retries: 2, minDelayMs: 10, maxDelayMs: 20, maxRetryTimeMs: 1_000 });
+  assert.deepEqual(result.analyzed, []);
+  assert.deepEqual(result.failed.map(({ table, code }) => ({ table, code })), [{ table: 'options', code: 'ECONNREFUSED' }]);
 });
 
 test('the staleness rule: enough changed rows, and never analyzed or more than a fifth of the table', () => {

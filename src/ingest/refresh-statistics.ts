@@ -11,10 +11,17 @@
  * shows rows changed "since" an ANALYZE that already saw them. So the writers' pool is
  * closed first, and the ANALYZE waits (briefly) until their backends have exited — a
  * backend flushes its statistics before it leaves pg_stat_activity.
+ *
+ * The rows are committed before this starts, so it is a courtesy, never a reason to fail
+ * the ingest: a broken connection is retried briefly (a new connection each time), and
+ * what still fails comes back in `failed` for a warning — autovacuum analyzes it later.
  */
 import pg from 'pg';
+import { classifyError, policyFor } from '../db/error-policy.js';
 import { APPLICATION_NAME } from '../db/pool.js';
+import { retryTransient } from '../db/retry.js';
 import { type AnalyzeResult, analyzeTables, isStale, STALENESS_RULE } from '../db/table-statistics.js';
+import type { RetryLimits } from '../retry-limits.js';
 
 // reltuples is -1 for a table never analyzed (PostgreSQL 14 and later).
 const PLANNER_ROWS = `
@@ -28,23 +35,49 @@ const STILL_RUNNING = `SELECT count(*)::int AS running FROM pg_stat_activity WHE
 const WRITER_EXIT_WAIT_MS = 3_000;
 const POLL_MS = 25;
 
+// A few quick attempts: the ingest's result is waiting on this, and nothing is lost without it.
+export const REFRESH_RETRY_LIMITS: RetryLimits = Object.freeze({ retries: 4, minDelayMs: 100, maxDelayMs: 1_000, maxRetryTimeMs: 5_000 });
+
 /**
  * `changedRows`: rows inserted or updated per table (optdb's own table names).
  * `writerPids`: the server processes that wrote them, already disconnected.
  */
-export async function refreshStatistics(url: string, changedRows: Readonly<Record<string, number>>, writerPids: readonly number[]): Promise<AnalyzeResult> {
+export async function refreshStatistics(
+  url: string,
+  changedRows: Readonly<Record<string, number>>,
+  writerPids: readonly number[],
+  limits: RetryLimits = REFRESH_RETRY_LIMITS,
+): Promise<AnalyzeResult> {
   const candidates = Object.keys(changedRows).filter((table) => changedRows[table]! >= STALENESS_RULE.minChangedRows);
   if (candidates.length === 0) return { analyzed: [], failed: [] };
+  const analyzed = new Set<string>();
+  try {
+    // Tables analyzed by an attempt that then broke are not analyzed again.
+    const result = await retryTransient(async () => {
+      const attempt = await refreshOnce(url, changedRows, candidates.filter((table) => !analyzed.has(table)), writerPids);
+      for (const table of attempt.analyzed) analyzed.add(table);
+      const broken = attempt.failed.find((failure) => policyFor(failure.code)?.action === 'retry');
+      if (broken) throw Object.assign(new Error(`ANALYZE ${broken.table}: ${broken.meaning}`), { code: broken.code });
+      return attempt;
+    }, limits);
+    return { analyzed: [...analyzed], failed: result.failed };
+  } catch (error) {
+    const { code, policy } = classifyError(error);
+    return { analyzed: [...analyzed], failed: candidates.filter((table) => !analyzed.has(table)).map((table) => ({ table, code, meaning: policy.meaning })) };
+  }
+}
+
+async function refreshOnce(url: string, changedRows: Readonly<Record<string, number>>, candidates: readonly string[], writerPids: readonly number[]): Promise<AnalyzeResult> {
   const client = new pg.Client({ connectionString: url, application_name: APPLICATION_NAME });
   client.on('error', () => {}); // a lost connection fails the next query instead
-  await client.connect();
   try {
+    await client.connect();
     await writersGone(client, writerPids);
     const { rows } = await client.query<{ table: string; rows: number }>(PLANNER_ROWS, [candidates]);
     const stale = rows.filter((row) => isStale(changedRows[row.table]!, Math.max(row.rows, 0), row.rows >= 0)).map((row) => row.table);
     return await analyzeTables(client, stale);
   } finally {
-    await client.end();
+    await client.end().catch(() => undefined);
   }
 }
 
