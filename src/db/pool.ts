@@ -24,6 +24,14 @@ export function createPool(url: string, config: Pick<Config, 'poolSize' | 'poolA
   pool.on('error', (error) => {
     process.emitWarning(redactText(`idle database connection lost: ${error.message}`));
   });
+  // A checked-out client has no pool listener: the pool removes its own on checkout, before
+  // the borrower can add one. A server that ends the session in that gap (its FATAL message
+  // read in the same socket chunk as the end of the last query) emits 'error' on a client
+  // nobody listens to, which crashes the process. Every client keeps this listener for its
+  // whole life; the failure still reaches the borrower through its next query.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return pool;
 }
 
@@ -55,12 +63,10 @@ export function createPrismaClient(pool: pg.Pool): PrismaClient {
 }
 
 /**
- * Runs `work` on a client checked out of the pool. While a client is checked out the pool
- * no longer listens to its errors, and a server that ends the session between two
- * statements (restart, pg_terminate_backend) emits 'error' on it: without a listener
- * that crashes the process. Here the next statement fails instead, and a client that
- * failed is destroyed, not reused — it keeps the listener, because its end can still
- * report the server's termination message.
+ * Runs `work` on a client checked out of the pool. A server that ends the session between
+ * two statements (restart, pg_terminate_backend) emits 'error' on the client and fails its
+ * next statement; a client that saw an error or failed is destroyed, not given back to the
+ * pool for the next borrower to find broken.
  */
 export async function withPooledClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
@@ -75,7 +81,7 @@ export async function withPooledClient<T>(pool: pg.Pool, work: (client: pg.PoolC
     broken = true;
     throw error;
   } finally {
-    if (!broken) client.off('error', onError);
+    client.off('error', onError);
     client.release(broken ? true : undefined);
   }
 }
