@@ -262,6 +262,25 @@ test('day-aggs-csv: CRLF, BOM, shuffled header order, odd header case and unknow
   assert.equal(csv(records[1]).fields['exchange_note'], '');
 });
 
+test('day-aggs-csv: line numbers stay exact in a file that mixes LF and CRLF, with blank lines and a quoted line break', async () => {
+  const text =
+    `${CSV_HEADER}\n` +
+    '\n' +
+    'O:A230616C00050000,12,6.5,6.6,6.6,6.5,1686888000000000000,3\r\n' +
+    '"O:B230616\nC00050000",12,6.5,6.6,6.6,6.5,1686888000000000000,3\n' +
+    '\r\n' +
+    'O:C230616C00050000,12,6.5,6.6,6.6,6.5,1686888000000000000,3\n';
+  const records = await read(await write('mixed-endings.csv', text));
+  assert.deepEqual(
+    records.map((r) => [r.location, csv(r).fields['ticker']]),
+    [
+      [3, 'O:A230616C00050000'],
+      [4, 'O:B230616\nC00050000'],
+      [7, 'O:C230616C00050000'],
+    ],
+  );
+});
+
 test('day-aggs-csv: quoted fields are unquoted', async () => {
   const text = `${CSV_HEADER}\n"O:A230616C00050000","12",6.5,6.6,6.6,6.5,1686888000000000000,3\n`;
   const [record] = await read(await write('quoted.csv', text));

@@ -3,18 +3,27 @@
  * window_start,transactions`). Columns are found by header name — the flat files'
  * headers changed over the years — and kept as text; validation reads them.
  * `location` is the line number (the header is line 1).
+ *
+ * Line numbers are counted from each row's raw text (csv-parse's `raw`): the raw texts
+ * of the rows, skipped blank lines included, cover the whole input except the `\n` of a
+ * CRLF row delimiter, so a line ends at each `\n` and at each `\r` not followed by one.
+ * That places every row exactly, also in files that mix LF and CRLF (where csv-parse's
+ * own `info.lines` counts a CRLF twice); `info` also builds an object per row, a quarter
+ * of the reader's time.
  */
-import { parse, type CsvError, type Info } from 'csv-parse';
+import { parse, type CsvError } from 'csv-parse';
 import { Readable, pipeline } from 'node:stream';
 import { OptdbError } from '../errors.js';
 import { unreadableRecord } from './records.js';
 import type { CsvRecord, SourceRecord } from './source-record.js';
 
 const FORMAT = 'day-aggs-csv';
+const LF = 0x0a;
+const CR = 0x0d;
 
 /** What the parser stream gives: a row, or (pushed by on_skip) a row it could not parse. */
 type Parsed =
-  | { record: string[]; raw: string; info: Info }
+  | { record: string[]; raw: string }
   | { skipped: CsvError | undefined; raw: string | undefined };
 
 export async function* readDayAggsCsv(source: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<SourceRecord> {
@@ -30,7 +39,6 @@ export async function* readDayAggsCsv(source: string, chunks: AsyncIterable<Buff
   }
   const parser = parse({
     bom: true,
-    info: true,
     raw: true,
     skip_empty_lines: true,
     // Column counts are checked here, so a short row is reported instead of stopping the file.
@@ -47,56 +55,65 @@ export async function* readDayAggsCsv(source: string, chunks: AsyncIterable<Buff
     // Errors reach the loop below through the destroyed stream.
   });
 
-  let header: string[] | undefined;
-  let lastLine = 0;
+  let header: Header | undefined;
+  /** The line the next raw text starts on. */
+  let nextLine = 1;
   try {
     for await (const parsed of rows as AsyncIterable<Parsed>) {
+      const raw = parsed.raw ?? '';
+      const text = withoutNewlines(raw);
+      const line = nextLine + text.leadingNewlines;
+      nextLine += raw === '' ? 1 : lineBreaks(raw);
       if ('skipped' in parsed) {
-        lastLine += 1;
         const reason = `malformed CSV: ${parsed.skipped?.message ?? 'unparsable row'}`;
-        yield unreadableRecord(source, FORMAT, lastLine, trimNewlines(parsed.raw ?? ''), reason);
+        yield unreadableRecord(source, FORMAT, line, text.value, reason);
         continue;
       }
       const fields = parsed.record;
-      const line = parsed.info.lines - embeddedNewlines(fields);
-      lastLine = parsed.info.lines;
       stripCr(fields);
       if (fields.length === 1 && fields[0]?.trim() === '') continue; // a line of spaces
 
       if (header === undefined) {
-        header = fields.map((name) => name.trim().toLowerCase());
-        if (!header.includes('ticker')) throw noTickerColumn(source, header);
+        header = new Header(fields.map((name) => name.trim().toLowerCase()));
+        if (!header.names.includes('ticker')) throw noTickerColumn(source, header.names);
         continue;
       }
-      const raw = trimNewlines(parsed.raw);
-      if (fields.length !== header.length) {
-        yield unreadableRecord(source, FORMAT, line, raw, `expected ${header.length} columns, got ${fields.length}`);
+      if (fields.length !== header.names.length) {
+        yield unreadableRecord(source, FORMAT, line, text.value, `expected ${header.names.length} columns, got ${fields.length}`);
         continue;
       }
-      yield csvRecord(source, line, raw, header, fields);
+      const record: CsvRecord = { kind: 'csv', format: FORMAT, source, location: line, raw: text.value, fields: header.fieldsOf(fields) };
+      yield record;
     }
   } catch (error) {
     if (readError !== undefined) throw readError;
     if (error instanceof OptdbError) throw error;
     // skip_records_with_error covers row errors; anything else ends the file here.
     const message = error instanceof Error ? error.message : String(error);
-    yield unreadableRecord(source, FORMAT, lastLine + 1, '', `malformed CSV: ${message}`);
+    yield unreadableRecord(source, FORMAT, nextLine, '', `malformed CSV: ${message}`);
   }
 }
 
-function csvRecord(source: string, location: number, raw: string, header: string[], fields: string[]): CsvRecord {
-  // fromEntries defines own properties, so a column named __proto__ stays a column.
-  return {
-    kind: 'csv',
-    format: FORMAT,
-    source,
-    location,
-    raw,
-    fields: Object.fromEntries(header.map((name, i) => [name, fields[i] ?? ''])),
-  };
+/** The column names, and a row's values by them. */
+class Header {
+  // A column named __proto__ would set a plain object's prototype when assigned: such a
+  // header takes Object.fromEntries, which defines it as an own property.
+  private readonly plainNames: boolean;
+
+  constructor(readonly names: readonly string[]) {
+    this.plainNames = !names.includes('__proto__');
+  }
+
+  fieldsOf(values: readonly string[]): Record<string, string> {
+    const names = this.names;
+    if (!this.plainNames) return Object.fromEntries(names.map((name, i) => [name, values[i] ?? '']));
+    const fields: Record<string, string> = {};
+    for (let i = 0; i < names.length; i++) fields[names[i]!] = values[i] ?? '';
+    return fields;
+  }
 }
 
-function noTickerColumn(source: string, header: string[]): OptdbError {
+function noTickerColumn(source: string, header: readonly string[]): OptdbError {
   const found = header.slice(0, 10).map((name) => (name.length > 40 ? `${name.slice(0, 40)}…` : name));
   return new OptdbError(
     'INPUT_FORMAT',
@@ -105,11 +122,12 @@ function noTickerColumn(source: string, header: string[]): OptdbError {
   );
 }
 
-/** csv-parse counts lines up to a row's end; a quoted field with newlines starts earlier. */
-function embeddedNewlines(fields: string[]): number {
+/** Line breaks in a raw text: `\n`, and `\r` not followed by `\n` (a CRLF delimiter's `\n` is not in it). */
+function lineBreaks(text: string, from = 0, to = text.length): number {
   let count = 0;
-  for (const field of fields) {
-    for (let i = field.indexOf('\n'); i !== -1; i = field.indexOf('\n', i + 1)) count += 1;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === LF || (c === CR && text.charCodeAt(i + 1) !== LF)) count += 1;
   }
   return count;
 }
@@ -121,6 +139,15 @@ function stripCr(fields: string[]): void {
   if (value !== undefined && value.endsWith('\r')) fields[last] = value.slice(0, -1);
 }
 
-function trimNewlines(raw: string): string {
-  return raw.replace(/^[\r\n]+|[\r\n]+$/g, '');
+/** A raw text without the line breaks around it, and how many lines it skipped first (blank lines). */
+function withoutNewlines(raw: string): { value: string; leadingNewlines: number } {
+  let start = 0;
+  while (start < raw.length && isLineBreak(raw.charCodeAt(start))) start += 1;
+  let end = raw.length;
+  while (end > start && isLineBreak(raw.charCodeAt(end - 1))) end -= 1;
+  return { value: start === 0 && end === raw.length ? raw : raw.slice(start, end), leadingNewlines: lineBreaks(raw, 0, start) };
+}
+
+function isLineBreak(c: number): boolean {
+  return c === LF || c === CR;
 }
