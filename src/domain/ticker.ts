@@ -25,6 +25,7 @@ export interface TickerParts {
 const MAX_THOUSANDTHS = 99_999_999; // 99999.999, the widest 8-digit strike
 const ROOT_RE = /^[A-Z0-9]{1,6}$/;
 const TAIL_LEN = 15; // YYMMDD + C|P + 8 strike digits
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 const quote = (s: string): string => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
@@ -35,13 +36,23 @@ function dateProblem(year: number, month: number, day: number): string | null {
   if (month < 1 || month > 12) return `month ${String(month).padStart(2, '0')}`;
   if (day < 1) return `day ${String(day).padStart(2, '0')}`;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const last = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 31;
+  const last = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
   if (day <= last) return null;
   if (month === 2 && day === 29) return `Feb 29 in non-leap year ${year}`;
   return `day ${day} past end of ${MONTHS[month - 1]} ${year} (${last} days)`;
 }
 
+// Every valid ticker matches this; the character-by-character reading below is for
+// naming what is wrong with one that does not (and a regular expression is far cheaper).
+const WELL_FORMED = /^O:[A-Z0-9]{1,6}\d{6}[CP]\d{8}$/;
+
 export function parseTicker(text: string): TickerResult {
+  if (typeof text === 'string' && WELL_FORMED.test(text)) return fromParts(text, text.slice(2, -TAIL_LEN), text.slice(-TAIL_LEN));
+  return diagnose(text);
+}
+
+/** The full reading of a ticker that is not well formed: says exactly what is wrong. */
+function diagnose(text: string): TickerResult {
   const input: unknown = text; // callers may hand us anything at runtime
   if (typeof input !== 'string') return fail(`not a string: got ${input === null ? 'null' : typeof input}`);
   if (input === '') return fail('empty ticker');
@@ -81,10 +92,13 @@ export function parseTicker(text: string): TickerResult {
   }
 
   const root = body.slice(0, -TAIL_LEN);
-  const tail = body.slice(-TAIL_LEN);
   if (root === '') return fail('missing root before date');
   if (root.length > 6) return fail(`root too long: ${quote(root)} has ${root.length} characters, max 6`);
+  return fromParts(input, root, body.slice(-TAIL_LEN));
+}
 
+/** A ticker whose root and tail (YYMMDD + C|P + 8 digits) have the right characters: checks the date and strike. */
+function fromParts(input: string, root: string, tail: string): TickerResult {
   const yymmdd = tail.slice(0, 6);
   const year = 2000 + Number(yymmdd.slice(0, 2));
   const problem = dateProblem(year, Number(yymmdd.slice(2, 4)), Number(yymmdd.slice(4, 6)));
@@ -139,10 +153,13 @@ function checkThousandths(n: number, who: string): void {
 /** 12500 -> "12.5", 150000 -> "150", 1 -> "0.001". */
 export function strikeFromThousandths(n: number): string {
   checkThousandths(n, 'strikeFromThousandths');
-  const digits = String(n).padStart(4, '0');
-  const whole = digits.slice(0, -3);
-  const frac = digits.slice(-3).replace(/0+$/, '');
-  return frac ? `${whole}.${frac}` : whole;
+  const whole = String(Math.floor(n / 1000));
+  const thousandths = n % 1000;
+  if (thousandths === 0) return whole;
+  // The decimals without trailing zeros: 500 -> "5", 250 -> "25", 125 -> "125", 5 -> "005".
+  if (thousandths % 100 === 0) return `${whole}.${thousandths / 100}`;
+  if (thousandths % 10 === 0) return `${whole}.${String(thousandths / 10).padStart(2, '0')}`;
+  return `${whole}.${String(thousandths).padStart(3, '0')}`;
 }
 
 /**

@@ -62,7 +62,7 @@ export class Batcher {
     this.contracts.set(contract.ticker, known ? mergeContracts(known, contract) : contract);
     if (this.firstRecord === 0) this.firstRecord = record;
     this.lastRecord = record;
-    this.bytes += rowBytes(row);
+    this.bytes += rowBytes(this.table, row);
     return this.rows.size >= this.limits.maxRows || this.bytes >= this.limits.maxBytes ? this.flush() : undefined;
   }
 
@@ -89,9 +89,9 @@ export class Batcher {
   }
 }
 
-function rowBytes(row: TableRow): number {
+function rowBytes(table: TableSpec, row: TableRow): number {
   let bytes = 0;
-  for (const value of Object.values(row)) bytes += (value?.length ?? 0) + FIELD_OVERHEAD_BYTES;
+  for (const column of table.columns) bytes += (row[column.name]?.length ?? 0) + FIELD_OVERHEAD_BYTES;
   return bytes;
 }
 
