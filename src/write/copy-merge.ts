@@ -12,7 +12,7 @@ import { withPooledClient } from '../db/pool.js';
 import { ledgerParameters, RECORD_BATCH } from '../ingest/ledger.js';
 import type { Batch } from './batch.js';
 import { anyContractKnowsMore, contractValues, enrichKnownContracts, insertNewContracts } from './contracts-sql.js';
-import { copyText } from './copy-text.js';
+import { copyText, copyTextOfRows } from './copy-text.js';
 import { CREATE_STAGED_CONTRACTS, createStagedRows, STAGED_CONTRACTS, STAGED_CONTRACTS_SOURCE, STAGED_ROWS, stagedColumns } from './staging-sql.js';
 import type { WriteCounts, WriteStrategy } from './strategy.js';
 import type { TableSpec } from './tables.js';
@@ -37,7 +37,7 @@ export class CopyMergeStrategy implements WriteStrategy {
         await client.query(CREATE_STAGED_CONTRACTS);
         await client.query(createStagedRows(table));
         await copyInto(client, `COPY ${STAGED_CONTRACTS} FROM STDIN`, copyText(batch.contracts, contractValues));
-        await copyInto(client, `COPY ${STAGED_ROWS} (${columns}) FROM STDIN`, copyText(batch.rows, (row) => table.columns.map((c) => row[c.name])));
+        await copyInto(client, `COPY ${STAGED_ROWS} (${columns}) FROM STDIN`, copyTextOfRows(batch.rows, table.columns.map((c) => c.name)));
         const created = (await client.query(INSERT_NEW_CONTRACTS)).rows[0].created as number;
         const enriched = anyContractKnowsMore(batch.contracts) ? ((await client.query(ENRICH_KNOWN_CONTRACTS)).rows[0].enriched as number) : 0;
         const { inserted, updated } = (await client.query(this.merge(table))).rows[0];

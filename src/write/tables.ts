@@ -77,5 +77,9 @@ export const DAY_AGGS: TableSpec = {
 };
 
 export function rowKey(table: TableSpec, row: TableRow): string {
-  return table.key.map((name) => row[name]).join('\u0000');
+  // Concatenated in a loop: called for every row, where map + join would allocate an array.
+  const key = table.key;
+  let text = row[key[0]!] ?? '';
+  for (let i = 1; i < key.length; i++) text += `\u0000${row[key[i]!] ?? ''}`;
+  return text;
 }
