@@ -9,45 +9,65 @@ import type { Validated } from './snapshot.js';
 import { parseTicker } from './ticker.js';
 import { newYorkDate } from './timestamp.js';
 
-export function validateDayAgg(fields: Readonly<Record<string, string>>): Validated {
-  const field = (name: string): string | undefined => {
-    const value = fields[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  };
-  const required = (name: string): string | { reason: string } => field(name) ?? { reason: `missing required field ${name}` };
+const PRICES = ['open', 'high', 'low', 'close'] as const;
 
-  const tickerText = required('ticker');
-  if (typeof tickerText !== 'string') return { ok: false, ...tickerText };
+// Straight-line checks without a closure or a record per row: validation runs for every
+// row of a flat file.
+export function validateDayAgg(fields: Readonly<Record<string, string>>): Validated {
+  const tickerText = present(fields, 'ticker');
+  if (tickerText === undefined) return missing('ticker');
   const parsed = parseTicker(tickerText);
   if (!parsed.ok) return { ok: false, reason: `bad ticker ${JSON.stringify(tickerText.slice(0, 40))}: ${parsed.reason}` };
 
-  const values: Record<string, string> = {};
-  for (const name of ['open', 'high', 'low', 'close']) {
-    const text = required(name);
-    if (typeof text !== 'string') return { ok: false, ...text };
+  const prices: string[] = [];
+  for (const name of PRICES) {
+    const text = present(fields, name);
+    if (text === undefined) return missing(name);
     if (!isDecimalText(text)) return { ok: false, reason: `not a number: ${name} is ${JSON.stringify(text.slice(0, 40))}` };
     if (isNegativeText(text)) return { ok: false, reason: `negative ${name}: ${text}` };
-    values[name] = text;
+    prices.push(text);
   }
-  for (const name of ['volume', 'window_start', 'transactions']) {
-    const text = name === 'transactions' ? field(name) : required(name);
-    if (text === undefined) continue;
-    if (typeof text !== 'string') return { ok: false, ...text };
-    if (!isIntegerText(text)) return { ok: false, reason: `not an integer: ${name} is ${JSON.stringify(text.slice(0, 40))}` };
-    if (isNegativeText(text)) return { ok: false, reason: `negative ${name}: ${text}` };
-    values[name] = text;
-  }
-  if (compareDecimalText(values.high!, values.low!) < 0) return { ok: false, reason: `high ${values.high} < low ${values.low}` };
+  const [open, high, low, close] = prices as [string, string, string, string];
+
+  const volume = present(fields, 'volume');
+  if (volume === undefined) return missing('volume');
+  const volumeProblem = integerProblem('volume', volume);
+  if (volumeProblem) return { ok: false, reason: volumeProblem };
+  const windowStart = present(fields, 'window_start');
+  if (windowStart === undefined) return missing('window_start');
+  const windowProblem = integerProblem('window_start', windowStart);
+  if (windowProblem) return { ok: false, reason: windowProblem };
+  const transactions = present(fields, 'transactions');
+  const transactionsProblem = transactions === undefined ? undefined : integerProblem('transactions', transactions);
+  if (transactionsProblem) return { ok: false, reason: transactionsProblem };
+
+  if (compareDecimalText(high, low) < 0) return { ok: false, reason: `high ${high} < low ${low}` };
 
   const row: TableRow = {
     ticker: parsed.value.ticker,
-    day: newYorkDate(BigInt(values.window_start!)),
-    open: values.open!,
-    high: values.high!,
-    low: values.low!,
-    close: values.close!,
-    volume: values.volume!,
-    transactions: values.transactions ?? null,
+    day: newYorkDate(BigInt(windowStart)),
+    open,
+    high,
+    low,
+    close,
+    volume,
+    transactions: transactions ?? null,
   };
   return { ok: true, row, contract: contractFromTicker(parsed.value) };
+}
+
+/** The field's trimmed text, or undefined when it is absent or blank. */
+function present(fields: Readonly<Record<string, string>>, name: string): string | undefined {
+  const value = fields[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function missing(name: string): Validated {
+  return { ok: false, reason: `missing required field ${name}` };
+}
+
+function integerProblem(name: string, text: string): string | undefined {
+  if (!isIntegerText(text)) return `not an integer: ${name} is ${JSON.stringify(text.slice(0, 40))}`;
+  if (isNegativeText(text)) return `negative ${name}: ${text}`;
+  return undefined;
 }
