@@ -3,11 +3,14 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { CommittedRanges } from '../src/ingest/ledger.js';
+import { resolveConfig } from '../src/config.js';
+import { createPool } from '../src/db/pool.js';
+import { CommittedRanges, loadCommittedRanges, recordBatch } from '../src/ingest/ledger.js';
+import type { RetryLimits } from '../src/retry-limits.js';
 import { writeSample } from '../src/sample/generate-sample.js';
 import { collect, runCli, spawnCli } from './harness/cli.js';
 import { type TestDatabase, TestDatabases } from './harness/database.js';
-import { queryOne } from './harness/sql.js';
+import { query, queryOne } from './harness/sql.js';
 
 let dir: string;
 let bars: string;
@@ -26,6 +29,36 @@ after(async () => {
 
 const database = (label: string): Promise<TestDatabase> => databases.migrated(label);
 
+/**
+ * Every ledger statement fails with 40001 (a transient error: retried), and the server
+ * counts the attempts in the sequence ledger_attempts. Writes hit a trigger on the real
+ * table; reads go through a view in its place, over a function that fails.
+ */
+async function failLedgerWrites(db: TestDatabase): Promise<void> {
+  await query(db.url, `
+    CREATE SEQUENCE ledger_attempts;
+    CREATE FUNCTION ledger_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      PERFORM nextval('ledger_attempts');
+      RAISE EXCEPTION 'could not serialize access due to concurrent update' USING ERRCODE = '40001';
+    END $$;
+    CREATE TRIGGER ledger_fault BEFORE INSERT ON import_batches FOR EACH STATEMENT EXECUTE FUNCTION ledger_fault();`);
+}
+
+async function failLedgerReads(db: TestDatabase): Promise<void> {
+  await query(db.url, `
+    CREATE SEQUENCE ledger_attempts;
+    ALTER TABLE import_batches RENAME TO import_batches_kept;
+    CREATE FUNCTION ledger_reads() RETURNS SETOF import_batches_kept LANGUAGE plpgsql AS $$
+    BEGIN
+      PERFORM nextval('ledger_attempts');
+      RAISE EXCEPTION 'could not serialize access due to concurrent update' USING ERRCODE = '40001';
+    END $$;
+    CREATE VIEW import_batches AS SELECT * FROM ledger_reads();`);
+}
+
+const ledgerAttempts = async (db: TestDatabase): Promise<number> =>
+  (await queryOne(db.url, 'SELECT CASE WHEN is_called THEN last_value ELSE 0 END::int AS n FROM ledger_attempts')).n;
 
 const TABLE_SUM = `SELECT count(*)::int AS rows, md5(string_agg(t::text, '|' ORDER BY t::text)) AS sum FROM option_day_aggs t`;
 const LEDGER_SUM = `SELECT count(*)::int AS batches, coalesce(sum(rows), 0)::int AS rows FROM import_batches`;
@@ -34,6 +67,44 @@ test('committed ranges answer in one pass over increasing record numbers', () =>
   const ranges = new CommittedRanges([{ first: 1, last: 3 }, { first: 7, last: 7 }, { first: 10, last: 12 }]);
   const answers = Array.from({ length: 14 }, (_, i) => ranges.contains(i + 1));
   assert.deepEqual(answers.map((a, i) => (a ? i + 1 : 0)).filter(Boolean), [1, 2, 3, 7, 10, 11, 12]);
+});
+
+test('the ledger statements retry as often as the limits they are given say, not the library defaults', async () => {
+  // Two retries, almost no backoff: the library default (30 retries) would make 31 attempts.
+  const limits: RetryLimits = { retries: 2, minDelayMs: 1, maxDelayMs: 5, maxRetryTimeMs: 60_000 };
+  const config = resolveConfig({}, {});
+
+  const writes = await database('resume_ledger_write_retries');
+  await failLedgerWrites(writes);
+  const writePool = createPool(writes.url, config);
+  try {
+    await assert.rejects(recordBatch(writePool, { importId: 'x', firstRecord: 1, lastRecord: 10, rows: 10 }, limits), { code: '40001' });
+  } finally {
+    await writePool.end();
+  }
+  assert.equal(await ledgerAttempts(writes), 3, 'one attempt and two retries');
+
+  const reads = await database('resume_ledger_read_retries');
+  await failLedgerReads(reads);
+  const readPool = createPool(reads.url, config);
+  try {
+    await assert.rejects(loadCommittedRanges(readPool, 'x', limits), { code: '40001' });
+  } finally {
+    await readPool.end();
+  }
+  assert.equal(await ledgerAttempts(reads), 3, 'one attempt and two retries');
+});
+
+test('optdb ingest reads the ledger with OPTDB_RETRY_ATTEMPTS, as it writes batches', async () => {
+  const db = await database('resume_ledger_cli_retries');
+  await failLedgerReads(db);
+  const small = path.join(dir, 'ledger-retries.csv');
+  await writeSample({ out: small, format: 'day-aggs-csv', underlyings: 2, contracts: 100, date: '2025-11-20', seed: 11 });
+  const result = await runCli(['ingest', small, '--json', '--no-progress'], { DATABASE_URL: db.url, OPTDB_RETRY_ATTEMPTS: '1' });
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /could not serialize access due to concurrent update/);
+  assert.equal(await ledgerAttempts(db), 2, 'one attempt and one retry');
+  assert.equal((await queryOne(db.url, 'SELECT count(*)::int AS n FROM option_day_aggs')).n, 0);
 });
 
 test('SIGKILL mid-ingest, then the same command again: every row once, the rest skipped', async () => {

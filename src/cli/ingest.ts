@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type Config, requireConcurrencyWithinPool } from '../config.js';
+import { type Config, DEFAULT_WRITE_CONCURRENCY, requireConcurrencyWithinPool } from '../config.js';
 import type { DatabaseTarget } from '../db/database.js';
 import { openConnections } from '../db/pool.js';
 import { requireMigratedSchema } from '../db/schema-check.js';
@@ -51,7 +51,7 @@ export function registerIngest(program: Command, config: () => Config): void {
     .option('--format <format>', `input format, detected when omitted: ${INPUT_FORMATS.join(' | ')}`, choiceOption(INPUT_FORMATS))
     .option('--strategy <strategy>', `write strategy: ${STRATEGY_NAMES.join(' | ')}`, choiceOption(STRATEGY_NAMES), 'copy')
     .option('--batch-size <rows>', 'rows per batch', integerOption(1, 1_000_000), DEFAULT_BATCH_LIMITS.maxRows)
-    .option('--concurrency <batches>', 'batches written at once, at most the pool size (env OPTDB_WRITE_CONCURRENCY, default 3)', integerOption(1, 1_000))
+    .option('--concurrency <batches>', `batches written at once, at most the pool size (env OPTDB_WRITE_CONCURRENCY, default ${DEFAULT_WRITE_CONCURRENCY})`, integerOption(1, 1_000))
     .option('--rejects <file>', 'write rejected rows with their reasons to this NDJSON file')
     .option('--max-rejects <n|pct>', 'stop when more rows than this (e.g. 100, or 5%) are rejected', checked(parseMaxRejects, 'a count or a percentage such as 5%'))
     .option('--captured-at <iso>', 'capture time for every snapshot row (default: newest timestamp in the row)', checked(isoToMicros, 'an ISO-8601 time with zone, e.g. 2025-11-20T20:00:00Z'))
@@ -92,8 +92,8 @@ export async function ingestInto(target: DatabaseTarget, config: Config, paths: 
   let summary: IngestSummary;
   try {
     summary = await run(paths, flags, createStrategyChain(flags.strategy, pool, prisma), config, {
-      committedRanges: (importId) => loadCommittedRanges(pool, importId),
-      record: (entry) => recordBatch(pool, entry),
+      committedRanges: (importId) => loadCommittedRanges(pool, importId, retryLimitsFrom(config)),
+      record: (entry) => recordBatch(pool, entry, retryLimitsFrom(config)),
     });
   } finally {
     unregister();

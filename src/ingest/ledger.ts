@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { retryTransient } from '../db/retry.js';
+import type { RetryLimits } from '../retry-limits.js';
 
 /** Where a batch came from; recorded with it. */
 export interface LedgerEntry {
@@ -19,9 +20,12 @@ export const RECORD_BATCH = `
   VALUES ($1, $2, $3, $4)
   ON CONFLICT (import_id, first_record) DO NOTHING`;
 
-/** Records a batch that was written in parts (its entry could not ride along in one transaction). */
-export async function recordBatch(pool: pg.Pool, entry: LedgerEntry): Promise<void> {
-  await retryTransient(() => pool.query(RECORD_BATCH, ledgerParameters(entry)));
+/**
+ * Records a batch that was written in parts (its entry could not ride along in one
+ * transaction). `limits`: the user's retry limits, the same as the batches'.
+ */
+export async function recordBatch(pool: pg.Pool, entry: LedgerEntry, limits: RetryLimits): Promise<void> {
+  await retryTransient(() => pool.query(RECORD_BATCH, ledgerParameters(entry)), limits);
 }
 
 export function ledgerParameters(entry: LedgerEntry): (string | number)[] {
@@ -45,7 +49,8 @@ export class CommittedRanges {
   }
 }
 
-export async function loadCommittedRanges(pool: pg.Pool, importId: string): Promise<CommittedRanges> {
-  const { rows } = await retryTransient(() => pool.query<{ first_record: number; last_record: number }>(SELECT_COMMITTED, [importId]));
+/** `limits`: the user's retry limits, the same as the batches'. */
+export async function loadCommittedRanges(pool: pg.Pool, importId: string, limits: RetryLimits): Promise<CommittedRanges> {
+  const { rows } = await retryTransient(() => pool.query<{ first_record: number; last_record: number }>(SELECT_COMMITTED, [importId]), limits);
   return new CommittedRanges(rows.map((row) => ({ first: row.first_record, last: row.last_record })));
 }
