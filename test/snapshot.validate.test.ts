@@ -86,6 +86,9 @@ test('every rejection names its reason', () => {
   assert.match(reason(result((v) => (v.details.strike_price = parse('4505')))), /strike_price 4505 contradicts/);
   assert.match(reason(result((v) => (v.details.expiration_date = '2023-07-14'))), /expiration_date 2023-07-14 contradicts/);
   assert.match(reason(result((v) => (v.details.exercise_style = 'asian'))), /bad details\.exercise_style/);
+  assert.match(reason(result((v) => (v.details.contract_type = 'future'))), /bad details\.contract_type: "future"/);
+  assert.match(reason(result((v) => (v.details.shares_per_contract = parse('0')))), /bad details\.shares_per_contract: 0/);
+  assert.match(reason(result((v) => (v.details.shares_per_contract = parse('2147483648')))), /bad details\.shares_per_contract: 2147483648/);
   assert.match(reason(result((v) => (v.underlying_asset.ticker = 'I:SPX\u0000'))), /NUL/);
   assert.match(
     reason(result((v) => { delete v.last_quote; delete v.last_trade; delete v.day.last_updated; })),
@@ -93,6 +96,12 @@ test('every rejection names its reason', () => {
   );
   assert.match(reason('just a string'), /wrong type: result is a string/);
   assert.match(reason(null), /wrong type: result is null/);
+});
+
+test('contract_type "other" contradicts no ticker; the contract keeps the ticker\'s type', () => {
+  const validated = validateSnapshot(result((v) => (v.details.contract_type = 'other')), OPTIONS);
+  assert.ok(validated.ok);
+  assert.equal(validated.contract.contractType, 'call');
 });
 
 test('a theta of -0 and negative changes are accepted', () => {

@@ -4,32 +4,35 @@
  *
  * The reference is the authority on what a ticker does not say — the underlying (SPXW
  * belongs to I:SPX, GME1 to GME), exercise style, shares per contract, primary exchange.
- * What the ticker does say (type, expiration, strike) must agree with the record's fields:
- * a record that contradicts its own ticker is corrupt, and storing either half would be a
- * guess. Numbers are read as the API wrote them (lossless), so the strike is compared
- * exactly, in thousandths.
+ * What the ticker does say (type, expiration, strike) must agree with the record's fields;
+ * that rule, and what each field may hold, are the snapshots' too (checkStatedContract in
+ * domain/contract.ts). Here the fields are read: numbers as the API wrote them (lossless),
+ * so the strike is compared exactly.
  */
 import { isLosslessNumber } from 'lossless-json';
-import { type ContractRow, contractFromTicker, type ExerciseStyleText, guessUnderlying } from '../domain/contract.js';
+import { checkStatedContract, type ContractRow, contractFromTicker, guessUnderlying } from '../domain/contract.js';
 import { isIntegerText } from '../domain/numeric-text.js';
-import { parseTicker, thousandthsFromStrike } from '../domain/ticker.js';
+import { parseTicker } from '../domain/ticker.js';
 import { isJsonObject } from '../sources/snapshot-page.js';
 import type { JsonValue } from '../sources/source-record.js';
 
 export type ReferenceResult = { ok: true; contract: ContractRow } | { ok: false; ticker: string | undefined; reason: string };
 
-const CONTRACT_TYPES = new Set(['call', 'put', 'other']);
-const EXERCISE_STYLES = new Set(['american', 'european', 'bermudan']);
-const MAX_INTEGER = 2_147_483_647n; // shares_per_contract is an integer column
-
 export function contractFromReference(value: JsonValue): ReferenceResult {
   if (!isJsonObject(value)) return { ok: false, ticker: undefined, reason: 'the result is not an object' };
   const field = (name: string): JsonValue | undefined => (value[name] === null ? undefined : value[name]);
-  const text = (name: string): string | undefined => {
+  const text = (name: string): string | null => {
     const found = field(name);
-    if (found === undefined) return undefined;
+    if (found === undefined) return null;
     if (typeof found !== 'string' || found === '' || found.includes('\u0000')) throw new Rejection(`bad ${name}: ${shown(found)}`);
     return found;
+  };
+  /** A number's digits as the API wrote them. */
+  const number = (name: string, kind: 'decimal' | 'integer'): string | null => {
+    const found = field(name);
+    if (found === undefined) return null;
+    if (!isLosslessNumber(found) || (kind === 'integer' && !isIntegerText(found.value))) throw new Rejection(`bad ${name}: ${shown(found)}`);
+    return found.value;
   };
   const tickerText = field('ticker');
   const ticker = typeof tickerText === 'string' ? tickerText : undefined;
@@ -39,31 +42,18 @@ export function contractFromReference(value: JsonValue): ReferenceResult {
     if (!parsed.ok) throw new Rejection(`bad ticker: ${parsed.reason}`);
     const own = parsed.value;
 
-    const type = text('contract_type');
-    if (type !== undefined && !CONTRACT_TYPES.has(type)) throw new Rejection(`bad contract_type: ${shown(type)}`);
-    if (type !== undefined && type !== 'other' && type !== own.contractType) throw new Rejection(`contract_type ${type} contradicts the ticker (${own.contractType})`);
-    const expiration = text('expiration_date');
-    if (expiration !== undefined && expiration !== own.expirationDate) throw new Rejection(`expiration_date ${expiration} contradicts the ticker (${own.expirationDate})`);
-    const strike = field('strike_price');
-    if (strike !== undefined) {
-      if (!isLosslessNumber(strike)) throw new Rejection(`bad strike_price: ${shown(strike)}`);
-      if (thousandths(strike.value) !== own.strikeThousandths) throw new Rejection(`strike_price ${strike.value} contradicts the ticker (${own.strikePrice})`);
-    }
-    const style = text('exercise_style');
-    if (style !== undefined && !EXERCISE_STYLES.has(style)) throw new Rejection(`bad exercise_style: ${shown(style)}`);
-    const shares = field('shares_per_contract');
-    let sharesPerContract: number | null = null;
-    if (shares !== undefined) {
-      if (!isLosslessNumber(shares) || !isIntegerText(shares.value) || BigInt(shares.value) < 1n || BigInt(shares.value) > MAX_INTEGER) {
-        throw new Rejection(`bad shares_per_contract: ${shown(shares)}`);
-      }
-      sharesPerContract = Number(shares.value);
-    }
+    const stated = checkStatedContract(own, {
+      contractType: text('contract_type'),
+      expirationDate: text('expiration_date'),
+      strikePrice: number('strike_price', 'decimal'),
+      exerciseStyle: text('exercise_style'),
+      sharesPerContract: number('shares_per_contract', 'integer'),
+    });
+    if (!stated.ok) throw new Rejection(stated.reason);
     const contract = contractFromTicker(own, {
+      ...stated.known,
       underlyingTicker: indexForm(text('underlying_ticker'), own.root),
-      sharesPerContract,
-      exerciseStyle: (style ?? null) as ExerciseStyleText | null,
-      primaryExchange: text('primary_exchange') ?? null,
+      primaryExchange: text('primary_exchange'),
     });
     return { ok: true, contract };
   } catch (error) {
@@ -79,17 +69,9 @@ class Rejection extends Error {}
  * while snapshots name it `I:SPX`: stored as the snapshots do, so the two sources never
  * overwrite each other's value. Only for roots known to be index roots.
  */
-function indexForm(underlying: string | undefined, root: string): string | null {
-  if (underlying === undefined) return null;
+function indexForm(underlying: string | null, root: string): string | null {
+  if (underlying === null) return null;
   return guessUnderlying(root) === `I:${underlying}` ? `I:${underlying}` : underlying;
-}
-
-function thousandths(text: string): number | undefined {
-  try {
-    return thousandthsFromStrike(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function shown(value: JsonValue | undefined): string {

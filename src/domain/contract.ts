@@ -3,10 +3,15 @@
  * strike) is always known; the rest only when the source carries it — `null` means
  * "this source does not say", and never overwrites a known value.
  */
-import type { OptionTicker } from './ticker.js';
+import { type OptionTicker, thousandthsFromStrike } from './ticker.js';
 
 export type ContractTypeText = 'call' | 'put' | 'other';
 export type ExerciseStyleText = 'american' | 'european' | 'bermudan';
+
+const CONTRACT_TYPES: readonly string[] = ['call', 'put', 'other'] satisfies ContractTypeText[];
+const EXERCISE_STYLES: readonly string[] = ['american', 'european', 'bermudan'] satisfies ExerciseStyleText[];
+// shares_per_contract is an integer column.
+const MAX_SHARES_PER_CONTRACT = 2_147_483_647n;
 
 export interface ContractRow {
   readonly ticker: string;
@@ -45,6 +50,77 @@ const INDEX_ROOTS: Record<string, string> = {
  */
 export function guessUnderlying(root: string): string {
   return INDEX_ROOTS[root] ?? (root.replace(/\d+$/, '') || root);
+}
+
+/**
+ * What a record states about its contract besides the ticker, as the record wrote it:
+ * text (numbers as their digits), null where it says nothing. Its reader has checked the
+ * JSON types; the rules below are the same for every source.
+ */
+export interface StatedContract {
+  readonly contractType: string | null;
+  readonly expirationDate: string | null;
+  readonly strikePrice: string | null;
+  readonly exerciseStyle: string | null;
+  /** Integer text. */
+  readonly sharesPerContract: string | null;
+}
+
+export type CheckedContract =
+  | { ok: true; known: Pick<ContractRow, 'exerciseStyle' | 'sharesPerContract'> }
+  | { ok: false; reason: string };
+
+/**
+ * The rules for what a record states about its contract (snapshots and the contracts
+ * reference alike): each value must be one its column holds, and what the ticker also
+ * says (type, expiration, strike) must agree with it — a record that contradicts its own
+ * ticker is corrupt, and storing either half would be a guess. The strike is compared
+ * exactly, in thousandths. A contract_type of `other` contradicts no ticker. Reasons name
+ * each field as the record does: `prefix` + its name (e.g. `details.`).
+ */
+export function checkStatedContract(ticker: OptionTicker, stated: StatedContract, prefix = ''): CheckedContract {
+  const { contractType, expirationDate, strikePrice, exerciseStyle, sharesPerContract } = stated;
+  const fail = (reason: string): CheckedContract => ({ ok: false, reason });
+  if (contractType !== null && !CONTRACT_TYPES.includes(contractType)) return fail(`bad ${prefix}contract_type: ${shown(contractType)}`);
+  if (contractType !== null && contractType !== 'other' && contractType !== ticker.contractType) {
+    return fail(`${prefix}contract_type ${contractType} contradicts the ticker (${ticker.contractType})`);
+  }
+  if (expirationDate !== null && expirationDate !== ticker.expirationDate) {
+    return fail(`${prefix}expiration_date ${expirationDate} contradicts the ticker (${ticker.expirationDate})`);
+  }
+  if (strikePrice !== null && strikeThousandths(strikePrice) !== ticker.strikeThousandths) {
+    return fail(`${prefix}strike_price ${strikePrice} contradicts the ticker (${ticker.strikePrice})`);
+  }
+  if (exerciseStyle !== null && !isExerciseStyle(exerciseStyle)) return fail(`bad ${prefix}exercise_style: ${shown(exerciseStyle)}`);
+  if (sharesPerContract !== null && (BigInt(sharesPerContract) < 1n || BigInt(sharesPerContract) > MAX_SHARES_PER_CONTRACT)) {
+    return fail(`bad ${prefix}shares_per_contract: ${sharesPerContract}`);
+  }
+  return {
+    ok: true,
+    known: {
+      exerciseStyle,
+      sharesPerContract: sharesPerContract === null ? null : Number(sharesPerContract),
+    },
+  };
+}
+
+function isExerciseStyle(text: string): text is ExerciseStyleText {
+  return EXERCISE_STYLES.includes(text);
+}
+
+/** A strike as the ticker encodes it, or undefined when the text is no strike a ticker can carry. */
+function strikeThousandths(text: string): number | undefined {
+  try {
+    return thousandthsFromStrike(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A bad value in a reason: quoted, and cut short when long. */
+function shown(text: string): string {
+  const quoted = JSON.stringify(text);
+  return quoted.length > 40 ? `${quoted.slice(0, 40)}…` : quoted;
 }
 
 export function contractFromTicker(ticker: OptionTicker, known: Partial<Pick<ContractRow, 'underlyingTicker' | 'sharesPerContract' | 'exerciseStyle' | 'primaryExchange'>> = {}): ContractRow {

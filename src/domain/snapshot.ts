@@ -5,9 +5,9 @@
 import { isLosslessNumber } from 'lossless-json';
 import type { JsonValue } from '../sources/source-record.js';
 import type { TableRow } from '../write/tables.js';
-import { type ContractRow, contractFromTicker, type ExerciseStyleText } from './contract.js';
+import { checkStatedContract, type ContractRow, contractFromTicker } from './contract.js';
 import { compareDecimalText, isIntegerText, isNegativeText } from './numeric-text.js';
-import { parseTicker, thousandthsFromStrike } from './ticker.js';
+import { parseTicker } from './ticker.js';
 import { microsToIso, truncateMicros } from './timestamp.js';
 
 export const SNAPSHOT_SOURCE = 'polygon';
@@ -92,9 +92,6 @@ class Fields {
   }
 }
 
-const CONTRACT_TYPES = new Set(['call', 'put', 'other']);
-const EXERCISE_STYLES = new Set(['american', 'european', 'bermudan']);
-
 export function validateSnapshot(value: JsonValue, options: SnapshotOptions): Validated {
   try {
     return validate(value, options);
@@ -112,23 +109,18 @@ function validate(value: JsonValue, options: SnapshotOptions): Validated {
   if (!parsed.ok) return reject(`bad ticker ${JSON.stringify(tickerText.slice(0, 40))}: ${parsed.reason}`);
   const ticker = parsed.value;
 
-  const contractType = details.string('contract_type');
-  if (contractType !== null && !CONTRACT_TYPES.has(contractType)) reject(`bad details.contract_type: ${JSON.stringify(contractType)}`);
-  if (contractType !== null && contractType !== ticker.contractType && contractType !== 'other') {
-    reject(`details.contract_type ${contractType} contradicts the ticker (${ticker.contractType})`);
-  }
-  const expiration = details.string('expiration_date');
-  if (expiration !== null && expiration !== ticker.expirationDate) {
-    reject(`details.expiration_date ${expiration} contradicts the ticker (${ticker.expirationDate})`);
-  }
-  const strike = details.number('strike_price', 'nonnegative');
-  if (strike !== null && strikeThousandths(strike) !== ticker.strikeThousandths) {
-    reject(`details.strike_price ${strike} contradicts the ticker (${ticker.strikePrice})`);
-  }
-  const exerciseStyle = details.string('exercise_style');
-  if (exerciseStyle !== null && !EXERCISE_STYLES.has(exerciseStyle)) reject(`bad details.exercise_style: ${JSON.stringify(exerciseStyle)}`);
-  const shares = details.integer('shares_per_contract');
-  if (shares !== null && (BigInt(shares) === 0n || BigInt(shares) > 2_147_483_647n)) reject(`bad details.shares_per_contract: ${shares}`);
+  const stated = checkStatedContract(
+    ticker,
+    {
+      contractType: details.string('contract_type'),
+      expirationDate: details.string('expiration_date'),
+      strikePrice: details.number('strike_price', 'nonnegative'),
+      exerciseStyle: details.string('exercise_style'),
+      sharesPerContract: details.integer('shares_per_contract'),
+    },
+    'details.',
+  );
+  if (!stated.ok) return reject(stated.reason);
 
   const day = Fields.of(value, 'day');
   const quote = Fields.of(value, 'last_quote');
@@ -181,22 +173,10 @@ function validate(value: JsonValue, options: SnapshotOptions): Validated {
     break_even_price: top.number('break_even_price', 'nonnegative'),
     source: SNAPSHOT_SOURCE,
   };
-  const contract = contractFromTicker(ticker, {
-    underlyingTicker: underlying.string('ticker'),
-    sharesPerContract: shares === null ? null : Number(shares),
-    exerciseStyle: exerciseStyle as ExerciseStyleText | null,
-  });
+  const contract = contractFromTicker(ticker, { ...stated.known, underlyingTicker: underlying.string('ticker') });
   return { ok: true, row, contract };
 }
 
 function newest(candidates: (bigint | null)[]): bigint | null {
   return candidates.reduce<bigint | null>((max, t) => (t !== null && (max === null || t > max) ? t : max), null);
-}
-
-function strikeThousandths(text: string): number | undefined {
-  try {
-    return thousandthsFromStrike(text);
-  } catch {
-    return undefined;
-  }
 }
