@@ -46,14 +46,19 @@ export interface ConfigFlags {
   dataDir?: string | undefined;
 }
 
+/**
+ * Batches written at once when nobody says otherwise: OPTDB_WRITE_CONCURRENCY's default,
+ * and the library's (WriteBuffer). 3 beat 2 in `npm run bench` on 2 cores (28.9 s against
+ * 30.5 s for 1M rows, docs/benchmarks.md): one batch is parsed and copied while others merge.
+ */
+export const DEFAULT_WRITE_CONCURRENCY = 3;
+
 const DEFAULTS = {
   dataDir: '.optdb',
   embeddedPort: 54329,
   poolSize: 10,
   poolAcquireTimeoutMs: 10_000,
-  // 3 beat 2 in `npm run bench` on 2 cores (28.9 s against 30.5 s for 1M rows,
-  // docs/benchmarks.md): one batch is parsed and copied while others merge.
-  writeConcurrency: 3,
+  writeConcurrency: DEFAULT_WRITE_CONCURRENCY,
   limitStepFraction: 0.3,
   limitStepIntervalMs: 5_000,
   retryAttempts: 30,

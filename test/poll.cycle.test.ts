@@ -2,7 +2,7 @@
  * One poll cycle on real components: the REST client against the test Polygon server,
  * the poll's write buffer with the copy strategy on a real PostgreSQL database. Asserts
  * what ends up in option_snapshots, how many batches the database was sent, and that
- * fetchers wait for the writers (the bounded queue).
+ * fetchers wait for the writers (the write buffer's bound).
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
@@ -10,6 +10,7 @@ import { isLosslessNumber, parse } from 'lossless-json';
 import type { ApiEvent } from '../src/api/api-events.js';
 import { PolygonApiError, PolygonClient } from '../src/api/polygon-client.js';
 import { pollWriteBuffer, type PollBuffer } from '../src/poll/poll-buffer.js';
+import type { BufferSettings } from '../src/write/write-buffers.js';
 import { type CycleOptions, type CycleReject, runCycle } from '../src/poll/poll-cycle.js';
 import type { Batch } from '../src/write/batch.js';
 import { createStrategy } from '../src/write/create-strategy.js';
@@ -56,13 +57,13 @@ function counting(strategy: WriteStrategy): Counting {
   return counter;
 }
 
-async function setup(t: TestContext, fixtures: Partial<PolygonServerOptions> = {}, apiKey = KEY): Promise<Setup> {
+async function setup(t: TestContext, fixtures: Partial<PolygonServerOptions> = {}, apiKey = KEY, settings: BufferSettings = {}): Promise<Setup> {
   const server = await PolygonServer.start({ apiKey: KEY, chains: CHAINS, ...fixtures });
   const db = await connectMigratedDatabase('poll_cycle');
   const events: ApiEvent[] = [];
   const client = new PolygonClient({ apiKey, baseUrl: server.baseUrl, requestsPerSecond: 1000, retry: { retries: 2, minDelayMs: 10, maxDelayMs: 50 }, onEvent: (event) => events.push(event) });
   const strategy = counting(createStrategy('copy', db.pool, db.prisma));
-  const buffer = pollWriteBuffer(strategy, MINUTE, { concurrency: 2, maxDelayMs: 50 });
+  const buffer = pollWriteBuffer(strategy, MINUTE, { concurrency: 2, maxDelayMs: 50, ...settings });
   t.after(async () => {
     await buffer.close();
     client.close();
@@ -70,7 +71,7 @@ async function setup(t: TestContext, fixtures: Partial<PolygonServerOptions> = {
     await db.close();
   });
   const cycle: Setup['cycle'] = (at = AT, underlyings = Object.keys(CHAINS), options = {}) =>
-    runCycle(at, underlyings, { client, buffer, resolutionMicros: MINUTE, underlyingConcurrency: 16, maxPendingRows: 20_000, ...options });
+    runCycle(at, underlyings, { client, buffer, resolutionMicros: MINUTE, underlyingConcurrency: 16, ...options });
   return { server, db, client, buffer, strategy, events, cycle };
 }
 
@@ -177,12 +178,12 @@ test('a rerun of the same cycle changes nothing: same rows, no new row versions'
   assert.equal(await rowCount(db), 2 * ALL.length);
 });
 
-test('fetchers wait while the backlog is full: no next page is asked for until rows are durable', { timeout: 30_000 }, async (t) => {
-  const { server, db, strategy, cycle } = await setup(t);
+test('fetchers wait while the write buffer is full: no next page is asked for until rows are durable', { timeout: 30_000 }, async (t) => {
+  const { server, db, strategy, cycle } = await setup(t, {}, KEY, { maxPendingRows: 250 });
   let release!: () => void;
   strategy.hold = new Promise<void>((resolve) => (release = resolve));
   const chain = '/v3/snapshot/options/AAPL';
-  const running = cycle(AT, ['AAPL'], { maxPendingRows: 250 });
+  const running = cycle(AT, ['AAPL']);
   try {
     for (let i = 0; i < 200 && strategy.batches === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(strategy.batches, 1, 'the first page reached the database');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type pg from 'pg';
+import { resolveConfig } from '../src/config.js';
 import { classifyError } from '../src/db/error-policy.js';
 import { formatTicker } from '../src/domain/ticker.js';
 import type { PrismaClient } from '../src/generated/prisma/client.js';
@@ -95,6 +96,34 @@ test('callers wait when the buffer is full: pending rows never exceed the bound'
   await Promise.all(writes);
   assert.ok(peak <= 50, `peak ${peak} pending rows`);
   assert.equal(strategy.rows, 400);
+  await buffer.close();
+});
+
+test('without a concurrency option, as many batches are written at once as OPTDB_WRITE_CONCURRENCY\'s default', async () => {
+  const copy = createStrategy('copy', pool, prisma);
+  let writing = 0;
+  let peak = 0;
+  const watched: WriteStrategy = {
+    name: copy.name,
+    async write(batch: Batch) {
+      peak = Math.max(peak, ++writing);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return await copy.write(batch);
+      } finally {
+        writing--;
+      }
+    },
+  };
+  const buffer = snapshotWriteBuffer(watched, MINUTE, { maxBatchRows: 20 });
+  const { writeConcurrency } = resolveConfig({}, {});
+  assert.equal(buffer.concurrency, writeConcurrency);
+  await Promise.all(Array.from({ length: 200 }, (_, i) => buffer.write(result(40_000 + i))));
+  assert.equal(peak, writeConcurrency, '10 batches queued at once: the gate runs exactly its limit');
+  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM option_snapshots WHERE ticker = ANY($1)`, [
+    Array.from({ length: 200 }, (_, i) => (result(40_000 + i).details as { ticker: string }).ticker),
+  ]);
+  assert.deepEqual(rows, [{ n: 200 }]);
   await buffer.close();
 });
 

@@ -55,7 +55,8 @@ interface PollFlags extends ApiFlags {
 
 const DEFAULT_EVERY = '5m';
 const ONCE_RESOLUTION = '1m';
-// Rows fetched and not yet durable before fetchers wait: about 80 pages of 250.
+// Rows fetched and not yet durable before fetchers wait (the write buffer's bound): about
+// 80 pages of 250.
 const MAX_PENDING_ROWS = 20_000;
 // Pages arrive a few at a time: waiting a little longer than ingest does for a batch to
 // fill gathers several underlyings' pages into one statement.
@@ -153,6 +154,7 @@ async function pollInto(target: DatabaseTarget, config: Config, context: PollCon
     concurrency: config.writeConcurrency,
     maxBatchRows: DEFAULT_BATCH_LIMITS.maxRows,
     maxDelayMs: BATCH_DELAY_MS,
+    maxPendingRows: MAX_PENDING_ROWS,
   });
   let firstReject: string | undefined;
   try {
@@ -166,7 +168,6 @@ async function pollInto(target: DatabaseTarget, config: Config, context: PollCon
       resolutionMicros: context.resolution,
       at: flags.capturedAt === undefined ? undefined : new Date(Number(flags.capturedAt / 1000n)),
       underlyingConcurrency: flags.underlyingConcurrency,
-      maxPendingRows: MAX_PENDING_ROWS,
       signal: interrupt.signal,
       onReject: async (reject) => {
         firstReject ??= `${reject.underlying} result ${reject.position}: ${reject.reason}`;

@@ -3,8 +3,11 @@
  * underlyings in flight, the client pacing the requests — and every page handed whole to
  * the poll's one write buffer, which writes rows of all underlyings together in batches.
  *
- *   underlyings ──► p-queue (≤ underlyingConcurrency) ──► client pages ──► backlog (bounded)
- *                                                                         ──► write buffer ──► batches
+ *   underlyings ──► p-queue (≤ underlyingConcurrency) ──► client pages ──► write buffer ──► batches
+ *
+ * A fetcher hands a whole page over, then waits for the buffer's room (its
+ * `maxPendingRows`) before it asks the API for the next: however slow the database,
+ * memory holds at most that many rows plus one page per fetcher.
  *
  * An underlying that fails (404, retries exhausted) is reported and the others go on. A
  * 401/403 stops the cycle at once: the key or the plan is wrong for every underlying.
@@ -20,7 +23,6 @@ import { OptdbError } from '../errors.js';
 import { microsToIso, truncateMicros } from '../domain/timestamp.js';
 import { isJsonObject } from '../sources/snapshot-page.js';
 import type { JsonValue } from '../sources/source-record.js';
-import { Backlog } from './backlog.js';
 import type { PollBuffer } from './poll-buffer.js';
 
 export interface CycleOptions {
@@ -29,8 +31,6 @@ export interface CycleOptions {
   readonly resolutionMicros: bigint;
   /** Underlyings fetched at once (their requests still share the client's rate and concurrency). */
   readonly underlyingConcurrency: number;
-  /** Rows fetched and not yet durable before fetchers wait (the bounded queue). */
-  readonly maxPendingRows: number;
   /** Ctrl-C: stop fetching, write what was fetched. */
   readonly signal?: AbortSignal | undefined;
   /** A row the buffer rejected (invalid, or refused by the database), with the reason. */
@@ -82,7 +82,8 @@ export async function runCycle(at: Date, underlyings: readonly string[], options
   // Aborted on Ctrl-C, and by the cycle itself when it must stop (bad key, database failure).
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-  const backlog = new Backlog(options.maxPendingRows);
+  // One promise per page handed over: settled when each of its rows is stored or rejected (and reported).
+  const handed: Promise<unknown>[] = [];
   const tickers = new Set<string>();
   const failed: FailedUnderlying[] = [];
   let written = 0;
@@ -95,8 +96,8 @@ export async function runCycle(at: Date, underlyings: readonly string[], options
   };
 
   const hand = (underlying: string, results: readonly JsonValue[], first: number) => {
-    results.forEach((result, index) => {
-      const write = buffer.write({ result, capturedAtMicros }).then(
+    const writes = results.map((result, index) =>
+      buffer.write({ result, capturedAtMicros }).then(
         (outcome) => {
           if (outcome === 'written') written++;
           const ticker = tickerOf(result);
@@ -107,9 +108,9 @@ export async function runCycle(at: Date, underlyings: readonly string[], options
           rejected++;
           await options.onReject?.({ underlying, position: first + index, raw: stringify(result) ?? '', reason: error.message });
         },
-      );
-      backlog.track(write);
-    });
+      ),
+    );
+    handed.push(Promise.allSettled(writes));
   };
 
   const fetchChain = async (underlying: string) => {
@@ -119,7 +120,7 @@ export async function runCycle(at: Date, underlyings: readonly string[], options
       for await (const page of client.chainSnapshot(underlying, {}, { signal })) {
         hand(underlying, page.results, position);
         position += page.results.length;
-        await backlog.room();
+        await buffer.room();
         if (signal.aborted) return;
       }
     } catch (error) {
@@ -134,7 +135,7 @@ export async function runCycle(at: Date, underlyings: readonly string[], options
   const queue = new PQueue({ concurrency: options.underlyingConcurrency });
   await Promise.all(underlyings.map((underlying) => queue.add(() => fetchChain(underlying))));
   await buffer.flush();
-  await backlog.drained();
+  await Promise.all(handed);
   if (fatal !== undefined) throw fatal;
 
   const after = client.counters;

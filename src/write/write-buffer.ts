@@ -12,11 +12,13 @@
  * - Batches go through the same gate and resilience as ingest (gated-writer.ts): transient
  *   errors retried, planner errors falling back to simpler strategies, overload lowering
  *   the number of batches written at once.
- * - Memory is bounded: when `maxPendingRows` rows are waiting, callers wait too.
+ * - Memory is bounded: when `maxPendingRows` rows are waiting, callers wait too — in
+ *   `write`, or before they read more input, in `room` (the poll's fetchers do).
  * - At most `concurrency` batches are written at once (the process's write gate).
  */
 import { once } from 'node:events';
 import { EventEmitter } from 'node:events';
+import { DEFAULT_WRITE_CONCURRENCY } from '../config.js';
 import type { ContractRow } from '../domain/contract.js';
 import type { Validated } from '../domain/snapshot.js';
 import { OptdbError } from '../errors.js';
@@ -46,7 +48,10 @@ export interface WriteBufferOptions<Input> {
   readonly maxDelayMs?: number;
   /** Callers wait while this many rows are buffered and not yet written. */
   readonly maxPendingRows?: number;
-  /** Batches written at once (the write gate's limit; change it with `setConcurrency`). */
+  /**
+   * Batches written at once (the write gate's limit; change it with `setConcurrency`).
+   * Default: DEFAULT_WRITE_CONCURRENCY, as for OPTDB_WRITE_CONCURRENCY.
+   */
   readonly concurrency?: number;
   /** How changes of that limit are paced (defaults: GATE_DEFAULTS). */
   readonly limitSteps?: LimitSteps;
@@ -61,7 +66,7 @@ interface Pending {
   readonly reject: (error: Error) => void;
 }
 
-const DEFAULTS = { maxBatchRows: 2_000, maxDelayMs: 20, maxPendingRows: 20_000, concurrency: 2 };
+const DEFAULTS = { maxBatchRows: 2_000, maxDelayMs: 20, maxPendingRows: 20_000, concurrency: DEFAULT_WRITE_CONCURRENCY };
 
 export class WriteBuffer<Input> {
   private readonly options: typeof DEFAULTS & WriteBufferOptions<Input>;
@@ -105,8 +110,17 @@ export class WriteBuffer<Input> {
       this.options.metrics?.rowsRejected.inc({ stage: 'validation' });
       throw new OptdbError('ROW_REJECTED', `row rejected: ${validated.reason}`);
     }
-    while (this.buffered >= this.options.maxPendingRows) await once(this.space, 'space');
+    if (this.buffered >= this.options.maxPendingRows) await this.room();
     return this.enqueue(validated.row, validated.contract);
+  }
+
+  /**
+   * Resolves when fewer than `maxPendingRows` rows are pending. A producer that awaits it
+   * before it reads more input (an API page, a file chunk) keeps the rows it has not handed
+   * over in its source, not parked in write() calls in memory.
+   */
+  async room(): Promise<void> {
+    while (this.buffered >= this.options.maxPendingRows) await once(this.space, 'space');
   }
 
   /** Writes what is buffered now and waits until every accepted row is durable. */
