@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { resolveConfig } from '../src/config.js';
+import { createPool } from '../src/db/pool.js';
+import { createDoctorContext } from '../src/doctor/check.js';
 import { configuration } from '../src/doctor/configuration.js';
+import { connections } from '../src/doctor/connections.js';
+import { runDoctor } from '../src/doctor/doctor.js';
+import { CONNECTION_SLOTS } from '../src/doctor/sql/connections.js';
 import { createMigratedDatabase, type TestDatabase } from './harness/database.js';
 import { resultFor, runFamily } from './harness/doctor.js';
 import { query, queryOne } from './harness/sql.js';
@@ -77,4 +82,33 @@ test('statement_timeout off warns with ALTER ROLE; a database-level 1 s warns wi
   const fine = resultFor(await runFamily(configuration, { url: db.url }), 'configuration.timeouts');
   assert.equal(fine.status, 'pass', fine.summary);
   assert.match(fine.summary, /^statement_timeout = 5min \(database\)/);
+});
+
+test('the connections and configuration checks share one read of the server\'s connection slots', async () => {
+  const pool = createPool(db.url, { poolSize: 2, poolAcquireTimeoutMs: 10_000 });
+  // Counts the slot reads on their way to the real server.
+  let slotReads = 0;
+  const forward = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  pool.query = ((...args: unknown[]) => {
+    if (args[0] === CONNECTION_SLOTS) slotReads++;
+    return forward(...args);
+  }) as typeof pool.query;
+  const context = createDoctorContext({ pool, url: db.url, directUrl: db.url, config: { ...resolveConfig({}, {}), databaseUrl: db.url }, workers: 1, fix: false });
+  try {
+    const { checks } = await runDoctor(context, [connections, configuration]);
+    assert.equal(slotReads, 1);
+    const usage = resultFor(checks, 'connections.usage').details!;
+    const concurrency = resultFor(checks, 'configuration.concurrency').details!;
+    const server = await queryOne(
+      db.url,
+      `SELECT current_setting('max_connections')::int AS max_connections, current_setting('superuser_reserved_connections')::int AS superuser_reserved,
+              coalesce(current_setting('reserved_connections', true)::int, 0) AS reserved`,
+    );
+    for (const details of [usage, concurrency]) {
+      assert.deepEqual([details.max_connections, details.superuser_reserved, details.reserved], [server.max_connections, server.superuser_reserved, server.reserved]);
+    }
+    assert.equal(concurrency.available, Number(usage.usable) - Number(concurrency.used_by_others));
+  } finally {
+    await pool.end();
+  }
 });

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { Config } from '../config.js';
+import { type ConnectionSlots, readConnectionSlots } from './connection-slots.js';
 import { detectPooler, type PoolerFinding } from './pooler-detection.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -35,12 +36,22 @@ export interface DoctorContext {
   readonly fix: boolean;
   /** Whether `url` goes through a pooler: probed once, read by the configuration and pooler checks. */
   pooler(): Promise<PoolerFinding>;
+  /** The server's connection slots: read once, by the connections and configuration checks. */
+  connectionSlots(): Promise<ConnectionSlots>;
 }
 
-/** A context whose pooler probe (a query, maybe a login to PgBouncer's console) runs at most once. */
-export function createDoctorContext(settings: Omit<DoctorContext, 'pooler'>): DoctorContext {
+/**
+ * A context whose shared reads — the pooler probe (a query, maybe a login to PgBouncer's
+ * console), the connection slots — run at most once.
+ */
+export function createDoctorContext(settings: Omit<DoctorContext, 'pooler' | 'connectionSlots'>): DoctorContext {
   let finding: Promise<PoolerFinding> | undefined;
-  return { ...settings, pooler: () => (finding ??= detectPooler(settings.url, settings.pool)) };
+  let slots: Promise<ConnectionSlots> | undefined;
+  return {
+    ...settings,
+    pooler: () => (finding ??= detectPooler(settings.url, settings.pool)),
+    connectionSlots: () => (slots ??= readConnectionSlots(settings.pool)),
+  };
 }
 
 export interface CheckFamily {

@@ -7,20 +7,18 @@
  */
 import { APPLICATION_NAME } from '../db/pool.js';
 import type { CheckFamily, CheckResult, DoctorContext } from './check.js';
+import { usableSlots } from './connection-slots.js';
 import type { PoolerFinding } from './pooler-detection.js';
 
-// Connections the server can hand out, and how many others hold now. optdb's own
-// connections ($1: application_name 'optdb', this doctor's included) are what the pool
-// needs, so they do not count against it. Without pg_read_all_stats, other users' sessions show
-// with every column NULL (backend_type too): they are someone else's, so they count.
-// reserved_connections is new in PostgreSQL 16 (NULL before, with missing_ok).
-const SERVER_CAPACITY = `
-  SELECT current_setting('max_connections')::int AS max_connections,
-         current_setting('superuser_reserved_connections')::int AS superuser_reserved,
-         COALESCE(current_setting('reserved_connections', true)::int, 0) AS reserved,
-         (SELECT count(*)::int FROM pg_stat_activity
-          WHERE (backend_type = 'client backend' OR backend_type IS NULL)
-            AND application_name IS DISTINCT FROM $1) AS used_by_others`;
+// The client connections others hold now (the server's slots come from the doctor
+// context). optdb's own connections ($1: application_name 'optdb', this doctor's included)
+// are what the pool needs, so they do not count against it. Without pg_read_all_stats,
+// other users' sessions show with every column NULL (backend_type too): they are someone
+// else's, so they count.
+const USED_BY_OTHERS = `
+  SELECT count(*)::int AS used_by_others FROM pg_stat_activity
+  WHERE (backend_type = 'client backend' OR backend_type IS NULL)
+    AND application_name IS DISTINCT FROM $1`;
 
 // The values this connection runs with, and where each comes from (database, user, …).
 const TIMEOUTS = `
@@ -47,13 +45,15 @@ export const configuration: CheckFamily = {
   },
 };
 
-async function concurrencyResult({ pool, config, workers }: DoctorContext, finding: PoolerFinding): Promise<CheckResult> {
+async function concurrencyResult(context: DoctorContext, finding: PoolerFinding): Promise<CheckResult> {
+  const { pool, config, workers } = context;
   const id = 'configuration.concurrency';
   const { writeConcurrency, poolSize } = config;
   const wanted = poolSize * workers;
-  const [row] = (await pool.query<{ max_connections: number; superuser_reserved: number; reserved: number; used_by_others: number }>(SERVER_CAPACITY, [APPLICATION_NAME])).rows;
-  const server = row!;
-  const available = server.max_connections - server.superuser_reserved - server.reserved - server.used_by_others;
+  const slots = await context.connectionSlots();
+  const { used_by_others } = (await pool.query<{ used_by_others: number }>(USED_BY_OTHERS, [APPLICATION_NAME])).rows[0]!;
+  const server = { ...slots, used_by_others };
+  const available = usableSlots(slots) - used_by_others;
   const details = { writeConcurrency, poolSize, workers, wanted, ...server, available, pooler: finding.detected };
   const shape = `write concurrency ${writeConcurrency}, pool ${poolSize} × ${workers} worker(s) = ${wanted} connections`;
   const capacity = `${available} free on the server (max_connections ${server.max_connections} − ${server.superuser_reserved + server.reserved} reserved − ${server.used_by_others} used by others)`;

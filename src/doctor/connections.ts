@@ -6,8 +6,9 @@
 import type pg from 'pg';
 import { withPooledClient } from '../db/pool.js';
 import type { CheckFamily, CheckResult } from './check.js';
+import { type ConnectionSlots, usableSlots } from './connection-slots.js';
 import { oneLine, seconds, who } from './session-text.js';
-import { CONNECTION_SLOTS, IDLE_IN_TRANSACTION, LONG_QUERIES, SESSIONS_BY_STATE_AND_APPLICATION } from './sql/connections.js';
+import { IDLE_IN_TRANSACTION, LONG_QUERIES, SESSIONS_BY_STATE_AND_APPLICATION } from './sql/connections.js';
 
 export interface ConnectionThresholds {
   /** Share of the usable slots in use from which usage warns. */
@@ -33,9 +34,12 @@ export const CONNECTION_THRESHOLDS: ConnectionThresholds = Object.freeze({
 export function connectionsFamily(thresholds: ConnectionThresholds): CheckFamily {
   return {
     name: 'connections',
-    async run({ pool }) {
-      return withPooledClient(pool, async (client) => {
-        return [await usage(client, thresholds), await idleInTransaction(client, thresholds), await longQueries(client, thresholds)];
+    async run(context) {
+      // Read first (unless another check has): the pool's connection is then idle again,
+      // and the client below is that same one — doctor counts as one session in usage.
+      const slots = await context.connectionSlots();
+      return withPooledClient(context.pool, async (client) => {
+        return [await usage(client, slots, thresholds), await idleInTransaction(client, thresholds), await longQueries(client, thresholds)];
       });
     },
   };
@@ -50,13 +54,12 @@ interface SessionGroup {
   sessions: number;
 }
 
-async function usage(client: pg.PoolClient, thresholds: ConnectionThresholds): Promise<CheckResult> {
-  const slots = (await client.query<{ max_connections: number; superuser_reserved: number; reserved: number }>(CONNECTION_SLOTS)).rows[0]!;
+async function usage(client: pg.PoolClient, slots: ConnectionSlots, thresholds: ConnectionThresholds): Promise<CheckResult> {
   const groups = (await client.query<SessionGroup>(SESSIONS_BY_STATE_AND_APPLICATION)).rows;
   const visible = groups.filter((group) => !group.hidden);
   const hidden = sum(groups.filter((group) => group.hidden));
   const inUse = sum(visible);
-  const usable = slots.max_connections - slots.superuser_reserved - slots.reserved;
+  const usable = usableSlots(slots);
   const share = inUse / usable;
   const byState = tally(visible, (group) => group.state);
   const byApplication = tally(visible, (group) => group.application);

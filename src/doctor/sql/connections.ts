@@ -7,7 +7,10 @@
  * server belong to applications optdb cannot judge.
  */
 
-/** The client slots: reserved_connections is new in PostgreSQL 16 (NULL before, with missing_ok). */
+/**
+ * The client slots (read once per run, for the configuration check too: connection-slots.ts).
+ * reserved_connections is new in PostgreSQL 16 (NULL before, with missing_ok).
+ */
 export const CONNECTION_SLOTS = `
   SELECT current_setting('max_connections')::int AS max_connections,
          current_setting('superuser_reserved_connections')::int AS superuser_reserved,
