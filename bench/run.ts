@@ -37,6 +37,15 @@ interface Result {
   rows: number;
   seconds: number;
   peakRssMb: number | undefined;
+  /** CPU time of the whole machine during the run (every core, every process): the server's and the client's work. */
+  machineCpuSeconds: number;
+  /** CPU time of the optdb process (undefined for the floor: psql only passes the file on). */
+  clientCpuSeconds: number | undefined;
+}
+
+interface RunOutcome {
+  peakRssMb?: number;
+  cpuSeconds?: number;
 }
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'optdb-bench-'));
@@ -77,7 +86,7 @@ try {
   fs.rmSync(work, { recursive: true, force: true });
 }
 
-async function scenario(name: string, rows: number, run: (url: string) => Promise<{ peakRssMb?: number }>): Promise<Result> {
+async function scenario(name: string, rows: number, run: (url: string) => Promise<RunOutcome>): Promise<Result> {
   const database = `optdb_bench_${Date.now()}`;
   await admin(`CREATE DATABASE ${database}`);
   try {
@@ -88,16 +97,18 @@ async function scenario(name: string, rows: number, run: (url: string) => Promis
     await admin('CHECKPOINT');
     log(`${name}: running`);
     const started = performance.now();
-    const { peakRssMb } = await run(url);
+    const cpuBefore = machineCpuSeconds();
+    const { peakRssMb, cpuSeconds } = await run(url);
     const seconds = (performance.now() - started) / 1000;
-    log(`${name}: ${rows} rows in ${seconds.toFixed(1)} s (${Math.round(rows / seconds)} rows/s)`);
-    return { name, rows, seconds, peakRssMb };
+    const machineCpu = machineCpuSeconds() - cpuBefore;
+    log(`${name}: ${rows} rows in ${seconds.toFixed(1)} s (${Math.round(rows / seconds)} rows/s), machine CPU ${machineCpu.toFixed(1)} s`);
+    return { name, rows, seconds, peakRssMb, machineCpuSeconds: machineCpu, clientCpuSeconds: cpuSeconds };
   } finally {
     await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   }
 }
 
-async function runFloor(url: string, csv: string): Promise<{ peakRssMb?: number }> {
+async function runFloor(url: string, csv: string): Promise<RunOutcome> {
   const child = spawn('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-f', path.join(ROOT, 'bench/floor.sql')], {
     stdio: [fs.openSync(csv, 'r'), 'ignore', 'inherit'],
   });
@@ -106,7 +117,7 @@ async function runFloor(url: string, csv: string): Promise<{ peakRssMb?: number 
   return {};
 }
 
-async function runOptdb(url: string, args: string[]): Promise<{ peakRssMb?: number }> {
+async function runOptdb(url: string, args: string[]): Promise<RunOutcome> {
   // --no-analyze: the floor (bench/floor.sql) leaves statistics to autovacuum too.
   const child = spawn(process.execPath, [CLI, 'ingest', ...args, '--json', '--no-progress', '--no-analyze'], {
     env: { ...process.env, DATABASE_URL: url },
@@ -116,9 +127,9 @@ async function runOptdb(url: string, args: string[]): Promise<{ peakRssMb?: numb
   child.stdout.on('data', (chunk) => (output += chunk));
   const [code] = await once(child, 'exit');
   if (code !== 0) throw new Error(`optdb ingest exited with ${code}`);
-  const summary = JSON.parse(output) as { peakRssMb: number; rejected: number };
+  const summary = JSON.parse(output) as { peakRssMb: number; cpuSeconds: number; rejected: number };
   if (summary.rejected > 0) throw new Error(`optdb rejected ${summary.rejected} generated rows`);
-  return { peakRssMb: summary.peakRssMb };
+  return { peakRssMb: summary.peakRssMb, cpuSeconds: summary.cpuSeconds };
 }
 
 async function report(results: Result[]): Promise<string> {
@@ -136,12 +147,13 @@ async function report(results: Result[]): Promise<string> {
       `Input: a generated Polygon day_aggs_v1 file (\`optdb sample --format day-aggs-csv --underlyings ${SAMPLE.underlyings} --contracts ${SAMPLE.contracts}\`), ` +
       `every row a new contract and a new bar, into an empty, migrated database.`,
     '',
-    '| scenario | rows | seconds | rows/s | vs floor | peak RSS |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| scenario | rows | seconds | rows/s | vs floor | peak RSS | machine CPU | optdb CPU |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map(
       (r) =>
         `| ${r.name} | ${r.rows.toLocaleString('en-US')} | ${r.seconds.toFixed(1)} | ${Math.round(rate(r)).toLocaleString('en-US')} | ` +
-        `${(rate(r) / floorRate).toFixed(2)}× | ${r.peakRssMb === undefined ? '—' : `${r.peakRssMb} MB`} |`,
+        `${(rate(r) / floorRate).toFixed(2)}× | ${r.peakRssMb === undefined ? '—' : `${r.peakRssMb} MB`} | ` +
+        `${r.machineCpuSeconds.toFixed(1)} s | ${r.clientCpuSeconds === undefined ? '—' : `${r.clientCpuSeconds.toFixed(1)} s`} |`,
     ),
     '',
     '## Targets',
@@ -159,8 +171,45 @@ async function report(results: Result[]): Promise<string> {
     'floor) or one per 5,000-row batch (optdb, which also validates every row). Peak RSS is',
     "the optdb process's; `unnest` and `prisma` carry Prisma's query compiler.",
     '',
+    ...whereTheTimeGoes(floor, copy),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Why copy is where it is against the floor, from this run's CPU times: the floor is one
+ * backend on one core; optdb adds its own parsing and batching, and spreads the server's
+ * work over several backends. When the machine's cores are busy for the whole run, the
+ * wall time can only drop with less CPU per row, on either side.
+ */
+function whereTheTimeGoes(floor: Result, copy: Result): string[] {
+  const cores = os.cpus().length;
+  const busy = (r: Result) => `${Math.round((100 * r.machineCpuSeconds) / (cores * r.seconds))} %`;
+  const client = copy.clientCpuSeconds ?? 0;
+  const serverSide = (r: Result, own: number) => Math.max(r.machineCpuSeconds - own, 0).toFixed(1);
+  const copyBusyShare = copy.machineCpuSeconds / (cores * copy.seconds);
+  return [
+    '## Where the time goes',
+    '',
+    `CPU time of the whole machine (${cores} cores) during each run, and of the optdb process itself. ` +
+      `The floor used ${floor.machineCpuSeconds.toFixed(1)} s of CPU in ${floor.seconds.toFixed(1)} s (the cores ${busy(floor)} busy): ` +
+      `one backend on one core. optdb copy used ${copy.machineCpuSeconds.toFixed(1)} s in ${copy.seconds.toFixed(1)} s (${busy(copy)} busy): ` +
+      `${client.toFixed(1)} s in the optdb process (reading, validating, batching, COPY text) and ${serverSide(copy, client)} s elsewhere, ` +
+      `nearly all of it the server (the floor's server side: ${serverSide(floor, 0)} s). ` +
+      (copyBusyShare >= 0.9
+        ? `With the cores busy throughout, ${copy.machineCpuSeconds.toFixed(1)} s of work on ${cores} cores cannot take less than ` +
+          `${(copy.machineCpuSeconds / cores).toFixed(1)} s: the ratio to the floor moves with the CPU each side spends per row.`
+        : `The cores were idle ${Math.round(100 * (1 - copyBusyShare))} % of the run: optdb waited (on the disk, on locks, ` +
+          `or on its one thread feeding the backends) rather than computed.`),
+    '',
+  ];
+}
+
+/** Busy CPU seconds of the machine so far, summed over its cores. */
+function machineCpuSeconds(): number {
+  let ms = 0;
+  for (const { times } of os.cpus()) ms += times.user + times.nice + times.sys + times.irq;
+  return ms / 1000;
 }
 
 /** The day file repeated for consecutive days (window_start moved by a day each time). */

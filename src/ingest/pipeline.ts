@@ -87,6 +87,8 @@ export interface IngestSummary extends WriteCounts {
   analyzed?: string[];
   /** The process's peak resident memory so far, in MB. */
   peakRssMb: number;
+  /** CPU time the process used so far (user + system), in seconds: what parsing and batching cost. */
+  cpuSeconds: number;
   dryRun: boolean;
 }
 
@@ -161,6 +163,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
       elapsedMs,
       rowsPerSecond: totals.rowsRead / Math.max(elapsedMs / 1000, 1e-3),
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      cpuSeconds: cpuSecondsSoFar(),
       dryRun: options.strategy === undefined,
     };
   };
@@ -233,6 +236,11 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
       });
     }
   }
+}
+
+function cpuSecondsSoFar(): number {
+  const { user, system } = process.cpuUsage();
+  return Math.round((user + system) / 10_000) / 100;
 }
 
 function rejectRemedy(options: IngestOptions): string {
