@@ -217,6 +217,48 @@ test('Ctrl-C during a poll: the current cycle writes what it fetched, prints its
   assert.deepEqual(await storedTickers(db, second!.capturedAt), tickersOf(fetched));
 });
 
+test('--limit-file: editing the file while the poll runs moves the write limit there in steps; nonsense is ignored', { timeout: 60_000 }, async (t) => {
+  const { server, db } = await setup(t);
+  const limitFile = path.join(dir.path, 'write-limit');
+  await fs.writeFile(limitFile, '3\n'); // present at the start: the limit the poll already has
+  const child = spawnCli(['poll', '--base-url', server.baseUrl, '--underlyings', UNDERLYINGS, '--every', '1s', '--json', '--limit-file', limitFile], {
+    DATABASE_URL: db.url,
+    POLYGON_API_KEY: KEY,
+    POLYGON_BASE_URL: undefined,
+    OPTDB_WRITE_CONCURRENCY: '3',
+    OPTDB_LIMIT_STEP_FRACTION: '0.34', // one batch per step from 3
+    OPTDB_LIMIT_STEP_INTERVAL_MS: '200',
+  });
+  t.after(() => void child.kill('SIGKILL'));
+  const done = collect(child, 50_000);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => (stdout += chunk));
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  const waitFor = async (what: string, ready: () => boolean) => {
+    for (let i = 0; i < 1_000 && !ready(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(ready(), `timed out waiting for ${what}: ${stderr}`);
+  };
+  await waitFor('the first cycle line', () => stdout.includes('\n'));
+  await fs.writeFile(limitFile, '1\n');
+  await waitFor('the limit reaching 1', () => /write limit 2 → 1/.test(stderr));
+  await fs.writeFile(limitFile, 'fast please\n');
+  await waitFor('the nonsense reported', () => /says "fast please": expected the number of batches/.test(stderr));
+  await fs.writeFile(limitFile, '11\n');
+  await waitFor('the limit above the pool reported', () => /says "11": above the pool size 10/.test(stderr));
+  child.kill('SIGINT');
+  const result = await done;
+
+  assert.equal(result.code, 130, result.stderr);
+  assert.match(result.stderr, /asks for 1 batches written at once/);
+  // Steps of one per interval, in order, never straight from 3 to 1.
+  const steps = [...result.stderr.matchAll(/write limit (\d+) → (\d+) \(a requested change/g)].map((m) => `${m[1]}→${m[2]}`);
+  assert.deepEqual(steps, ['3→2', '2→1']);
+  assert.doesNotMatch(result.stderr, /asks for 3 batches/, 'the limit the poll started with is not a change');
+  assert.ok(cycleJson(result).length >= 1);
+  assert.ok(cycleJson(result).every((cycle) => cycle.rejected === 0));
+});
+
 test('end to end into the embedded database: optdb migrate, then poll --once, with no DATABASE_URL', { timeout: 90_000 }, async (t) => {
   const server = await PolygonServer.start({ apiKey: KEY, chains: CHAINS });
   t.after(() => server.close());

@@ -21,6 +21,7 @@ import { isoToMicros, parseResolution } from '../domain/timestamp.js';
 import { OptdbError } from '../errors.js';
 import { RejectSink } from '../ingest/rejects.js';
 import { OptdbMetrics } from '../metrics/optdb-metrics.js';
+import { watchLimitFile } from '../poll/limit-file.js';
 import { pollWriteBuffer } from '../poll/poll-buffer.js';
 import type { CycleResult } from '../poll/poll-cycle.js';
 import { isRegularTradingHours } from '../poll/market-hours.js';
@@ -50,6 +51,7 @@ interface PollFlags extends ApiFlags {
   rejects?: string;
   json?: boolean;
   metricsFile?: string;
+  limitFile?: string;
   capturedAt?: bigint;
 }
 
@@ -77,6 +79,10 @@ export function registerPoll(program: Command, config: () => Config): void {
     .option('--rejects <file>', 'write rejected results with their reasons to this NDJSON file')
     .option('--json', 'print one JSON object per cycle')
     .option('--metrics-file <path>', 'write Prometheus metrics (API requests, 429s, retries, rows, batches) here after every cycle')
+    .option(
+      '--limit-file <path>',
+      'a file holding the number of batches written at once: edit it while the poll runs to change that limit, applied in steps (OPTDB_LIMIT_STEP_FRACTION per OPTDB_LIMIT_STEP_INTERVAL_MS)',
+    )
     // A cycle's time for --once, so that a rerun hits the same rows (tests, repairs).
     .addOption(new Option('--captured-at <iso>').argParser(checked(isoToMicros, 'an ISO-8601 time with zone')).hideHelp())
     .action(async (flags: PollFlags) => {
@@ -156,6 +162,15 @@ async function pollInto(target: DatabaseTarget, config: Config, context: PollCon
     maxDelayMs: BATCH_DELAY_MS,
     maxPendingRows: MAX_PENDING_ROWS,
   });
+  const stopWatchingLimit = flags.limitFile
+    ? watchLimitFile(flags.limitFile, { starting: config.writeConcurrency, max: config.poolSize }, {
+        onLimit: (limit) => {
+          warn(`optdb: ${flags.limitFile} asks for ${limit} batches written at once`);
+          buffer.setConcurrency(limit);
+        },
+        onProblem: (problem) => warn(`optdb: ${problem}; the write limit stays as it is`),
+      })
+    : undefined;
   let firstReject: string | undefined;
   try {
     return await poll({
@@ -190,6 +205,7 @@ async function pollInto(target: DatabaseTarget, config: Config, context: PollCon
       },
     });
   } finally {
+    stopWatchingLimit?.();
     await buffer.close();
     unregisterInterrupt();
     unregisterClose();
