@@ -195,7 +195,7 @@ function whereTheTimeGoes(floor: Result, copy: Result): string[] {
       `The floor used ${floor.machineCpuSeconds.toFixed(1)} s of CPU in ${floor.seconds.toFixed(1)} s (the cores ${busy(floor)} busy): ` +
       `one backend on one core. optdb copy used ${copy.machineCpuSeconds.toFixed(1)} s in ${copy.seconds.toFixed(1)} s (${busy(copy)} busy): ` +
       `${client.toFixed(1)} s in the optdb process (reading, validating, batching, COPY text) and ${serverSide(copy, client)} s elsewhere, ` +
-      `nearly all of it the server (the floor's server side: ${serverSide(floor, 0)} s). ` +
+      `the rest of the machine — on a quiet machine, the server (the floor's server side, the same way: ${serverSide(floor, 0)} s). ` +
       (copyBusyShare >= 0.9
         ? `With the cores busy throughout, ${copy.machineCpuSeconds.toFixed(1)} s of work on ${cores} cores cannot take less than ` +
           `${(copy.machineCpuSeconds / cores).toFixed(1)} s: the ratio to the floor moves with the CPU each side spends per row.`

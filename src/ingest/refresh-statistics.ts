@@ -36,7 +36,7 @@ const WRITER_EXIT_WAIT_MS = 3_000;
 const POLL_MS = 25;
 
 // A few quick attempts: the ingest's result is waiting on this, and nothing is lost without it.
-export const REFRESH_RETRY_LIMITS: RetryLimits = Object.freeze({ retries: 4, minDelayMs: 100, maxDelayMs: 1_000, maxRetryTimeMs: 5_000 });
+const REFRESH_RETRY_LIMITS: RetryLimits = Object.freeze({ retries: 4, minDelayMs: 100, maxDelayMs: 1_000, maxRetryTimeMs: 5_000 });
 
 /**
  * `changedRows`: rows inserted or updated per table (optdb's own table names).
