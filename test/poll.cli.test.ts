@@ -50,6 +50,26 @@ async function setup(t: TestContext): Promise<Setup> {
   return { server, db, poll };
 }
 
+/** A repeating poll running in the background, its output as it comes, and a way to wait for it. */
+function startPoll(t: TestContext, { server, db }: Setup, args: string[], env: Record<string, string> = {}) {
+  const child = spawnCli(['poll', '--base-url', server.baseUrl, '--underlyings', UNDERLYINGS, '--every', '1s', '--json', ...args], {
+    DATABASE_URL: db.url,
+    POLYGON_API_KEY: KEY,
+    POLYGON_BASE_URL: undefined,
+    ...env,
+  });
+  t.after(() => void child.kill('SIGKILL'));
+  const done = collect(child, 50_000);
+  const output = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk) => (output.stdout += chunk));
+  child.stderr?.on('data', (chunk) => (output.stderr += chunk));
+  const waitFor = async (what: string, ready: () => boolean) => {
+    for (let i = 0; i < 2_000 && !ready(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(ready(), `timed out waiting for ${what}: ${output.stderr}`);
+  };
+  return { child, done, output, waitFor };
+}
+
 async function storedTickers(db: TestDatabase, capturedAt = CAPTURED_AT): Promise<string[]> {
   const rows = await query(db.url, 'SELECT ticker FROM option_snapshots WHERE captured_at = $1 ORDER BY ticker', [capturedAt]);
   return rows.map((row) => row.ticker);
@@ -180,23 +200,12 @@ test('a wrong key: exit 1, one clear line naming POLYGON_API_KEY, the key never 
 });
 
 test('Ctrl-C during a poll: the current cycle writes what it fetched, prints its line and exits 130', { timeout: 60_000 }, async (t) => {
-  const { server, db } = await setup(t);
+  const running = await setup(t);
+  const { server, db } = running;
   // Cycle 1 reads AAPL's three pages; in cycle 2 its second page hangs.
   server.script('/v3/snapshot/options/AAPL', { kind: 'ok' }, { kind: 'ok' }, { kind: 'ok' }, { kind: 'ok' }, { kind: 'slow', delayMs: 30_000 });
-  const child = spawnCli(['poll', '--base-url', server.baseUrl, '--underlyings', UNDERLYINGS, '--every', '1s', '--json'], {
-    DATABASE_URL: db.url,
-    POLYGON_API_KEY: KEY,
-    POLYGON_BASE_URL: undefined,
-  });
-  t.after(() => void child.kill('SIGKILL'));
-  const done = collect(child, 50_000);
-  let stdout = '';
-  child.stdout?.on('data', (chunk) => (stdout += chunk));
-  const waitFor = async (what: string, ready: () => boolean) => {
-    for (let i = 0; i < 2_000 && !ready(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.ok(ready(), `timed out waiting for ${what}`);
-  };
-  await waitFor('the first cycle line', () => stdout.includes('\n'));
+  const { child, done, output, waitFor } = startPoll(t, running, []);
+  await waitFor('the first cycle line', () => output.stdout.includes('\n'));
   await waitFor('the hanging page of cycle 2', () => server.requests.some((request) => request.fault === 'slow'));
   // The one-page chains of cycle 2 were answered with AAPL's first page; let them reach the buffer.
   await waitFor('cycle 2 of SPY and I:SPX', () => server.requestsTo('/v3/snapshot/options/SPY').length === 2 && server.requestsTo('/v3/snapshot/options/I:SPX').length === 2);
@@ -218,34 +227,20 @@ test('Ctrl-C during a poll: the current cycle writes what it fetched, prints its
 });
 
 test('--limit-file: editing the file while the poll runs moves the write limit there in steps; nonsense is ignored', { timeout: 60_000 }, async (t) => {
-  const { server, db } = await setup(t);
   const limitFile = path.join(dir.path, 'write-limit');
   await fs.writeFile(limitFile, '3\n'); // present at the start: the limit the poll already has
-  const child = spawnCli(['poll', '--base-url', server.baseUrl, '--underlyings', UNDERLYINGS, '--every', '1s', '--json', '--limit-file', limitFile], {
-    DATABASE_URL: db.url,
-    POLYGON_API_KEY: KEY,
-    POLYGON_BASE_URL: undefined,
+  const { child, done, output, waitFor } = startPoll(t, await setup(t), ['--limit-file', limitFile], {
     OPTDB_WRITE_CONCURRENCY: '3',
     OPTDB_LIMIT_STEP_FRACTION: '0.34', // one batch per step from 3
     OPTDB_LIMIT_STEP_INTERVAL_MS: '200',
   });
-  t.after(() => void child.kill('SIGKILL'));
-  const done = collect(child, 50_000);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => (stdout += chunk));
-  child.stderr?.on('data', (chunk) => (stderr += chunk));
-  const waitFor = async (what: string, ready: () => boolean) => {
-    for (let i = 0; i < 1_000 && !ready(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.ok(ready(), `timed out waiting for ${what}: ${stderr}`);
-  };
-  await waitFor('the first cycle line', () => stdout.includes('\n'));
+  await waitFor('the first cycle line', () => output.stdout.includes('\n'));
   await fs.writeFile(limitFile, '1\n');
-  await waitFor('the limit reaching 1', () => /write limit 2 → 1/.test(stderr));
+  await waitFor('the limit reaching 1', () => /write limit 2 → 1/.test(output.stderr));
   await fs.writeFile(limitFile, 'fast please\n');
-  await waitFor('the nonsense reported', () => /says "fast please": expected the number of batches/.test(stderr));
+  await waitFor('the nonsense reported', () => /says "fast please": expected the number of batches/.test(output.stderr));
   await fs.writeFile(limitFile, '11\n');
-  await waitFor('the limit above the pool reported', () => /says "11": above the pool size 10/.test(stderr));
+  await waitFor('the limit above the pool reported', () => /says "11": above the pool size 10/.test(output.stderr));
   child.kill('SIGINT');
   const result = await done;
 
