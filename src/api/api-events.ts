@@ -44,3 +44,8 @@ export interface ApiCounters {
 export function emptyCounters(): ApiCounters {
   return { requests: 0, throttled: 0, retries: 0, failures: 0 };
 }
+
+/** Requests, 429s and retries between two readings of a client's counters (one cycle, one sync). */
+export function countersSince(before: ApiCounters, after: ApiCounters): Pick<ApiCounters, 'requests' | 'throttled' | 'retries'> {
+  return { requests: after.requests - before.requests, throttled: after.throttled - before.throttled, retries: after.retries - before.retries };
+}

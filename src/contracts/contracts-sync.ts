@@ -13,6 +13,7 @@
 import type pg from 'pg';
 import PQueue from 'p-queue';
 import { failsEveryRequest } from '../api/api-errors.js';
+import { countersSince } from '../api/api-events.js';
 import { PolygonApiError, type PolygonClient } from '../api/polygon-client.js';
 import { withPooledClient } from '../db/pool.js';
 import { retryTransient } from '../db/retry.js';
@@ -117,14 +118,11 @@ export async function syncContracts(options: SyncOptions): Promise<SyncSummary> 
   };
   await Promise.all(options.underlyings.map((underlying) => queue.add(listUnless(underlying))));
   if (fatal !== undefined) throw fatal;
-  const after = client.counters;
   return {
     underlyings: options.underlyings.length,
     failed,
     ...counts,
-    requests: after.requests - before.requests,
-    throttled: after.throttled - before.throttled,
-    retries: after.retries - before.retries,
+    ...countersSince(before, client.counters),
     durationMs: Math.round(performance.now() - started),
   };
 }

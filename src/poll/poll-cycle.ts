@@ -18,6 +18,7 @@
 import { stringify } from 'lossless-json';
 import PQueue from 'p-queue';
 import { failsEveryRequest } from '../api/api-errors.js';
+import { countersSince } from '../api/api-events.js';
 import { PolygonApiError, type PolygonClient } from '../api/polygon-client.js';
 import { OptdbError } from '../errors.js';
 import { microsToIso, truncateMicros } from '../domain/timestamp.js';
@@ -138,7 +139,6 @@ export async function runCycle(at: Date, underlyings: readonly string[], options
   await Promise.all(handed);
   if (fatal !== undefined) throw fatal;
 
-  const after = client.counters;
   return {
     at: at.toISOString(),
     capturedAt: microsToIso(truncateMicros(capturedAtMicros, options.resolutionMicros)),
@@ -147,9 +147,7 @@ export async function runCycle(at: Date, underlyings: readonly string[], options
     contracts: tickers.size,
     rowsWritten: written,
     rejected,
-    requests: after.requests - before.requests,
-    throttled: after.throttled - before.throttled,
-    retries: after.retries - before.retries,
+    ...countersSince(before, client.counters),
     durationMs: Math.round(performance.now() - started),
     interrupted: options.signal?.aborted ?? false,
   };
