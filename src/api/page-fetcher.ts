@@ -48,7 +48,7 @@ export class PageFetcher {
         async (attempt) => {
           attempts = attempt;
           try {
-            return await this.limiter.run((round) => this.attempt(request, attempt, round), request.signal);
+            return await this.limiter.run((round) => this.attempt(request, url, attempt, round), request.signal);
           } catch (error) {
             if (!(error instanceof AttemptFailure)) throw new AbortError(error instanceof Error ? error : new Error(String(error)));
             last = error;
@@ -75,8 +75,8 @@ export class PageFetcher {
     }
   }
 
-  private async attempt(request: PageRequest, attempt: number, round: Round): Promise<ReadPage> {
-    const url = redactUrl(request.url.href);
+  /** `url`: the request's URL as it may be shown (redacted once, in fetch). */
+  private async attempt(request: PageRequest, url: string, attempt: number, round: Round): Promise<ReadPage> {
     this.counters.requests++;
     const started = performance.now();
     let status: number | undefined;

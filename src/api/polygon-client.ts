@@ -56,7 +56,7 @@ export interface CallOptions {
 }
 
 /** The API's largest page per endpoint (facts §1). */
-export const MAX_PAGE_SIZE = Object.freeze({ snapshot: 250, contracts: 1000 });
+const MAX_PAGE_SIZE = Object.freeze({ snapshot: 250, contracts: 1000 });
 
 // What the client's users need, from the one module they import.
 export { PolygonApiError } from './api-errors.js';
@@ -126,11 +126,13 @@ export class PolygonClient {
     while (url) {
       const page = await this.#fetcher.fetch({ url, shape, subject, signal });
       url = page.next;
-      if (url && followed.has(pageKey(url))) {
-        this.#emit({ kind: 'repeated-cursor', url: redactUrl(url.href), cursor: pageKey(url) });
+      const key = url === undefined ? undefined : pageKey(url);
+      if (url && key !== undefined && followed.has(key)) {
+        this.#emit({ kind: 'repeated-cursor', url: redactUrl(url.href), cursor: key });
         url = undefined;
+      } else if (key !== undefined) {
+        followed.add(key);
       }
-      if (url) followed.add(pageKey(url));
       yield { results: page.results, requestId: page.requestId, url: page.url };
     }
   }
