@@ -50,7 +50,7 @@ export interface ClientSettings {
   readonly maxRetryAfterMs: number;
 }
 
-export const CLIENT_DEFAULTS = Object.freeze({
+const CLIENT_DEFAULTS = Object.freeze({
   baseUrl: 'https://api.polygon.io',
   requestsPerSecond: 50,
   concurrency: 8,

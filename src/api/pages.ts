@@ -68,7 +68,7 @@ function results(value: JsonValue | undefined, shape: PageShape): JsonValue[] {
  * header), and one the API included is dropped. A next_url on another host is read
  * against the base URL's host: the key only ever goes where the user pointed optdb.
  */
-export function nextPageUrl(nextUrl: string, baseUrl: string): URL {
+function nextPageUrl(nextUrl: string, baseUrl: string): URL {
   const base = new URL(baseUrl);
   let next: URL;
   try {

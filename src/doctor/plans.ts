@@ -25,7 +25,7 @@ export const LARGE_TABLE_ROWS = 100_000;
  * would find them for less. Reading most of it (a join with a whole day of snapshots) is
  * what a sequential scan is for.
  */
-export const KEPT_SHARE = 0.1;
+const KEPT_SHARE = 0.1;
 
 interface WholeRead {
   readonly table: string;

@@ -108,7 +108,7 @@ export interface PgBouncerConsole {
  * does not answer (not PgBouncer, or the user is not in admin_users/stats_users). It speaks
  * only the simple query protocol: queries without parameters.
  */
-export async function readPgBouncerConsole(url: string): Promise<PgBouncerConsole | undefined> {
+async function readPgBouncerConsole(url: string): Promise<PgBouncerConsole | undefined> {
   let target: URL;
   try {
     target = new URL(url);

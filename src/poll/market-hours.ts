@@ -59,7 +59,7 @@ function holidays(year: number): ReadonlySet<string> {
 }
 
 /** Whether the exchanges are open at all on a New York calendar date (YYYY-MM-DD). */
-export function isTradingDay(date: string): boolean {
+function isTradingDay(date: string): boolean {
   const day = weekday(dayNumber(date));
   if (day === 0 || day === 6) return false;
   return !holidays(Number(date.slice(0, 4))).has(date) && !UNSCHEDULED_CLOSINGS.has(date);
