@@ -63,6 +63,24 @@ export function createPrismaClient(pool: pg.Pool): PrismaClient {
 }
 
 /**
+ * Runs `work` on a connection of its own, outside the pool, ended afterwards: for the
+ * statements around a run (doctor's probes, load-test set-up, the closing ANALYZE).
+ * `timeoutMs` bounds the connect and each query. A lost connection fails the next query
+ * instead of emitting an 'error' nobody listens to.
+ */
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>, timeoutMs?: number): Promise<T> {
+  const timeouts = timeoutMs === undefined ? {} : { connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs };
+  const client = new pg.Client({ connectionString: url, application_name: APPLICATION_NAME, ...timeouts });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
  * Runs `work` on a client checked out of the pool. A server that ends the session between
  * two statements (restart, pg_terminate_backend) emits 'error' on the client and fails its
  * next statement; a client that saw an error or failed is destroyed, not given back to the

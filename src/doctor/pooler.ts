@@ -4,9 +4,8 @@
  * mode (facts §4) — where migrations must connect, whether prepared statements survive,
  * and which URL parameters only look like settings.
  */
-import pg from 'pg';
 import { classifyError } from '../db/error-policy.js';
-import { APPLICATION_NAME } from '../db/pool.js';
+import { withClient } from '../db/pool.js';
 import type { CheckFamily, CheckResult, DoctorContext } from './check.js';
 import { misleadingUrlParameters } from './misleading-url-parameters.js';
 import { detectPooler, type PoolerFinding } from './pooler-detection.js';
@@ -83,15 +82,8 @@ async function directUrlResult(context: DoctorContext, finding: PoolerFinding): 
   return { id, status: 'pass', summary: `migrations use DIRECT_URL, a direct connection (server port ${direct.serverPort ?? 'n/a'})`, details: { directUrlSet: true, directUrl: direct } };
 }
 
-async function probe(url: string): Promise<PoolerFinding> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: PROBE_TIMEOUT_MS, query_timeout: PROBE_TIMEOUT_MS, application_name: APPLICATION_NAME });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return await detectPooler(url, client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+function probe(url: string): Promise<PoolerFinding> {
+  return withClient(url, (client) => detectPooler(url, client), PROBE_TIMEOUT_MS);
 }
 
 function preparedStatementsResult(finding: PoolerFinding): CheckResult {

@@ -16,9 +16,9 @@
  * the ingest: a broken connection is retried briefly (a new connection each time), and
  * what still fails comes back in `failed` for a warning — autovacuum analyzes it later.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { classifyError, policyFor } from '../db/error-policy.js';
-import { APPLICATION_NAME } from '../db/pool.js';
+import { withClient } from '../db/pool.js';
 import { retryTransient } from '../db/retry.js';
 import { type AnalyzeResult, analyzeTables, isStale, STALENESS_RULE } from '../db/table-statistics.js';
 import type { RetryLimits } from '../retry-limits.js';
@@ -67,18 +67,13 @@ export async function refreshStatistics(
   }
 }
 
-async function refreshOnce(url: string, changedRows: Readonly<Record<string, number>>, candidates: readonly string[], writerPids: readonly number[]): Promise<AnalyzeResult> {
-  const client = new pg.Client({ connectionString: url, application_name: APPLICATION_NAME });
-  client.on('error', () => {}); // a lost connection fails the next query instead
-  try {
-    await client.connect();
+function refreshOnce(url: string, changedRows: Readonly<Record<string, number>>, candidates: readonly string[], writerPids: readonly number[]): Promise<AnalyzeResult> {
+  return withClient(url, async (client) => {
     await writersGone(client, writerPids);
     const { rows } = await client.query<{ table: string; rows: number }>(PLANNER_ROWS, [candidates]);
     const stale = rows.filter((row) => isStale(changedRows[row.table]!, Math.max(row.rows, 0), row.rows >= 0)).map((row) => row.table);
-    return await analyzeTables(client, stale);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+    return analyzeTables(client, stale);
+  });
 }
 
 async function writersGone(client: pg.Client, pids: readonly number[]): Promise<void> {

@@ -4,8 +4,7 @@
  * snapshots first (their foreign key restricts deleting contracts), then contracts, in
  * one transaction. Only the load test's underlying and ticker shape are touched.
  */
-import pg from 'pg';
-import { APPLICATION_NAME } from '../db/pool.js';
+import { withClient } from '../db/pool.js';
 import type { ContractRow } from '../domain/contract.js';
 import { CONTRACTS_FROM_PARAMETERS, contractParameters, insertNewContracts } from '../write/contracts-sql.js';
 import { LOADTEST_TICKER_PATTERN, LOADTEST_UNDERLYING } from './workload.js';
@@ -37,14 +36,4 @@ export async function deleteLoadtestData(url: string): Promise<DeletedRows> {
       throw error;
     }
   });
-}
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, application_name: APPLICATION_NAME });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
