@@ -21,6 +21,7 @@ import { type ContractRow, mergeContracts } from '../domain/contract.js';
 import { CONTRACTS_FROM_PARAMETERS, contractParameters, enrichKnownContracts, insertNewContracts } from '../write/contracts-sql.js';
 import { DEFAULT_RETRY_LIMITS, type RetryLimits } from '../write/resilient-writer.js';
 import { contractFromReference } from './reference-contract.js';
+import { inTransaction } from '../db/transaction.js';
 
 const INSERT_NEW_CONTRACTS = insertNewContracts(CONTRACTS_FROM_PARAMETERS);
 const ENRICH_KNOWN_CONTRACTS = enrichKnownContracts(CONTRACTS_FROM_PARAMETERS);
@@ -132,18 +133,13 @@ async function writePage(pool: pg.Pool, contracts: readonly ContractRow[], retry
   const parameters = contractParameters(contracts);
   return retryTransient(
     () =>
-      withPooledClient(pool, async (connection) => {
-        try {
-          await connection.query('BEGIN');
+      withPooledClient(pool, (connection) =>
+        inTransaction(connection, async () => {
           const created = await connection.query<{ created: number }>(INSERT_NEW_CONTRACTS, parameters);
           const enriched = await connection.query<{ enriched: number }>(ENRICH_KNOWN_CONTRACTS, parameters);
-          await connection.query('COMMIT');
           return { created: created.rows[0]!.created, updated: enriched.rows[0]!.enriched };
-        } catch (error) {
-          await connection.query('ROLLBACK').catch(() => undefined);
-          throw error;
-        }
-      }),
+        }),
+      ),
     retry,
   );
 }

@@ -16,6 +16,7 @@ import { OptdbError } from '../errors.js';
 import { redactText } from '../redact.js';
 import { type MigrationFile, readMigrationFiles } from './migration-files.js';
 import { APPLICATION_NAME } from './pool.js';
+import { inTransaction } from './transaction.js';
 
 /** The key Prisma's schema engine locks on PostgreSQL; sharing it excludes `prisma migrate` too. */
 export const PRISMA_MIGRATION_LOCK_KEY = 72707369;
@@ -125,14 +126,13 @@ export async function migrationStatus(url: string, files?: MigrationFile[]): Pro
 async function applyOne(client: pg.Client, migration: MigrationFile): Promise<void> {
   const id = randomUUID();
   try {
-    await client.query('BEGIN');
-    await client.query(INSERT_STARTED, [id, migration.checksum, migration.name]);
-    // Simple-query protocol: a migration file holds many statements.
-    await client.query(migration.sql);
-    await client.query(MARK_FINISHED, [id]);
-    await client.query('COMMIT');
+    await inTransaction(client, async () => {
+      await client.query(INSERT_STARTED, [id, migration.checksum, migration.name]);
+      // Simple-query protocol: a migration file holds many statements.
+      await client.query(migration.sql);
+      await client.query(MARK_FINISHED, [id]);
+    });
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
     const pgError = error as pg.DatabaseError;
     const detail = pgError.code ? `${pgError.code} ${pgError.message}` : String(error);
     throw new OptdbError('MIGRATION_FAILED', `Migration ${migration.name} failed and was rolled back: ${detail}`, {

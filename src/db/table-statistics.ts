@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import { classifyError } from './error-policy.js';
+import { inTransaction } from './transaction.js';
 
 export interface StalenessRule {
   /** Rows changed since the last ANALYZE, as a share of the table's rows, above which it is stale. */
@@ -54,14 +55,13 @@ export async function analyzeTables(client: pg.ClientBase, tables: readonly stri
   const result: AnalyzeResult = { analyzed: [], failed: [] };
   for (const table of tables) {
     try {
-      await client.query('BEGIN');
-      await client.query(SET_LOCAL, ['lock_timeout', `${timeouts.lockTimeoutMs}ms`]);
-      await client.query(SET_LOCAL, ['statement_timeout', `${timeouts.statementTimeoutMs}ms`]);
-      await client.query(`ANALYZE "${table}"`);
-      await client.query('COMMIT');
+      await inTransaction(client, async () => {
+        await client.query(SET_LOCAL, ['lock_timeout', `${timeouts.lockTimeoutMs}ms`]);
+        await client.query(SET_LOCAL, ['statement_timeout', `${timeouts.statementTimeoutMs}ms`]);
+        await client.query(`ANALYZE "${table}"`);
+      });
       result.analyzed.push(table);
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
       const { code, policy } = classifyError(error);
       result.failed.push({ table, code, meaning: policy.meaning });
     }

@@ -8,6 +8,7 @@ import { withClient } from '../db/pool.js';
 import type { ContractRow } from '../domain/contract.js';
 import { CONTRACTS_FROM_PARAMETERS, contractParameters, insertNewContracts } from '../write/contracts-sql.js';
 import { LOADTEST_TICKER_PATTERN, LOADTEST_UNDERLYING } from './workload.js';
+import { inTransaction } from '../db/transaction.js';
 
 const LOADTEST_CONTRACTS = `SELECT ticker FROM options WHERE underlying_ticker = $1 AND ticker ~ $2`;
 const DELETE_SNAPSHOTS = `DELETE FROM option_snapshots WHERE ticker IN (${LOADTEST_CONTRACTS})`;
@@ -23,17 +24,12 @@ export async function createContracts(url: string, contracts: readonly ContractR
 }
 
 export async function deleteLoadtestData(url: string): Promise<DeletedRows> {
-  return withClient(url, async (client) => {
-    const parameters = [LOADTEST_UNDERLYING, LOADTEST_TICKER_PATTERN];
-    await client.query('BEGIN');
-    try {
+  const parameters = [LOADTEST_UNDERLYING, LOADTEST_TICKER_PATTERN];
+  return withClient(url, (client) =>
+    inTransaction(client, async () => {
       const snapshots = await client.query(DELETE_SNAPSHOTS, parameters);
       const contracts = await client.query(DELETE_CONTRACTS, parameters);
-      await client.query('COMMIT');
       return { snapshots: snapshots.rowCount ?? 0, contracts: contracts.rowCount ?? 0 };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  });
+    }),
+  );
 }

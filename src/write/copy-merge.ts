@@ -17,6 +17,7 @@ import { CREATE_STAGED_CONTRACTS, createStagedRows, STAGED_CONTRACTS, STAGED_CON
 import type { WriteCounts, WriteStrategy } from './strategy.js';
 import type { TableSpec } from './tables.js';
 import { upsertStatement } from './upsert-sql.js';
+import { inTransaction } from '../db/transaction.js';
 
 const INSERT_NEW_CONTRACTS = insertNewContracts(STAGED_CONTRACTS_SOURCE);
 const ENRICH_KNOWN_CONTRACTS = enrichKnownContracts(STAGED_CONTRACTS_SOURCE);
@@ -31,9 +32,8 @@ export class CopyMergeStrategy implements WriteStrategy {
     const table = batch.table;
     const columns = stagedColumns(table);
     // A connection that failed (mid-COPY, say) may be unusable: withPooledClient destroys it.
-    return withPooledClient(this.pool, async (client) => {
-      try {
-        await client.query('BEGIN');
+    return withPooledClient(this.pool, (client) =>
+      inTransaction(client, async () => {
         await client.query(CREATE_STAGED_CONTRACTS);
         await client.query(createStagedRows(table));
         await copyInto(client, `COPY ${STAGED_CONTRACTS} FROM STDIN`, copyText(batch.contracts, contractValues));
@@ -42,13 +42,9 @@ export class CopyMergeStrategy implements WriteStrategy {
         const enriched = anyContractKnowsMore(batch.contracts) ? ((await client.query(ENRICH_KNOWN_CONTRACTS)).rows[0].enriched as number) : 0;
         const { inserted, updated } = (await client.query(this.merge(table))).rows[0];
         if (batch.ledger) await client.query(RECORD_BATCH, ledgerParameters(batch.ledger));
-        await client.query('COMMIT');
         return { inserted, updated, unchanged: batch.rows.length - inserted - updated, contractsCreated: created, contractsUpdated: enriched };
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    });
+      }),
+    );
   }
 
   private merge(table: TableSpec): string {
