@@ -17,7 +17,7 @@ import { countersSince } from '../api/api-events.js';
 import { PolygonApiError, type PolygonClient } from '../api/polygon-client.js';
 import { withPooledClient } from '../db/pool.js';
 import { retryTransient } from '../db/retry.js';
-import { type ContractRow, mergeContracts } from '../domain/contract.js';
+import { type ContractRow, ContractSet } from '../domain/contract.js';
 import { CONTRACTS_FROM_PARAMETERS, contractParameters, enrichKnownContracts, insertNewContracts } from '../write/contracts-sql.js';
 import { DEFAULT_RETRY_LIMITS, type RetryLimits } from '../write/resilient-writer.js';
 import { contractFromReference } from './reference-contract.js';
@@ -79,7 +79,7 @@ export async function syncContracts(options: SyncOptions): Promise<SyncSummary> 
       for (const expired of listings) {
         const query = { underlying_ticker: underlying, expired, as_of: options.asOf };
         for await (const page of client.contracts(query, { signal: stop.signal })) {
-          const byTicker = new Map<string, ContractRow>();
+          const pageContracts = new ContractSet();
           for (const result of page.results) {
             const read = contractFromReference(result);
             if (!read.ok) {
@@ -87,10 +87,9 @@ export async function syncContracts(options: SyncOptions): Promise<SyncSummary> 
               options.onReject?.({ underlying, ticker: read.ticker, reason: read.reason });
               continue;
             }
-            const earlier = byTicker.get(read.contract.ticker);
-            byTicker.set(read.contract.ticker, earlier ? mergeContracts(earlier, read.contract) : read.contract);
+            pageContracts.add(read.contract);
           }
-          const contracts = [...byTicker.values()].sort((a, b) => (a.ticker < b.ticker ? -1 : 1));
+          const contracts = pageContracts.sorted();
           const written = contracts.length === 0 ? { created: 0, updated: 0 } : await writePage(pool, contracts, options.retry ?? DEFAULT_RETRY_LIMITS);
           counts.pages++;
           counts.listed += page.results.length;

@@ -148,3 +148,18 @@ export function mergeContracts(earlier: ContractRow, later: ContractRow): Contra
     primaryExchange: later.primaryExchange ?? earlier.primaryExchange,
   };
 }
+
+/** Contracts gathered from many rows: one per ticker, what the rows know of it merged. */
+export class ContractSet {
+  private readonly byTicker = new Map<string, ContractRow>();
+
+  add(contract: ContractRow): void {
+    const known = this.byTicker.get(contract.ticker);
+    this.byTicker.set(contract.ticker, known ? mergeContracts(known, contract) : contract);
+  }
+
+  /** In ticker order: the order writers lock them in, so that concurrent writers cannot deadlock. */
+  sorted(): ContractRow[] {
+    return [...this.byTicker.values()].sort((a, b) => (a.ticker < b.ticker ? -1 : a.ticker > b.ticker ? 1 : 0));
+  }
+}

@@ -4,7 +4,7 @@
  * twice (SQLSTATE 21000, "cannot affect row a second time"). Rows leave in key order so
  * that concurrent batches lock shared rows in the same order and cannot deadlock.
  */
-import { type ContractRow, mergeContracts } from '../domain/contract.js';
+import { type ContractRow, ContractSet } from '../domain/contract.js';
 import type { LedgerEntry } from '../ingest/ledger.js';
 import { rowKey, type TableRow, type TableSpec } from './tables.js';
 
@@ -39,7 +39,7 @@ const FIELD_OVERHEAD_BYTES = 8;
 
 export class Batcher {
   private rows = new Map<string, { row: TableRow; location: number }>();
-  private contracts = new Map<string, ContractRow>();
+  private contracts = new ContractSet();
   private collapsed = 0;
   private bytes = 0;
   private firstRecord = 0;
@@ -58,8 +58,7 @@ export class Batcher {
     const key = rowKey(this.table, row);
     if (this.rows.has(key)) this.collapsed++;
     this.rows.set(key, { row, location });
-    const known = this.contracts.get(contract.ticker);
-    this.contracts.set(contract.ticker, known ? mergeContracts(known, contract) : contract);
+    this.contracts.add(contract);
     if (this.firstRecord === 0) this.firstRecord = record;
     this.lastRecord = record;
     this.bytes += rowBytes(this.table, row);
@@ -74,13 +73,13 @@ export class Batcher {
       table: this.table,
       rows: entries.map(([, entry]) => entry.row),
       locations: entries.map(([, entry]) => entry.location),
-      contracts: [...this.contracts.values()].sort((a, b) => (a.ticker < b.ticker ? -1 : a.ticker > b.ticker ? 1 : 0)),
+      contracts: this.contracts.sorted(),
       collapsed: this.collapsed,
       firstRecord: this.firstRecord,
       lastRecord: this.lastRecord,
     };
     this.rows = new Map();
-    this.contracts = new Map();
+    this.contracts = new ContractSet();
     this.collapsed = 0;
     this.bytes = 0;
     this.firstRecord = 0;
