@@ -59,11 +59,40 @@ test('XX000, 40P01 and 40001 raised on a share of write statements: retried, not
       RETURN NULL;
     END $$;
     CREATE TRIGGER fault BEFORE INSERT ON option_day_aggs FOR EACH STATEMENT EXECUTE FUNCTION raise_fault();`);
-  const { summary } = await ingest(db, [bars, '--batch-size', '1000']);
+  // One batch at a time keeps the faults' order fixed: every batch meets XX000 at most once,
+  // so none falls back to the per-row path, where each of its 1000 statements would meet
+  // the cycle again (that path is tested on its own below).
+  const { summary, stderr } = await ingest(db, [bars, '--batch-size', '1000', '--concurrency', '1']);
   assert.equal(summary.inserted, barRows);
   assert.deepEqual((await query(db.url, TABLE_SUM))[0], reference);
   const [{ faults }] = await query(db.url, `SELECT last_value::int AS faults FROM fault_seq`);
   assert.ok(faults > Math.ceil(barRows / 1000), 'the faults were not raised');
+  for (const code of ['XX000', '40P01', '40001']) assert.match(stderr, new RegExp(`${code} on a batch of 1000 rows \\(attempt \\d+\\); retrying`));
+  assert.doesNotMatch(stderr, /falling back/);
+});
+
+test('a planner error on every strategy in turn: the per-row path retries it like a transient error', async () => {
+  const db = await database('faults_last_fallback');
+  const slice = path.join(dir, 'planner-slice.csv');
+  await fs.writeFile(slice, (await fs.readFile(bars, 'utf8')).split('\n').slice(0, 201).join('\n'));
+  // The first six INSERT statements fail: two on copy, two on unnest, two on per-row.
+  await query(db.url, `
+    CREATE SEQUENCE planner_seq;
+    CREATE FUNCTION planner_bug() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF nextval('planner_seq') <= 6 THEN
+        RAISE EXCEPTION 'variable not found in subplan target list' USING ERRCODE = 'XX000';
+      END IF;
+      RETURN NULL;
+    END $$;
+    CREATE TRIGGER planner_bug BEFORE INSERT ON option_day_aggs FOR EACH STATEMENT EXECUTE FUNCTION planner_bug();`);
+  const { summary, stderr } = await ingest(db, [slice, '--concurrency', '1']);
+  assert.equal(summary.inserted, 200);
+  assert.match(stderr, /falling back from copy to unnest/);
+  assert.match(stderr, /falling back from unnest to prisma/);
+  assert.match(stderr, /XX000 on a batch of 200 rows \(attempt 2\); retrying/);
+  const [{ rows }] = await query(db.url, 'SELECT count(*)::int AS rows FROM option_day_aggs');
+  assert.equal(rows, 200);
 });
 
 test('a planner error that persists on the copy path: the batch falls back to unnest', async () => {

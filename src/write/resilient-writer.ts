@@ -5,7 +5,9 @@
  *    exponential backoff and jitter, bounded in attempts and in total time;
  *  - a statement timeout (57014) → the batch is split in halves, which are retried;
  *  - a planner error (XX000) → retried once (the failed connection is discarded), then
- *    the batch falls back to the next simpler strategy: copy → unnest → per-row;
+ *    the batch falls back to the next simpler strategy: copy → unnest → per-row; on the
+ *    simplest one it is retried like a transient error (the incident's XX000 came and went
+ *    with concurrency, and there is no simpler way left to write the batch);
  *  - a data error (classes 22, 23, 21000) → the batch is split until the offending rows
  *    are alone; they are reported as refused, every other row is committed;
  *  - schema, configuration and corruption errors → stop, with the policy's remedy.
@@ -92,6 +94,7 @@ export class ResilientWriter {
   /** `whole`: the batch went in as one transaction (its ledger entry with it). */
   private async writeFrom(batch: Batch, strategyIndex: number): Promise<{ counts: ResilientCounts; whole: boolean }> {
     const strategy = this.strategies[strategyIndex]!;
+    const canFallBack = strategyIndex + 1 < this.strategies.length;
     const firstAttempt = Date.now();
     let plannerErrors = 0;
     try {
@@ -110,7 +113,7 @@ export class ResilientWriter {
                 if (policy.lowerConcurrency) this.options.onOverload?.();
                 throw error instanceof Error ? error : new Error(classified.message);
               case 'retry-fresh-connection-then-fallback':
-                if (++plannerErrors === 1) throw error instanceof Error ? error : new Error(classified.message);
+                if (++plannerErrors === 1 || !canFallBack) throw error instanceof Error ? error : new Error(classified.message);
                 throw new AbortError(new Redirect('fallback', classified));
               case 'isolate-rows':
                 throw new AbortError(new Redirect('isolate', classified));
@@ -139,8 +142,7 @@ export class ResilientWriter {
   private async redirect(batch: Batch, strategyIndex: number, redirect: Redirect): Promise<{ counts: ResilientCounts; whole: boolean }> {
     const { code, message } = redirect.classified;
     if (redirect.how === 'fallback') {
-      const next = this.strategies[strategyIndex + 1];
-      if (!next) throw failure(batch, redirect.classified, 2);
+      const next = this.strategies[strategyIndex + 1]!;
       this.options.onEvent?.({ kind: 'fallback', code, from: this.strategies[strategyIndex]!.name, to: next.name, rows: batch.rows.length });
       return this.writeFrom(batch, strategyIndex + 1);
     }
