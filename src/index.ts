@@ -35,6 +35,7 @@ export { type Batch, Batcher, type BatchLimits, DEFAULT_BATCH_LIMITS } from './w
 export { createStrategy } from './write/create-strategy.js';
 export { STRATEGY_NAMES, type StrategyName, type WriteCounts, type WriteStrategy } from './write/strategy.js';
 export { OptdbMetrics } from './metrics/optdb-metrics.js';
+export { type ListenAddress, type MetricsServer, serveMetrics } from './metrics/metrics-server.js';
 export { type GateEvent, type LimitSteps, WriteGate, type WriteGateOptions } from './write/write-gate.js';
 export { type RowOutcome, WriteBuffer, type WriteBufferOptions } from './write/write-buffer.js';
 export { dayAggWriteBuffer, snapshotWriteBuffer } from './write/write-buffers.js';

@@ -254,6 +254,26 @@ test('--limit-file: editing the file while the poll runs moves the write limit t
   assert.ok(cycleJson(result).every((cycle) => cycle.rejected === 0));
 });
 
+test('--metrics-listen: a running poll is scraped between cycles; the endpoint closes with it', { timeout: 60_000 }, async (t) => {
+  const { child, done, output, waitFor } = startPoll(t, await setup(t), ['--metrics-listen', '0']);
+  await waitFor('the first cycle line', () => output.stdout.includes('\n'));
+  const url = /metrics at (http:\S+)/.exec(output.stderr)?.[1];
+  assert.ok(url, output.stderr);
+  const scraped = samples(await (await fetch(url)).text());
+  child.kill('SIGINT');
+  const result = await done;
+
+  assert.equal(result.code, 130, result.stderr);
+  const [first] = cycleJson(result);
+  assert.ok(scraped.get('optdb_poll_cycles_total')! >= 1);
+  assert.ok(scraped.get('optdb_api_requests_total{outcome="ok"}')! >= first!.requests);
+  assert.ok(scraped.get('optdb_rows_written_total{outcome="inserted"}')! >= first!.rowsWritten);
+  const sinceLastCycle = Date.now() / 1000 - scraped.get('optdb_poll_last_cycle_end_timestamp_seconds')!;
+  assert.ok(sinceLastCycle >= 0 && sinceLastCycle < 30, `last cycle ended ${sinceLastCycle} s ago`);
+  assert.ok(scraped.has('nodejs_eventloop_lag_seconds'), 'the process metrics are served too');
+  await assert.rejects(fetch(url), 'the endpoint closes with the poll');
+});
+
 test('end to end into the embedded database: optdb migrate, then poll --once, with no DATABASE_URL', { timeout: 90_000 }, async (t) => {
   const server = await PolygonServer.start({ apiKey: KEY, chains: CHAINS });
   t.after(() => server.close());

@@ -11,11 +11,11 @@ import { RejectSink } from '../ingest/rejects.js';
 import { refreshStatistics } from '../ingest/refresh-statistics.js';
 import { INPUT_FORMATS, type InputFormat } from '../sources/source-record.js';
 import { DEFAULT_BATCH_LIMITS } from '../write/batch.js';
-import { OptdbMetrics } from '../metrics/optdb-metrics.js';
 import { createStrategyChain } from '../write/create-strategy.js';
 import { type ResilienceEvent, retryLimitsFrom } from '../write/resilient-writer.js';
 import { STRATEGY_NAMES, type StrategyName, type WriteStrategy } from '../write/strategy.js';
 import { type GateEvent, limitStepsFrom } from '../write/write-gate.js';
+import { addMetricsListenOption, type MetricsFlags, MetricsOutput } from './metrics-output.js';
 import { checked, choiceOption, integerOption } from './option-parsers.js';
 import { say, warn } from './output.js';
 import { createProgressDisplay } from './progress-display.js';
@@ -24,7 +24,7 @@ import { withDatabase } from './with-database.js';
 
 export const DEFAULT_RESOLUTION = '1m';
 
-export interface IngestFlags {
+export interface IngestFlags extends MetricsFlags {
   format?: InputFormat;
   strategy: StrategyName;
   batchSize: number;
@@ -37,14 +37,13 @@ export interface IngestFlags {
   dryRun?: boolean;
   importId?: string;
   json?: boolean;
-  metricsFile?: string;
   /** false: do not ANALYZE the tables the ingest changed a lot. */
   analyze: boolean;
   progress: boolean;
 }
 
 export function registerIngest(program: Command, config: () => Config): void {
-  program
+  const command = program
     .command('ingest')
     .description('load option-chain snapshots (JSON, NDJSON) or day_aggs flat files (CSV) into PostgreSQL')
     .argument('<paths...>', 'input files (.gz accepted); - reads stdin')
@@ -59,7 +58,8 @@ export function registerIngest(program: Command, config: () => Config): void {
     .option('--import-id <id>', 'record the (single) input under this identity for resuming (default: path, size and hash of its first MB)')
     .option('--dry-run', 'parse and validate only; write nothing (no database needed)')
     .option('--json', 'print the summary as JSON')
-    .option('--metrics-file <path>', 'write Prometheus metrics (rows, batch latency, gate, retries and errors by SQLSTATE) here when the ingest ends')
+    .option('--metrics-file <path>', 'write Prometheus metrics (rows, batch latency, gate, retries and errors by SQLSTATE) here when the ingest ends');
+  addMetricsListenOption(command)
     .option('--no-analyze', 'do not ANALYZE the tables this ingest changed by more than 20 % (and ≥ 1,000 rows) at the end')
     .option('--no-progress', 'no progress bar or progress lines')
     .action(async (paths: string[], flags: IngestFlags) => {
@@ -112,10 +112,12 @@ async function run(
   config?: Config,
   ledger?: IngestOptions['ledger'],
 ): Promise<IngestSummary> {
+  const metricsOutput = new MetricsOutput(flags);
+  const { metrics } = metricsOutput;
   const rejects = new RejectSink(flags.rejects);
   const display = createProgressDisplay(flags.progress && !flags.json);
-  const metrics = flags.metricsFile ? new OptdbMetrics() : undefined;
   try {
+    await metricsOutput.listen();
     return await ingest(paths, {
       strategy: strategies?.strategy,
       fallbacks: strategies?.fallbacks,
@@ -137,7 +139,8 @@ async function run(
     display.stop();
     await rejects.close();
     // Also after a failure: the retries and errors that led to it are in the metrics.
-    if (metrics && flags.metricsFile) await metrics.writeFile(flags.metricsFile);
+    await metricsOutput.writeFile();
+    await metricsOutput.close();
   }
 }
 

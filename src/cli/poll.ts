@@ -20,7 +20,6 @@ import { requireMigratedSchema } from '../db/schema-check.js';
 import { isoToMicros, parseResolution } from '../domain/timestamp.js';
 import { OptdbError } from '../errors.js';
 import { RejectSink } from '../ingest/rejects.js';
-import { OptdbMetrics } from '../metrics/optdb-metrics.js';
 import { watchLimitFile } from '../poll/limit-file.js';
 import { pollWriteBuffer } from '../poll/poll-buffer.js';
 import type { CycleResult } from '../poll/poll-cycle.js';
@@ -35,12 +34,13 @@ import { limitStepsFrom } from '../write/write-gate.js';
 import { describeApiEvent } from './api-event-text.js';
 import { type ApiFlags, addApiOptions, clientOptions } from './api-options.js';
 import { describeEvent } from './ingest.js';
+import { addMetricsListenOption, type MetricsFlags, MetricsOutput } from './metrics-output.js';
 import { checked, integerOption } from './option-parsers.js';
 import { say, warn } from './output.js';
 import { onShutdown } from './shutdown.js';
 import { withDatabase } from './with-database.js';
 
-interface PollFlags extends ApiFlags {
+interface PollFlags extends ApiFlags, MetricsFlags {
   underlyings?: string[];
   watchlist?: string;
   every?: string;
@@ -50,7 +50,6 @@ interface PollFlags extends ApiFlags {
   underlyingConcurrency: number;
   rejects?: string;
   json?: boolean;
-  metricsFile?: string;
   limitFile?: string;
   capturedAt?: bigint;
 }
@@ -78,7 +77,8 @@ export function registerPoll(program: Command, config: () => Config): void {
   addApiOptions(command)
     .option('--rejects <file>', 'write rejected results with their reasons to this NDJSON file')
     .option('--json', 'print one JSON object per cycle')
-    .option('--metrics-file <path>', 'write Prometheus metrics (API requests, 429s, retries, rows, batches) here after every cycle')
+    .option('--metrics-file <path>', 'write Prometheus metrics (API requests, 429s, retries, rows, batches) here after every cycle');
+  addMetricsListenOption(command)
     .option(
       '--limit-file <path>',
       'a file holding the number of batches written at once: edit it while the poll runs to change that limit, applied in steps (OPTDB_LIMIT_STEP_FRACTION per OPTDB_LIMIT_STEP_INTERVAL_MS)',
@@ -98,7 +98,8 @@ async function run(config: () => Config, flags: PollFlags): Promise<PollSummary>
   const resolution = flags.resolution ?? parseResolution(flags.every ?? (flags.once ? ONCE_RESOLUTION : DEFAULT_EVERY))!;
   const cfg = config();
   requireConcurrencyWithinPool(cfg.writeConcurrency, cfg);
-  const metrics = flags.metricsFile ? new OptdbMetrics() : undefined;
+  const metricsOutput = new MetricsOutput(flags);
+  const { metrics } = metricsOutput;
   let throttledShown = false;
   // Made before the database is opened: a missing key fails at once, with its remedy.
   const client = new PolygonClient(
@@ -111,8 +112,9 @@ async function run(config: () => Config, flags: PollFlags): Promise<PollSummary>
     }),
   );
   let finished: Promise<PollSummary> | undefined;
-  const context: PollContext = { flags, underlyings, everyMs, resolution, metrics, client, cycleEnded: () => (throttledShown = false), finished: () => finished ?? Promise.resolve() };
+  const context: PollContext = { flags, underlyings, everyMs, resolution, metrics: metricsOutput, client, cycleEnded: () => (throttledShown = false), finished: () => finished ?? Promise.resolve() };
   try {
+    await metricsOutput.listen();
     if (flags.once && flags.marketHours && flags.capturedAt === undefined && !isRegularTradingHours(new Date())) {
       // Checked before the database is opened: a cron job polling every few minutes starts no server overnight.
       warn(`optdb: market closed; nothing polled (the next session opens ${shortIso(nextCycleAt(new Date(), { everyMs, marketHours: true }))})`);
@@ -122,6 +124,7 @@ async function run(config: () => Config, flags: PollFlags): Promise<PollSummary>
     return await finished;
   } finally {
     client.close();
+    await metricsOutput.close();
   }
 }
 
@@ -130,7 +133,7 @@ interface PollContext {
   readonly underlyings: readonly string[];
   readonly everyMs: number;
   readonly resolution: bigint;
-  readonly metrics: OptdbMetrics | undefined;
+  readonly metrics: MetricsOutput;
   readonly client: PolygonClient;
   readonly cycleEnded: () => void;
   /** The whole command, database release included: what Ctrl-C waits for. */
@@ -138,7 +141,8 @@ interface PollContext {
 }
 
 async function pollInto(target: DatabaseTarget, config: Config, context: PollContext): Promise<PollSummary> {
-  const { flags, metrics } = context;
+  const { flags } = context;
+  const { metrics } = context.metrics;
   await requireMigratedSchema(target.directUrl);
   const { pool, prisma, close } = openConnections(target.url, config);
   const unregisterClose = onShutdown(close);
@@ -201,7 +205,7 @@ async function pollInto(target: DatabaseTarget, config: Config, context: PollCon
         firstReject = undefined;
         context.cycleEnded();
         metrics?.recordPollCycle(result);
-        if (metrics && flags.metricsFile) await metrics.writeFile(flags.metricsFile);
+        await context.metrics.writeFile();
       },
     });
   } finally {

@@ -5,11 +5,12 @@
  * so several ingests in one process — or tests — never mix their numbers.
  *
  * `optdb ingest --metrics-file` writes them when the ingest ends, `optdb poll
- * --metrics-file` after every cycle (with the API's requests, retries and 429s too); a
- * long-running process can serve `exposition()` over HTTP.
+ * --metrics-file` after every cycle (with the API's requests, retries and 429s too); with
+ * `--metrics-listen` both serve them over HTTP while they run (metrics-server.ts), with
+ * the process's own CPU, memory and event-loop metrics added.
  */
 import fs from 'node:fs/promises';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ApiEvent } from '../api/api-events.js';
 import type { ResilienceEvent } from '../write/resilient-writer.js';
 import type { GateEvent, WriteGate } from '../write/write-gate.js';
@@ -92,13 +93,20 @@ export class OptdbMetrics {
     buckets: CYCLE_SECONDS_BUCKETS,
     registers: [this.registry],
   });
+  readonly pollLastCycleEnd = new Gauge({
+    name: 'optdb_poll_last_cycle_end_timestamp_seconds',
+    help: 'When the last poll cycle ended (Unix time): alert when time() minus this exceeds a few cycles',
+    registers: [this.registry],
+  });
   readonly pollFailedUnderlyings = new Counter({
     name: 'optdb_poll_failed_underlyings_total',
     help: 'Underlyings whose chain could not be fetched in a cycle (404, retries exhausted)',
     registers: [this.registry],
   });
 
-  constructor() {
+  /** processMetrics: also the process's CPU, memory, handles and event-loop lag (prom-client's defaults), for a served registry. */
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
     const gates = this.gates;
     const gateGauge = (name: string, help: string, read: (gate: WriteGate) => number) =>
       new Gauge({
@@ -145,6 +153,7 @@ export class OptdbMetrics {
   recordPollCycle(cycle: { readonly durationMs: number; readonly failed: readonly unknown[] }): void {
     this.pollCycles.inc();
     this.pollCycleSeconds.observe(cycle.durationMs / 1000);
+    this.pollLastCycleEnd.set(Date.now() / 1000);
     this.pollFailedUnderlyings.inc(cycle.failed.length);
   }
 
