@@ -38,11 +38,23 @@ after(async () => {
 
 const database = (label: string): Promise<TestDatabase> => databases.migrated(label);
 
-
 async function ingest(db: TestDatabase, args: string[]): Promise<{ summary: Record<string, any>; stderr: string }> {
   const result = await runCli(['ingest', ...args, '--json'], { DATABASE_URL: db.url }, 240_000);
   assert.equal(result.code, 0, result.stderr);
   return { summary: JSON.parse(result.stdout), stderr: result.stderr };
+}
+
+/** The incident's planner error, raised by the server on each INSERT into option_day_aggs for which `condition` holds. */
+async function raisePlannerErrorWhen(db: TestDatabase, condition: string): Promise<void> {
+  await query(db.url, `
+    CREATE FUNCTION planner_bug() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF ${condition} THEN
+        RAISE EXCEPTION 'variable not found in subplan target list' USING ERRCODE = 'XX000';
+      END IF;
+      RETURN NULL;
+    END $$;
+    CREATE TRIGGER planner_bug BEFORE INSERT ON option_day_aggs FOR EACH STATEMENT EXECUTE FUNCTION planner_bug();`);
 }
 
 test('XX000, 40P01 and 40001 raised on a share of write statements: retried, nothing lost', async () => {
@@ -76,16 +88,8 @@ test('a planner error on every strategy in turn: the per-row path retries it lik
   const slice = path.join(dir, 'planner-slice.csv');
   await fs.writeFile(slice, (await fs.readFile(bars, 'utf8')).split('\n').slice(0, 201).join('\n'));
   // The first six INSERT statements fail: two on copy, two on unnest, two on per-row.
-  await query(db.url, `
-    CREATE SEQUENCE planner_seq;
-    CREATE FUNCTION planner_bug() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF nextval('planner_seq') <= 6 THEN
-        RAISE EXCEPTION 'variable not found in subplan target list' USING ERRCODE = 'XX000';
-      END IF;
-      RETURN NULL;
-    END $$;
-    CREATE TRIGGER planner_bug BEFORE INSERT ON option_day_aggs FOR EACH STATEMENT EXECUTE FUNCTION planner_bug();`);
+  await query(db.url, 'CREATE SEQUENCE planner_seq');
+  await raisePlannerErrorWhen(db, `nextval('planner_seq') <= 6`);
   const { summary, stderr } = await ingest(db, [slice, '--concurrency', '1']);
   assert.equal(summary.inserted, 200);
   assert.match(stderr, /falling back from copy to unnest/);
@@ -98,15 +102,7 @@ test('a planner error on every strategy in turn: the per-row path retries it lik
 test('a planner error that persists on the copy path: the batch falls back to unnest', async () => {
   const db = await database('faults_fallback');
   // Fails every statement that runs inside the copy strategy's transaction (it has the staging table).
-  await query(db.url, `
-    CREATE FUNCTION planner_bug() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF to_regclass('pg_temp.optdb_staged_rows') IS NOT NULL THEN
-        RAISE EXCEPTION 'variable not found in subplan target list' USING ERRCODE = 'XX000';
-      END IF;
-      RETURN NULL;
-    END $$;
-    CREATE TRIGGER planner_bug BEFORE INSERT ON option_day_aggs FOR EACH STATEMENT EXECUTE FUNCTION planner_bug();`);
+  await raisePlannerErrorWhen(db, `to_regclass('pg_temp.optdb_staged_rows') IS NOT NULL`);
   const { summary, stderr } = await ingest(db, [bars, '--batch-size', '5000']);
   assert.equal(summary.inserted, barRows);
   assert.deepEqual((await query(db.url, TABLE_SUM))[0], reference);
