@@ -112,7 +112,7 @@ async function run(config: () => Config, flags: PollFlags): Promise<PollSummary>
     }),
   );
   let finished: Promise<PollSummary> | undefined;
-  const context: PollContext = { flags, underlyings, everyMs, resolution, metrics: metricsOutput, client, cycleEnded: () => (throttledShown = false), finished: () => finished ?? Promise.resolve() };
+  const context: PollContext = { flags, underlyings, everyMs, resolution, metricsOutput, client, cycleEnded: () => (throttledShown = false), finished: () => finished ?? Promise.resolve() };
   try {
     await metricsOutput.listen();
     if (flags.once && flags.marketHours && flags.capturedAt === undefined && !isRegularTradingHours(new Date())) {
@@ -133,7 +133,7 @@ interface PollContext {
   readonly underlyings: readonly string[];
   readonly everyMs: number;
   readonly resolution: bigint;
-  readonly metrics: MetricsOutput;
+  readonly metricsOutput: MetricsOutput;
   readonly client: PolygonClient;
   readonly cycleEnded: () => void;
   /** The whole command, database release included: what Ctrl-C waits for. */
@@ -141,8 +141,8 @@ interface PollContext {
 }
 
 async function pollInto(target: DatabaseTarget, config: Config, context: PollContext): Promise<PollSummary> {
-  const { flags } = context;
-  const { metrics } = context.metrics;
+  const { flags, metricsOutput } = context;
+  const { metrics } = metricsOutput;
   await requireMigratedSchema(target.directUrl);
   const { pool, prisma, close } = openConnections(target.url, config);
   const unregisterClose = onShutdown(close);
@@ -205,7 +205,7 @@ async function pollInto(target: DatabaseTarget, config: Config, context: PollCon
         firstReject = undefined;
         context.cycleEnded();
         metrics?.recordPollCycle(result);
-        await context.metrics.writeFile();
+        await metricsOutput.writeFile();
       },
     });
   } finally {
