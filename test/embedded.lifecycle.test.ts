@@ -162,4 +162,34 @@ describe('optdb db and on-demand use', () => {
     assert.match(result.stderr, /SIGINT received/);
     assert.equal(await exitsSoon(serverPid), true, 'the embedded server was left running');
   });
+
+  test('Ctrl-C while an ingest is writing stops the server it started', async (t) => {
+    const dataDir = await newDataDir();
+    const env = { OPTDB_DATA_DIR: dataDir, OPTDB_EMBEDDED_PORT: String(await freePort()), DATABASE_URL: undefined };
+    assert.equal((await runCli(['migrate'], env)).code, 0);
+    // The input stays open after a few rows: the ingest has written them and waits for more.
+    const child = spawnCli(['ingest', '-', '--metrics-listen', '0', '--batch-size', '1', '--no-progress'], env, 'pipe');
+    t.after(() => void child.kill('SIGKILL'));
+    const done = collect(child);
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => (stderr += chunk));
+    child.stdin!.write('ticker,volume,open,close,high,low,window_start,transactions\nO:AAPL251121C00150000,10,1,1,1,1,1763614800000000000,2\nO:AAPL251121P00150000,10,1,1,1,1,1763614800000000000,2\n');
+    let written = 0;
+    for (let i = 0; i < 600 && written === 0; i++) {
+      const url = /metrics at (http:\S+)/.exec(stderr)?.[1];
+      const text = url ? await fetch(url).then((response) => response.text(), () => '') : '';
+      written = Number(/^optdb_rows_written_total\{outcome="inserted"\} (\d+)/m.exec(text)?.[1] ?? 0);
+      if (written === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(written > 0, `nothing was written: ${stderr}`);
+    const serverPid = Number((await fs.readFile(path.join(dataDir, 'pgdata', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    // Rows keep coming, one batch each: Ctrl-C finds a write under way.
+    const strikes = Array.from({ length: 3_000 }, (_, i) => String(100_000 + i * 500).padStart(8, '0'));
+    child.stdin!.write(strikes.map((strike) => `O:AAPL251121C${strike},10,1,1,1,1,1763614800000000000,2\n`).join(''));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill('SIGINT');
+    const result = await done;
+    assert.equal(result.code, 130, result.stderr);
+    assert.equal(await exitsSoon(serverPid), true, 'the embedded server was left running');
+  });
 });

@@ -66,6 +66,20 @@ test('snapshot NDJSON, a JSON page, gzip and stdin all land exactly', async () =
   assert.deepEqual(contract, [{ underlying_ticker: 'I:SPX', root: 'SPXW', contract_type: 'call', expiration_date: '2023-07-12', strike_price: '4500.000', shares_per_contract: 100, exercise_style: 'european' }]);
 });
 
+test('--captured-at is stored as given, to the microsecond; with --resolution it is truncated like a derived time', async () => {
+  const db = await migratedDatabase();
+  const ndjson = await file('captured.ndjson', `${REAL}\n`);
+  // Each run under its own import id: the ledger would skip the same file's second run.
+  await ingestJson(db, [ndjson, '--import-id', 'given', '--captured-at', '2025-11-20T12:34:56.789123Z']);
+  await ingestJson(db, [ndjson, '--import-id', 'given-truncated', '--captured-at', '2025-11-21T12:34:56.789123Z', '--resolution', '1m']);
+  await ingestJson(db, [ndjson, '--import-id', 'derived']);
+  const stored = await query(db.url, `SELECT to_char(captured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS at FROM option_snapshots ORDER BY captured_at`);
+  assert.deepEqual(
+    stored.map((row) => row.at),
+    ['2023-07-12T15:00:00.000000', '2025-11-20T12:34:56.789123', '2025-11-21T12:34:00.000000'],
+  );
+});
+
 test('day_aggs CSV with BOM, CRLF, shuffled and unknown columns; a snapshot later enriches the contract', async () => {
   const db = await migratedDatabase();
   const csv = await file('day.csv', '\uFEFFwindow_start,ticker,extra,close,open,high,low,volume,transactions\r\n' +

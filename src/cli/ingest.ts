@@ -19,7 +19,7 @@ import { addMetricsListenOption, type MetricsFlags, MetricsOutput } from './metr
 import { checked, choiceOption, integerOption } from './option-parsers.js';
 import { say, warn } from './output.js';
 import { createProgressDisplay } from './progress-display.js';
-import { onShutdown } from './shutdown.js';
+import { onInterrupt, onShutdown } from './shutdown.js';
 import { withDatabase } from './with-database.js';
 
 export const DEFAULT_RESOLUTION = '1m';
@@ -54,7 +54,11 @@ export function registerIngest(program: Command, config: () => Config): void {
     .option('--rejects <file>', 'write rejected rows with their reasons to this NDJSON file')
     .option('--max-rejects <n|pct>', 'stop when more rows than this (e.g. 100, or 5%) are rejected', checked(parseMaxRejects, 'a count or a percentage such as 5%'))
     .option('--captured-at <iso>', 'capture time for every snapshot row (default: newest timestamp in the row)', checked(isoToMicros, 'an ISO-8601 time with zone, e.g. 2025-11-20T20:00:00Z'))
-    .option('--resolution <step>', `truncate derived capture times to this step: 1s, 1m, 5m, 1h, 1d (default ${DEFAULT_RESOLUTION})`, checked(parseResolution, 'a step such as 1m, 5m or 1d'))
+    .option(
+      '--resolution <step>',
+      `truncate capture times to this step: 1s, 1m, 5m, 1h, 1d (default ${DEFAULT_RESOLUTION} for derived times; a --captured-at is kept as given unless this is set)`,
+      checked(parseResolution, 'a step such as 1m, 5m or 1d'),
+    )
     .option('--import-id <id>', 'record the (single) input under this identity for resuming (default: path, size and hash of its first MB)')
     .option('--dry-run', 'parse and validate only; write nothing (no database needed)')
     .option('--json', 'print the summary as JSON')
@@ -74,11 +78,24 @@ export function registerIngest(program: Command, config: () => Config): void {
 async function runWithDatabase(config: Config, paths: string[], flags: IngestFlags): Promise<IngestSummary> {
   const concurrency = flags.concurrency ?? config.writeConcurrency;
   requireConcurrencyWithinPool(concurrency, config);
-  return withDatabase(config, (target) => ingestInto(target, config, paths, { ...flags, concurrency }));
+  const interrupt = new AbortController();
+  const running = withDatabase(config, (target) => ingestInto(target, config, paths, { ...flags, concurrency }, interrupt.signal));
+  // Ctrl-C: stop reading, let the batches under way commit (with their ledger rows), stop
+  // a server this command started, then exit; a rerun resumes after the committed rows.
+  const unregister = onInterrupt(async () => {
+    warn('optdb: stopping: the rows read so far are being written; run the same command again to resume');
+    interrupt.abort();
+    await running.catch(() => undefined);
+  });
+  try {
+    return await running;
+  } finally {
+    unregister();
+  }
 }
 
 /** Ingests into an open database with the process's one pool and Prisma client. */
-export async function ingestInto(target: DatabaseTarget, config: Config, paths: string[], flags: IngestFlags): Promise<IngestSummary> {
+export async function ingestInto(target: DatabaseTarget, config: Config, paths: string[], flags: IngestFlags, signal?: AbortSignal): Promise<IngestSummary> {
   await requireMigratedSchema(target.directUrl);
   const { pool, prisma, close } = openConnections(target.url, config);
   // The server processes that write, so that the closing ANALYZE can wait for their statistics.
@@ -91,15 +108,23 @@ export async function ingestInto(target: DatabaseTarget, config: Config, paths: 
   const unregister = onShutdown(close);
   let summary: IngestSummary;
   try {
-    summary = await run(paths, flags, createStrategyChain(flags.strategy, pool, prisma), config, {
-      committedRanges: (importId) => loadCommittedRanges(pool, importId, retryLimitsFrom(config)),
-      record: (entry) => recordBatch(pool, entry, retryLimitsFrom(config)),
-    });
+    summary = await run(
+      paths,
+      flags,
+      createStrategyChain(flags.strategy, pool, prisma),
+      config,
+      {
+        committedRanges: (importId) => loadCommittedRanges(pool, importId, retryLimitsFrom(config)),
+        record: (entry) => recordBatch(pool, entry, retryLimitsFrom(config)),
+      },
+      signal,
+    );
   } finally {
     unregister();
     await close();
   }
-  if (flags.analyze === false) return summary;
+  // Interrupted: the user wants to stop; autovacuum analyzes in its own time.
+  if (flags.analyze === false || summary.interrupted) return summary;
   const { analyzed, failed } = await refreshStatistics(target.url, summary.changedRows, [...writerPids]);
   for (const { table, code, meaning } of failed) warn(`optdb: ANALYZE ${table} did not finish (${code} ${meaning}); autovacuum will analyze it later`);
   return { ...summary, analyzed };
@@ -111,6 +136,7 @@ async function run(
   strategies: { strategy: WriteStrategy; fallbacks: WriteStrategy[] } | undefined,
   config?: Config,
   ledger?: IngestOptions['ledger'],
+  signal?: AbortSignal,
 ): Promise<IngestSummary> {
   const metricsOutput = new MetricsOutput(flags);
   const { metrics } = metricsOutput;
@@ -127,13 +153,14 @@ async function run(
       limitSteps: config && limitStepsFrom(config),
       concurrency: flags.concurrency ?? config?.writeConcurrency ?? 1,
       batchLimits: { ...DEFAULT_BATCH_LIMITS, maxRows: flags.batchSize },
-      snapshot: { capturedAtMicros: flags.capturedAt, resolutionMicros: flags.resolution ?? parseResolution(DEFAULT_RESOLUTION)! },
+      snapshot: { capturedAtMicros: flags.capturedAt, resolutionMicros: resolutionOf(flags) },
       format: flags.format,
       rejects,
       maxRejects: flags.maxRejects,
       onProgress: (progress) => display.update(progress),
       ledger,
       importId: flags.importId,
+      signal,
     });
   } finally {
     display.stop();
@@ -142,6 +169,12 @@ async function run(
     await metricsOutput.writeFile();
     await metricsOutput.close();
   }
+}
+
+/** A time the user gave is kept to the microsecond unless --resolution says otherwise; derived ones default to DEFAULT_RESOLUTION. */
+function resolutionOf(flags: IngestFlags): bigint {
+  if (flags.resolution !== undefined) return flags.resolution;
+  return flags.capturedAt !== undefined ? 1n : parseResolution(DEFAULT_RESOLUTION)!;
 }
 
 function parseMaxRejects(text: string): MaxRejects | undefined {
@@ -171,6 +204,7 @@ export function printSummary(summary: IngestSummary, flags: IngestFlags): void {
   if (!summary.dryRun) say(`  contracts   ${summary.contractsCreated} created, ${summary.contractsUpdated} updated`);
   if (summary.analyzed?.length) say(`  statistics  analyzed ${summary.analyzed.join(', ')} (changed by this ingest)`);
   if (summary.rejected > 0) say(flags.rejects ? `  rejects in ${flags.rejects}` : '  pass --rejects <file> to see why rows were rejected');
+  if (summary.interrupted) say('  interrupted: the rows above are committed; run the same command again to resume after them');
 }
 
 export function describeEvent(event: ResilienceEvent | GateEvent): string {

@@ -8,7 +8,7 @@ import { WRITE_PATH_NAMES, type WritePathName } from '../loadtest/write-paths.js
 import { describeEvent } from './ingest.js';
 import { checked, integerOption } from './option-parsers.js';
 import { say, warn } from './output.js';
-import { onShutdown } from './shutdown.js';
+import { onInterrupt } from './shutdown.js';
 import { printTable } from './table-output.js';
 import { withDatabase } from './with-database.js';
 
@@ -80,7 +80,7 @@ export function registerLoadtest(program: Command, config: () => Config): void {
         }),
       );
       // Ctrl-C: stop writing, let the run delete its data, then exit.
-      const unregister = onShutdown(async () => {
+      const unregister = onInterrupt(async () => {
         controller.abort();
         await running.catch(() => undefined);
       });

@@ -37,7 +37,7 @@ import { describeEvent } from './ingest.js';
 import { addMetricsListenOption, type MetricsFlags, MetricsOutput } from './metrics-output.js';
 import { checked, integerOption } from './option-parsers.js';
 import { say, warn } from './output.js';
-import { onShutdown } from './shutdown.js';
+import { onInterrupt, onShutdown } from './shutdown.js';
 import { withDatabase } from './with-database.js';
 
 interface PollFlags extends ApiFlags, MetricsFlags {
@@ -146,9 +146,9 @@ async function pollInto(target: DatabaseTarget, config: Config, context: PollCon
   await requireMigratedSchema(target.directUrl);
   const { pool, prisma, close } = openConnections(target.url, config);
   const unregisterClose = onShutdown(close);
-  // Registered last, so it runs first on Ctrl-C: the cycle's writes end before the pool closes.
+  // Ctrl-C: the cycle's writes end before the cleanups close the pool.
   const interrupt = new AbortController();
-  const unregisterInterrupt = onShutdown(async () => {
+  const unregisterInterrupt = onInterrupt(async () => {
     warn('optdb: stopping: a cycle under way stops fetching and writes what it fetched');
     interrupt.abort(new Error('interrupted'));
     await context.finished().catch(() => undefined);

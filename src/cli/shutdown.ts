@@ -1,15 +1,28 @@
 /**
- * Clean exits on Ctrl-C and SIGTERM: registered cleanups (stopping an embedded server
- * this process started, closing pools) run before the process exits. A second Ctrl-C
- * exits at once.
+ * Clean exits on Ctrl-C and SIGTERM: first the running work is asked to stop and waited
+ * for (interrupt handlers: stop reading, let the writes under way commit), then the
+ * registered cleanups run (closing pools, stopping an embedded server this process
+ * started), then the process exits. A second Ctrl-C exits at once.
  */
 type Cleanup = () => Promise<void>;
 
+const interrupts = new Set<Cleanup>();
 const cleanups = new Set<Cleanup>();
 let installed = false;
 let stopping = false;
 
-/** Registers a cleanup; returns a function that unregisters it. */
+/**
+ * Registers how to stop a piece of work gracefully: called before any cleanup, so the
+ * work can finish with its connections (and its server) still there. Returns a function
+ * that unregisters it.
+ */
+export function onInterrupt(stop: Cleanup): () => void {
+  installHandlers();
+  interrupts.add(stop);
+  return () => interrupts.delete(stop);
+}
+
+/** Registers a cleanup, run after the interrupt handlers, the latest first; returns a function that unregisters it. */
 export function onShutdown(cleanup: Cleanup): () => void {
   installHandlers();
   cleanups.add(cleanup);
@@ -30,8 +43,9 @@ function installHandlers(): void {
 }
 
 async function runCleanups(): Promise<void> {
-  for (const cleanup of [...cleanups].reverse()) {
-    await cleanup().catch((error: unknown) => process.stderr.write(`optdb: cleanup failed: ${String(error)}\n`));
-  }
+  const failed = (error: unknown) => process.stderr.write(`optdb: cleanup failed: ${String(error)}\n`);
+  await Promise.all([...interrupts].map((stop) => stop().catch(failed)));
+  interrupts.clear();
+  for (const cleanup of [...cleanups].reverse()) await cleanup().catch(failed);
   cleanups.clear();
 }

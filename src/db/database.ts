@@ -23,15 +23,13 @@ export async function openDatabase(config: Config): Promise<DatabaseTarget> {
   }
   const server = new EmbeddedServer(config.dataDir, config.embeddedPort);
   const { url, startedNow } = await server.start();
-  let released = false;
+  // Every caller waits for the one stop (a command's own end and a Ctrl-C cleanup can both
+  // release): the process must not exit while the server is still stopping.
+  let stopping: Promise<void> | undefined;
   return {
     url,
     directUrl: url,
     embedded: true,
-    release: async () => {
-      if (released || !startedNow) return;
-      released = true;
-      await server.stop();
-    },
+    release: () => (stopping ??= startedNow ? server.stop().then(() => undefined) : Promise.resolve()),
   };
 }

@@ -59,6 +59,11 @@ export interface IngestOptions {
   /** The identity to record a single input under, instead of path + size + hash. */
   readonly importId?: string | undefined;
   readonly onProgress?: (progress: IngestProgress) => void;
+  /**
+   * Ctrl-C: stop reading (also while waiting for input), write the rows already read,
+   * wait for the batches under way, and return a summary marked `interrupted`.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface IngestProgress {
@@ -90,6 +95,8 @@ export interface IngestSummary extends WriteCounts {
   /** CPU time the process used so far (user + system), in seconds: what parsing and batching cost. */
   cpuSeconds: number;
   dryRun: boolean;
+  /** Stopped by `signal` before the end of the input: what was read is committed, a rerun resumes. */
+  interrupted: boolean;
 }
 
 const CONTRACTS_TABLE = 'options';
@@ -165,6 +172,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       cpuSeconds: cpuSecondsSoFar(),
       dryRun: options.strategy === undefined,
+      interrupted: options.signal?.aborted ?? false,
     };
   };
 
@@ -185,7 +193,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
           elapsedMs: performance.now() - started,
         });
       try {
-        for await (const record of source.records) {
+        for await (const record of untilAborted(source.records, options.signal)) {
           totals.rowsRead++;
           metrics?.rowsRead.inc();
           recordNumber++;
@@ -209,7 +217,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
         await submit(batcher.flush(), source.name, importId);
         progress();
       }
-      if (writeError) break;
+      if (writeError || options.signal?.aborted) break;
     }
     await writer?.gate.idle();
     if (writeError) throw writeError;
@@ -235,6 +243,31 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
         remedy: rejectRemedy(opts),
       });
     }
+  }
+}
+
+/**
+ * The records until the signal aborts — at once, even while the source waits for input
+ * (stdin from a pipe that stays open). The read left pending is abandoned, not awaited.
+ */
+async function* untilAborted<T>(records: AsyncIterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
+  if (!signal) return yield* records;
+  const iterator = records[Symbol.asyncIterator]();
+  const aborted = new Promise<IteratorReturnResult<undefined>>((resolve) => {
+    if (signal.aborted) resolve({ done: true, value: undefined });
+    else signal.addEventListener('abort', () => resolve({ done: true, value: undefined }), { once: true });
+  });
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    // A consumer that stops early closes the source; after an abort a read may be pending,
+    // and return() would wait for it.
+    if (signal.aborted) void iterator.return?.()?.catch(() => undefined);
+    else await iterator.return?.();
   }
 }
 

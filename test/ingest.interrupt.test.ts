@@ -1,0 +1,75 @@
+/**
+ * Ctrl-C during `optdb ingest`: reading stops — also while the input is waiting for more —
+ * the rows already read are committed with their ledger rows, the summary says so, and
+ * the same command run again picks up after them: the table ends as one clean run leaves it.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { writeSample } from '../src/sample/generate-sample.js';
+import { collect, runCli, spawnCli } from './harness/cli.js';
+import { TestDatabases } from './harness/database.js';
+import { samples } from './harness/prometheus.js';
+import { query } from './harness/sql.js';
+import { useTempDirectory } from './harness/temp-dir.js';
+
+const databases = new TestDatabases();
+const dir = useTempDirectory('optdb-interrupt-');
+after(() => databases.dropAll());
+
+const TABLE_SUM = `SELECT count(*)::int AS rows, md5(string_agg(t::text, '|' ORDER BY t::text)) AS sum FROM option_day_aggs t`;
+
+test('Ctrl-C mid-ingest commits what was read and exits 130; the same command resumes after it', { timeout: 120_000 }, async (t) => {
+  const bars = path.join(dir.path, 'bars.csv');
+  const { rows } = await writeSample({ out: bars, format: 'day-aggs-csv', underlyings: 2, contracts: 3_000, date: '2025-11-20', seed: 12 });
+  const clean = await databases.migrated('interrupt_reference');
+  assert.equal((await runCli(['ingest', bars], { DATABASE_URL: clean.url })).code, 0);
+  const [reference] = await query(clean.url, TABLE_SUM);
+
+  const db = await databases.migrated('interrupt');
+  const args = ['ingest', '-', '--import-id', 'bars-2025-11-20', '--batch-size', '200', '--concurrency', '2', '--json', '--no-progress'];
+  const child = spawnCli([...args, '--metrics-listen', '0'], { DATABASE_URL: db.url }, 'pipe');
+  t.after(() => void child.kill('SIGKILL'));
+  const done = collect(child, 100_000);
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  // Half the input, then the pipe stays open: the ingest is waiting for more when Ctrl-C comes.
+  const lines = (await fs.readFile(bars, 'utf8')).trimEnd().split('\n');
+  const half = Math.floor(rows / 2);
+  child.stdin!.write(lines.slice(0, 1 + half).join('\n') + '\n');
+  await waitUntil('a batch committed', async () => {
+    const url = /metrics at (http:\S+)/.exec(stderr)?.[1];
+    return url !== undefined && (samples(await (await fetch(url)).text()).get('optdb_rows_written_total{outcome="inserted"}') ?? 0) > 0;
+  }, () => stderr);
+  child.kill('SIGINT');
+  const interrupted = await done;
+
+  assert.equal(interrupted.code, 130, interrupted.stderr);
+  assert.match(interrupted.stderr, /stopping: the rows read so far are being written/);
+  assert.doesNotMatch(interrupted.stderr, /could not be written|Cannot use a pool|cleanup failed/);
+  const summary = JSON.parse(interrupted.stdout);
+  assert.equal(summary.interrupted, true);
+  assert.ok(summary.rowsRead >= half - 1 && summary.rowsRead <= half, `${summary.rowsRead} rows read of the ${half} sent`);
+  assert.equal(summary.inserted, summary.rowsRead, 'every row read was written before the exit');
+  const [{ committed }] = await query(db.url, 'SELECT count(*)::int AS committed FROM option_day_aggs');
+  assert.equal(committed, summary.inserted);
+
+  const resumed = spawnCli(args, { DATABASE_URL: db.url }, 'pipe');
+  resumed.stdin!.end(lines.join('\n') + '\n');
+  const rerun = await collect(resumed, 100_000);
+  assert.equal(rerun.code, 0, rerun.stderr);
+  const second = JSON.parse(rerun.stdout);
+  assert.equal(second.interrupted, false);
+  assert.equal(second.skipped, committed);
+  assert.equal(second.inserted, rows - committed);
+  assert.deepEqual((await query(db.url, TABLE_SUM))[0], reference);
+});
+
+async function waitUntil(what: string, ready: () => Promise<boolean>, context: () => string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await ready().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`timed out waiting for ${what}: ${context()}`);
+}
