@@ -9,7 +9,7 @@ import { after, test, type TestContext } from 'node:test';
 import { parse } from 'lossless-json';
 import { contractFromReference } from '../src/contracts/reference-contract.js';
 import type { JsonValue } from '../src/sources/source-record.js';
-import { type CliResult, runCli } from './harness/cli.js';
+import { type CliResult, collect, runCli, spawnCli } from './harness/cli.js';
 import { TestDatabases, type TestDatabase } from './harness/database.js';
 import { type ReferenceContract, referenceContracts } from './harness/polygon-fixtures.js';
 import { PolygonServer } from './harness/polygon-server.js';
@@ -98,6 +98,28 @@ test('2 pages of 1,000 contracts fill options exactly; a contract known from a s
   assert.match(second.stdout, /^1 underlying {2}2,000 contracts listed \(2 pages\) {2}0 created {2}0 updated {2}2,000 unchanged {2}0 rejected {2}2 requests \(0 retries, 0 × 429\) {2}\d+\.\d s\n$/);
   assert.deepEqual(await query(db.url, versions), before, 'no new row versions');
   assert.ok(!second.stdout.includes(KEY) && !second.stderr.includes(KEY));
+});
+
+test('Ctrl-C while a page is awaited: the pages fetched are stored, the line says interrupted, exit 130', { timeout: 60_000 }, async (t) => {
+  const { server, db } = await setup(t, SPY);
+  server.script('/v3/reference/options/contracts', { kind: 'ok' }, { kind: 'slow', delayMs: 30_000 });
+  const child = spawnCli(['contracts', 'sync', '--base-url', server.baseUrl, '--underlyings', 'SPY'], { DATABASE_URL: db.url, POLYGON_API_KEY: KEY, POLYGON_BASE_URL: undefined });
+  t.after(() => void child.kill('SIGKILL'));
+  const done = collect(child, 50_000);
+  let stored = 0;
+  for (let i = 0; i < 600 && (stored < 1000 || server.requestsTo('/v3/reference/options/contracts').length < 2); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    stored = (await query(db.url, 'SELECT count(*)::int AS n FROM options'))[0]!.n;
+  }
+  assert.equal(stored, 1000, 'the first page was not stored');
+  child.kill('SIGINT');
+  const result = await done;
+
+  assert.equal(result.code, 130, result.stderr);
+  assert.match(result.stderr, /stopping: the pages already fetched are being written/);
+  assert.doesNotMatch(result.stderr, /skipped|cleanup failed|Cannot use a pool/);
+  assert.match(result.stdout, /^1 underlying {2}1,000 contracts listed \(1 page\) {2}1,000 created .* {2}interrupted\n$/);
+  assert.equal((await query(db.url, 'SELECT count(*)::int AS n FROM options'))[0]!.n, 1000);
 });
 
 test('--expired adds the expired contracts to the listed ones', { timeout: 60_000 }, async (t) => {

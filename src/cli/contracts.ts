@@ -17,7 +17,7 @@ import { describeApiEvent } from './api-event-text.js';
 import { type ApiFlags, addApiOptions, clientOptions } from './api-options.js';
 import { checked, integerOption } from './option-parsers.js';
 import { say, warn } from './output.js';
-import { onShutdown } from './shutdown.js';
+import { onInterrupt, onShutdown } from './shutdown.js';
 import { withDatabase } from './with-database.js';
 
 interface SyncFlags extends ApiFlags {
@@ -64,6 +64,12 @@ async function run(config: Config, flags: SyncFlags): Promise<SyncSummary> {
     }),
   );
   let shown = 0;
+  // Ctrl-C: no further page is fetched; the pages fetched are written before the exit.
+  const interrupt = new AbortController();
+  const unregisterInterrupt = onInterrupt(async () => {
+    warn('optdb: stopping: the pages already fetched are being written');
+    interrupt.abort(new Error('interrupted'));
+  });
   try {
     const summary = await withDatabase(config, async (target) => {
       await requireMigratedSchema(target.directUrl);
@@ -84,6 +90,7 @@ async function run(config: Config, flags: SyncFlags): Promise<SyncSummary> {
             if (shown++ < REJECTS_SHOWN) warn(`optdb: rejected ${ticker ?? 'a contract'} (${underlying}): ${reason}`);
           },
           onFailed: ({ underlying, reason }) => warn(`optdb: skipped ${underlying}: ${reason}`),
+          signal: interrupt.signal,
         });
       } finally {
         unregister();
@@ -93,6 +100,7 @@ async function run(config: Config, flags: SyncFlags): Promise<SyncSummary> {
     if (summary.rejected > REJECTS_SHOWN) warn(`optdb: … and ${summary.rejected - REJECTS_SHOWN} more rejected`);
     return summary;
   } finally {
+    unregisterInterrupt();
     client.close();
   }
 }
@@ -111,5 +119,6 @@ function summaryLine(summary: SyncSummary): string {
     `${n(summary.rejected)} rejected`,
     `${of(summary.requests, 'request')} (${n(summary.retries)} ${summary.retries === 1 ? 'retry' : 'retries'}, ${n(summary.throttled)} × 429)`,
     `${(summary.durationMs / 1000).toFixed(1)} s`,
+    ...(summary.interrupted ? ['interrupted'] : []),
   ].join('  ');
 }

@@ -78,17 +78,15 @@ export function registerIngest(program: Command, config: () => Config): void {
 async function runWithDatabase(config: Config, paths: string[], flags: IngestFlags): Promise<IngestSummary> {
   const concurrency = flags.concurrency ?? config.writeConcurrency;
   requireConcurrencyWithinPool(concurrency, config);
+  // Ctrl-C: stop reading; the batches under way commit (with their ledger rows), the
+  // summary is printed and a server this command started is stopped before the exit.
   const interrupt = new AbortController();
-  const running = withDatabase(config, (target) => ingestInto(target, config, paths, { ...flags, concurrency }, interrupt.signal));
-  // Ctrl-C: stop reading, let the batches under way commit (with their ledger rows), stop
-  // a server this command started, then exit; a rerun resumes after the committed rows.
   const unregister = onInterrupt(async () => {
     warn('optdb: stopping: the rows read so far are being written; run the same command again to resume');
     interrupt.abort();
-    await running.catch(() => undefined);
   });
   try {
-    return await running;
+    return await withDatabase(config, (target) => ingestInto(target, config, paths, { ...flags, concurrency }, interrupt.signal));
   } finally {
     unregister();
   }

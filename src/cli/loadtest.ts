@@ -79,11 +79,8 @@ export function registerLoadtest(program: Command, config: () => Config): void {
           },
         }),
       );
-      // Ctrl-C: stop writing, let the run delete its data, then exit.
-      const unregister = onInterrupt(async () => {
-        controller.abort();
-        await running.catch(() => undefined);
-      });
+      // Ctrl-C: stop writing; the run deletes its data and the command ends before the exit.
+      const unregister = onInterrupt(async () => controller.abort());
       try {
         printReport(await running, flags);
       } finally {

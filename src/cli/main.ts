@@ -20,6 +20,7 @@ import { registerMigrate } from './migrate.js';
 import { registerPoll } from './poll.js';
 import { registerSample } from './sample.js';
 import { warn } from './output.js';
+import { setRunningCommand } from './shutdown.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -45,7 +46,9 @@ registerExplain(program);
 registerLoadtest(program, config);
 
 try {
-  await program.parseAsync(process.argv);
+  const running = program.parseAsync(process.argv);
+  setRunningCommand(running);
+  await running;
 } catch (error) {
   process.exitCode = report(error);
 }

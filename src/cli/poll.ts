@@ -111,8 +111,7 @@ async function run(config: () => Config, flags: PollFlags): Promise<PollSummary>
       if (text !== undefined) warn(`optdb: ${text}`);
     }),
   );
-  let finished: Promise<PollSummary> | undefined;
-  const context: PollContext = { flags, underlyings, everyMs, resolution, metricsOutput, client, cycleEnded: () => (throttledShown = false), finished: () => finished ?? Promise.resolve() };
+  const context: PollContext = { flags, underlyings, everyMs, resolution, metricsOutput, client, cycleEnded: () => (throttledShown = false) };
   try {
     await metricsOutput.listen();
     if (flags.once && flags.marketHours && flags.capturedAt === undefined && !isRegularTradingHours(new Date())) {
@@ -120,8 +119,7 @@ async function run(config: () => Config, flags: PollFlags): Promise<PollSummary>
       warn(`optdb: market closed; nothing polled (the next session opens ${shortIso(nextCycleAt(new Date(), { everyMs, marketHours: true }))})`);
       return { cycles: 0, failedUnderlyings: 0, marketClosed: true };
     }
-    finished = withDatabase(cfg, (target) => pollInto(target, cfg, context));
-    return await finished;
+    return await withDatabase(cfg, (target) => pollInto(target, cfg, context));
   } finally {
     client.close();
     await metricsOutput.close();
@@ -136,8 +134,6 @@ interface PollContext {
   readonly metricsOutput: MetricsOutput;
   readonly client: PolygonClient;
   readonly cycleEnded: () => void;
-  /** The whole command, database release included: what Ctrl-C waits for. */
-  readonly finished: () => Promise<unknown>;
 }
 
 async function pollInto(target: DatabaseTarget, config: Config, context: PollContext): Promise<PollSummary> {
@@ -146,12 +142,12 @@ async function pollInto(target: DatabaseTarget, config: Config, context: PollCon
   await requireMigratedSchema(target.directUrl);
   const { pool, prisma, close } = openConnections(target.url, config);
   const unregisterClose = onShutdown(close);
-  // Ctrl-C: the cycle's writes end before the cleanups close the pool.
+  // Ctrl-C: the cycle under way stops fetching; the command ends (its writes done, its
+  // line printed) before the cleanups close the pool.
   const interrupt = new AbortController();
   const unregisterInterrupt = onInterrupt(async () => {
     warn('optdb: stopping: a cycle under way stops fetching and writes what it fetched');
     interrupt.abort(new Error('interrupted'));
-    await context.finished().catch(() => undefined);
   });
   const rejects = new RejectSink(flags.rejects);
   const { strategy, fallbacks } = createStrategyChain('copy', pool, prisma);

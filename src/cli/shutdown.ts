@@ -1,15 +1,21 @@
 /**
- * Clean exits on Ctrl-C and SIGTERM: first the running work is asked to stop and waited
- * for (interrupt handlers: stop reading, let the writes under way commit), then the
- * registered cleanups run (closing pools, stopping an embedded server this process
- * started), then the process exits. A second Ctrl-C exits at once.
+ * Clean exits on Ctrl-C and SIGTERM: a command that can stop gracefully is asked to
+ * (its interrupt handlers: stop reading, let the writes under way commit) and waited for,
+ * summary printed; then the registered cleanups run (closing pools, stopping an embedded
+ * server this process started), then the process exits. A second Ctrl-C exits at once.
  */
 type Cleanup = () => Promise<void>;
 
 const interrupts = new Set<Cleanup>();
 const cleanups = new Set<Cleanup>();
+let command: Promise<unknown> | undefined;
 let installed = false;
 let stopping = false;
+
+/** The command being run: once interrupted gracefully, the exit waits for it to finish. */
+export function setRunningCommand(running: Promise<unknown>): void {
+  command = running;
+}
 
 /**
  * Registers how to stop a piece of work gracefully: called before any cleanup, so the
@@ -44,8 +50,11 @@ function installHandlers(): void {
 
 async function runCleanups(): Promise<void> {
   const failed = (error: unknown) => process.stderr.write(`optdb: cleanup failed: ${String(error)}\n`);
+  // Without an interrupt handler the command would not notice: it is cut short instead.
+  const graceful = interrupts.size > 0;
   await Promise.all([...interrupts].map((stop) => stop().catch(failed)));
   interrupts.clear();
+  if (graceful) await command?.catch(() => undefined);
   for (const cleanup of [...cleanups].reverse()) await cleanup().catch(failed);
   cleanups.clear();
 }

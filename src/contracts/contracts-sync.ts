@@ -39,6 +39,8 @@ export interface SyncOptions {
   readonly retry?: RetryLimits;
   readonly onReject?: (reject: RejectedContract) => void;
   readonly onFailed?: (failure: { readonly underlying: string; readonly reason: string }) => void;
+  /** Ctrl-C: no further page is fetched; the pages fetched are written. */
+  readonly signal?: AbortSignal;
 }
 
 export interface RejectedContract {
@@ -62,6 +64,8 @@ export interface SyncSummary {
   readonly throttled: number;
   readonly retries: number;
   readonly durationMs: number;
+  /** Stopped by the signal: the underlyings not listed are not counted as failed. */
+  readonly interrupted: boolean;
 }
 
 export async function syncContracts(options: SyncOptions): Promise<SyncSummary> {
@@ -69,6 +73,7 @@ export async function syncContracts(options: SyncOptions): Promise<SyncSummary> 
   const started = performance.now();
   const before = client.counters;
   const stop = new AbortController();
+  options.signal?.addEventListener('abort', () => stop.abort(options.signal!.reason), { once: true });
   const counts = { pages: 0, listed: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 };
   const failed: SyncSummary['failed'] = [];
   let fatal: unknown;
@@ -124,6 +129,7 @@ export async function syncContracts(options: SyncOptions): Promise<SyncSummary> 
     ...counts,
     ...countersSince(before, client.counters),
     durationMs: Math.round(performance.now() - started),
+    interrupted: options.signal?.aborted ?? false,
   };
 }
 
