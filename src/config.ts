@@ -67,10 +67,20 @@ const DEFAULTS = {
 
 const postgresUrl = z
   .string()
-  .regex(/^postgres(ql)?:\/\//, 'must start with postgresql:// or postgres://');
+  .regex(/^postgres(ql)?:\/\//, 'must start with postgresql:// or postgres://')
+  // node-postgres reads it as a WHATWG URL: a '#', '/', '?' or space in the password cuts it short.
+  .refine((text) => URL.canParse(text), 'is not a valid URL (percent-encode special characters in the user and password: # → %23, / → %2F, ? → %3F, space → %20; the port must be 1–65535)');
 
 function integerOption(min: number, max: number) {
-  return z.coerce.number().int(`must be an integer`).min(min, `must be >= ${min}`).max(max, `must be <= ${max}`);
+  // Digits only: Number() would also take 0x10, 1e1 or an empty string.
+  return z.preprocess(
+    (value) => (typeof value === 'number' ? String(value) : value),
+    z
+      .string()
+      .regex(/^\s*-?\d+\s*$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int('must be an integer').min(min, `must be >= ${min}`).max(max, `must be <= ${max}`)),
+  );
 }
 
 const fraction = z.coerce.number().gt(0, 'must be > 0').max(1, 'must be <= 1');

@@ -5,8 +5,9 @@
 const MASK = '****';
 
 // scheme://user:password@host — the password is everything between the first ':' after
-// the scheme's '//' and the last '@' before the host (passwords may contain '@' or ':').
-const URL_WITH_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*):[^\s/?#]*@/gi;
+// the scheme's '//' and the last '@' on the line before the next URL: a password that was
+// not percent-encoded may hold '@', ':', '/', '?', '#' or spaces. Masking too much is safe.
+const URL_WITH_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*):(?:(?!\s[a-z][a-z0-9+.-]*:\/\/)[^\n])*@/gi;
 // key=value forms (libpq keyword strings, query parameters).
 const PASSWORD_PARAMETER = /\b(password|passwd|pwd|apikey|api_key)=('[^']*'|[^&\s'"),;]+)/gi;
 

@@ -31,6 +31,21 @@ test('a bad value fails naming the option, the rule and the value', () => {
       error instanceof OptdbError && error.code === 'CONFIG_INVALID' && /OPTDB_POOL_SIZE: must be >= 1, got `-1`/.test(error.message),
   );
   assert.throws(() => resolveConfig({}, { OPTDB_EMBEDDED_PORT: 'abc' }), /OPTDB_EMBEDDED_PORT/);
+  // Number() would take these; a count is written in digits.
+  for (const value of ['0x10', '1e1', '1.5', '']) {
+    assert.throws(() => resolveConfig({}, { OPTDB_WRITE_CONCURRENCY: value }), /OPTDB_WRITE_CONCURRENCY: must be a whole number/, value);
+  }
+});
+
+test('a URL node-postgres cannot read (a password not percent-encoded, a port out of range) is refused, not echoed', () => {
+  for (const url of ['postgresql://u:Wrong#Pw99@127.0.0.1:5432/db', 'postgresql://u:a/b@127.0.0.1:5432/db', 'postgresql://u:pw@127.0.0.1:99999/db']) {
+    assert.throws(
+      () => resolveConfig({}, { DATABASE_URL: url }),
+      (error: unknown) => error instanceof OptdbError && /^Invalid DATABASE_URL: is not a valid URL \(percent-encode/.test(error.message) && !error.message.includes('Pw99') && !error.message.includes('a/b'),
+      url,
+    );
+  }
+  assert.equal(resolveConfig({}, { DATABASE_URL: 'postgresql://u:Wrong%23Pw99@127.0.0.1:5432/db' }).databaseUrl, 'postgresql://u:Wrong%23Pw99@127.0.0.1:5432/db');
 });
 
 test('a bad URL is rejected without echoing it (it may hold a password)', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,6 +79,24 @@ test('--captured-at is stored as given, to the microsecond; with --resolution it
     stored.map((row) => row.at),
     ['2023-07-12T15:00:00.000000', '2025-11-20T12:34:56.789123', '2025-11-21T12:34:00.000000'],
   );
+});
+
+test('a FIFO fed twice with different rows: each feed is written (a pipe has no identity to resume under)', async () => {
+  const db = await migratedDatabase();
+  const fifo = path.join(dir, 'feed.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const header = 'ticker,volume,open,close,high,low,window_start,transactions';
+  for (const [i, strikes] of [['00100000', '00105000'], ['00110000', '00115000']].entries()) {
+    const rows = strikes.map((strike) => `O:AAPL251121C${strike},${10 + i},1,1,1,1,1763614800000000000,2`);
+    const child = spawnCli(['ingest', fifo, '--json'], { DATABASE_URL: db.url });
+    await fs.writeFile(fifo, [header, ...rows].join('\n') + '\n');
+    const result = await collect(child);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = JSON.parse(result.stdout);
+    assert.deepEqual([summary.inserted, summary.skipped], [2, 0], `feed ${i + 1}`);
+  }
+  const [{ rows }] = await query(db.url, 'SELECT count(*)::int AS rows FROM option_day_aggs');
+  assert.equal(rows, 4);
 });
 
 test('day_aggs CSV with BOM, CRLF, shuffled and unknown columns; a snapshot later enriches the contract', async () => {

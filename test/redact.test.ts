@@ -13,6 +13,15 @@ test('masks passwords that contain @, : and percent-encoding', () => {
   assert.equal(redactUrl('postgres://bob:p@ss:w%40rd@host/db'), 'postgres://bob:****@host/db');
 });
 
+test('masks passwords that were not percent-encoded: #, /, ?, spaces', () => {
+  for (const password of ['Wrong#Pw99', 'a/b', 'wh?t', 'pa ss', 'x@y#z/1 2']) {
+    const redacted = redactText(`optdb: database: postgresql://u:${password}@127.0.0.1:5432/db (embedded: no)`);
+    assert.equal(redacted, 'optdb: database: postgresql://u:****@127.0.0.1:5432/db (embedded: no)', password);
+  }
+  // Two URLs on one line: each keeps its own host.
+  assert.equal(redactText('postgresql://a:p#1@h1/db and postgres://b:q/2@h2/db'), 'postgresql://a:****@h1/db and postgres://b:****@h2/db');
+});
+
 test('leaves URLs without a password unchanged', () => {
   for (const url of ['postgresql://postgres@127.0.0.1:5432/postgres', 'postgresql://localhost:5432/db', 'postgresql:///db']) {
     assert.equal(redactUrl(url), url);

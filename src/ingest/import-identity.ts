@@ -1,8 +1,8 @@
 /**
  * The stable identity of an input, under which its committed batches are recorded: the
  * absolute path, the size and a SHA-256 of the first MB — the same file gives the same
- * identity, a changed or replaced one does not. `--import-id` names it instead (stdin has
- * no identity of its own: without one, stdin is not resumable).
+ * identity, a changed or replaced one does not. `--import-id` names it instead (stdin, pipes
+ * and FIFOs have no identity of their own: without one, they are not resumable).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -13,6 +13,9 @@ const HASHED_PREFIX_BYTES = 1024 * 1024;
 export async function importIdentity(name: string): Promise<string | undefined> {
   if (name === '-') return undefined;
   const absolute = path.resolve(name);
+  // A pipe, a FIFO or a device (`<(…)`, /dev/stdin) gives other bytes at every read under
+  // the same name: like stdin, it has no identity of its own.
+  if (!(await fs.stat(absolute)).isFile()) return undefined;
   const handle = await fs.open(absolute, 'r');
   try {
     const { size } = await handle.stat();
