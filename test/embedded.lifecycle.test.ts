@@ -134,6 +134,19 @@ describe('optdb db and on-demand use', () => {
     }
   });
 
+  test('a URL without the password the server asks for: a clear error and exit 1 from every command, no hang', async (t) => {
+    const env = { OPTDB_DATA_DIR: await newDataDir(), OPTDB_EMBEDDED_PORT: String(await freePort()), DATABASE_URL: undefined };
+    assert.equal((await runCli(['db', 'start'], env)).code, 0);
+    t.after(() => runCli(['db', 'stop'], env));
+    const noPassword = { DATABASE_URL: `postgresql://postgres@127.0.0.1:${env.OPTDB_EMBEDDED_PORT}/optdb` };
+    for (const args of [['migrate', '--status'], ['ingest', '-'], ['doctor']]) {
+      const result = await runCli(args, noPassword, 20_000);
+      assert.notEqual(result.signal, 'SIGKILL', `${args[0]} hung after: ${result.stderr}${result.stdout}`);
+      assert.ok(result.code === 1 || (args[0] === 'doctor' && result.code === 2), `${args[0]} exited ${result.code}`);
+      assert.match(result.stderr + result.stdout, /password must be a string/, args[0]);
+    }
+  });
+
   test('a command with no server running starts one and stops it when done', async () => {
     const env = { OPTDB_DATA_DIR: await newDataDir(), OPTDB_EMBEDDED_PORT: String(await freePort()), DATABASE_URL: undefined };
     const result = await runCli(['migrate'], env);

@@ -151,6 +151,9 @@ async function withMigrationSession<T>(url: string, work: (client: pg.Client) =>
   try {
     await client.connect();
   } catch (error) {
+    // A failed authentication (a password the server asks for and the URL lacks) can leave
+    // the socket open, and the process would never exit.
+    await client.end().catch(() => undefined);
     throw new OptdbError('DATABASE_UNREACHABLE', redactText(`Cannot connect to the database: ${(error as Error).message}`), {
       remedy: 'Check DATABASE_URL (and DIRECT_URL) and that the server is running.',
       cause: error,

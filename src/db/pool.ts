@@ -11,8 +11,30 @@ import { redactText } from '../redact.js';
 
 export const APPLICATION_NAME = 'optdb';
 
+/**
+ * A client that closes its socket when connecting fails. An authentication error raised
+ * mid-handshake (a server asking for a SCRAM password the URL does not have) leaves the
+ * socket open, and pg-pool drops such a client without ending it: the process would
+ * never exit.
+ */
+type ConnectCallback = ((error: Error) => void) | ((error: null, client: pg.Client) => void);
+
+class ClosingClient extends pg.Client {
+  override connect(): Promise<pg.Client>;
+  override connect(callback: ConnectCallback): void;
+  // pg-pool uses the callback form.
+  override connect(callback?: ConnectCallback): Promise<pg.Client> | void {
+    if (!callback) return super.connect();
+    super.connect((error: Error) => {
+      if (error) this.end().catch(() => undefined);
+      (callback as (error: Error) => void)(error);
+    });
+  }
+}
+
 export function createPool(url: string, config: Pick<Config, 'poolSize' | 'poolAcquireTimeoutMs'>): pg.Pool {
   const pool = new pg.Pool({
+    Client: ClosingClient,
     connectionString: url,
     max: config.poolSize,
     // Never wait forever for a connection: pg's default (0) does.
