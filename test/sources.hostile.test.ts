@@ -285,7 +285,14 @@ test('day-aggs-csv: a header without "ticker" is INPUT_FORMAT', async () => {
   const file = await write('no-ticker.csv', 'symbol,volume,open\nA,1,2\n');
   const { records, error } = await drain(await openSource(file));
   assert.deepEqual(records, []);
-  assert.ok(isOptdbError('INPUT_FORMAT', /no "ticker" column in the header \(found: symbol, volume, open\)/)(error));
+  assert.ok(isOptdbError('INPUT_FORMAT', /no "ticker", "high", "low", "close", "window_start" columns in the header \(found: symbol, volume, open\)/)(error));
+});
+
+test('day-aggs-csv: a header without a required column (close) is INPUT_FORMAT, not a file of rejects', async () => {
+  const file = await write('no-close.csv', 'ticker,volume,open,high,low,window_start,transactions\nO:A251121C00010000,1,1,1,1,1763614800000000000,1\n');
+  const { records, error } = await drain(await openSource(file));
+  assert.deepEqual(records, []);
+  assert.ok(isOptdbError('INPUT_FORMAT', /no-close\.csv: no "close" column in the header \(found: ticker, volume, open, high, low, window_start, transactions\)/)(error));
 });
 
 test('an input whose format cannot be told: INPUT_FORMAT at open, naming the remedy', async () => {
@@ -361,7 +368,7 @@ test('keys named __proto__ stay plain data in every format', async () => {
     assert.ok(Object.hasOwn(value, '__proto__'));
     assert.equal((value as { polluted?: unknown }).polluted, undefined);
   }
-  const [row] = await read(await write('proto.csv', 'ticker,__proto__\nO:A230616C00050000,x\n'));
+  const [row] = await read(await write('proto.csv', 'ticker,open,high,low,close,volume,window_start,__proto__\nO:A230616C00050000,1,1,1,1,1,1,x\n'));
   assert.equal(row?.kind, 'csv');
   if (row?.kind === 'csv') {
     assert.equal(Object.getPrototypeOf(row.fields), Object.prototype);

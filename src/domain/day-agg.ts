@@ -11,6 +11,9 @@ import { newYorkDate } from './timestamp.js';
 
 const PRICES = ['open', 'high', 'low', 'close'] as const;
 
+/** The columns every row needs: a file whose header lacks one has no valid row at all. */
+export const DAY_AGG_REQUIRED_COLUMNS: readonly string[] = ['ticker', ...PRICES, 'volume', 'window_start'];
+
 // Straight-line checks without a closure or a record per row: validation runs for every
 // row of a flat file.
 export function validateDayAgg(fields: Readonly<Record<string, string>>): Validated {

@@ -13,6 +13,7 @@
  */
 import { parse, type CsvError } from 'csv-parse';
 import { Readable, pipeline } from 'node:stream';
+import { DAY_AGG_REQUIRED_COLUMNS } from '../domain/day-agg.js';
 import { OptdbError } from '../errors.js';
 import { unreadableRecord } from './records.js';
 import type { CsvRecord, SourceRecord } from './source-record.js';
@@ -75,7 +76,8 @@ export async function* readDayAggsCsv(source: string, chunks: AsyncIterable<Buff
 
       if (header === undefined) {
         header = new Header(fields.map((name) => name.trim().toLowerCase()));
-        if (!header.names.includes('ticker')) throw noTickerColumn(source, header.names);
+        const missing = DAY_AGG_REQUIRED_COLUMNS.filter((name) => !header!.names.includes(name));
+        if (missing.length > 0) throw missingColumns(source, missing, header.names);
         continue;
       }
       if (fields.length !== header.names.length) {
@@ -113,11 +115,13 @@ class Header {
   }
 }
 
-function noTickerColumn(source: string, header: readonly string[]): OptdbError {
+/** Every row would be rejected for the same reason: say it once, about the file. */
+function missingColumns(source: string, missing: readonly string[], header: readonly string[]): OptdbError {
   const found = header.slice(0, 10).map((name) => (name.length > 40 ? `${name.slice(0, 40)}…` : name));
+  const names = missing.map((name) => `"${name}"`).join(', ');
   return new OptdbError(
     'INPUT_FORMAT',
-    `${source}: no "ticker" column in the header (found: ${found.join(', ')}${header.length > 10 ? ', …' : ''})`,
+    `${source}: no ${names} column${missing.length === 1 ? '' : 's'} in the header (found: ${found.join(', ')}${header.length > 10 ? ', …' : ''})`,
     { remedy: 'Check that the file is a Polygon day_aggs_v1 CSV with a header row, or pass another --format.' },
   );
 }
