@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import pg from 'pg';
-import { isStale } from '../src/db/table-statistics.js';
+import { analyzeTables, isStale } from '../src/db/table-statistics.js';
 import { refreshStatistics } from '../src/ingest/refresh-statistics.js';
 import { writeSample } from '../src/sample/generate-sample.js';
 import { statistics } from '../src/doctor/statistics.js';
@@ -103,4 +103,26 @@ test('the staleness rule: enough changed rows, and never analyzed or more than a
   assert.equal(isStale(1_000, 0, false), true, 'never analyzed');
   assert.equal(isStale(2_000, 10_000, true), false, 'exactly 20 %');
   assert.equal(isStale(2_001, 10_000, true), true);
+});
+
+test('ANALYZE by a role that may not maintain the table is reported as not done, not as done', async (t) => {
+  const db = await databases.migrated('analyze_not_owner');
+  // Roles are cluster-wide: a name of this database's own, dropped afterwards.
+  const role = `${db.name}_writer`;
+  await query(db.url, `CREATE ROLE "${role}"; GRANT SELECT, INSERT, UPDATE ON option_day_aggs TO "${role}"`);
+  t.after(() => query(db.url, `DROP OWNED BY "${role}"; DROP ROLE "${role}"`));
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    await client.query(`SET ROLE "${role}"`);
+    const { analyzed, failed } = await analyzeTables(client, ['option_day_aggs']);
+    assert.deepEqual(analyzed, []);
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0]!.table, 'option_day_aggs');
+    assert.match(failed[0]!.meaning, /option_day_aggs/);
+    await client.query('RESET ROLE');
+    assert.deepEqual((await analyzeTables(client, ['option_day_aggs'])).analyzed, ['option_day_aggs'], 'the owner analyzes it');
+  } finally {
+    await client.end();
+  }
 });

@@ -42,6 +42,13 @@ export interface AnalyzeResult {
   readonly failed: { table: string; code: string; meaning: string }[];
 }
 
+/** The fields of a server NOTICE/WARNING that matter here (pg's NoticeMessage). */
+interface ServerNotice {
+  readonly severity?: string | undefined;
+  readonly code?: string | undefined;
+  readonly message: string | undefined;
+}
+
 // set_config(…, true) is SET LOCAL with the value as a parameter.
 const SET_LOCAL = `SELECT set_config($1, $2, true)`;
 
@@ -53,18 +60,32 @@ const SET_LOCAL = `SELECT set_config($1, $2, true)`;
  */
 export async function analyzeTables(client: pg.ClientBase, tables: readonly string[], timeouts: AnalyzeTimeouts = ANALYZE_TIMEOUTS): Promise<AnalyzeResult> {
   const result: AnalyzeResult = { analyzed: [], failed: [] };
-  for (const table of tables) {
-    try {
-      await inTransaction(client, async () => {
-        await client.query(SET_LOCAL, ['lock_timeout', `${timeouts.lockTimeoutMs}ms`]);
-        await client.query(SET_LOCAL, ['statement_timeout', `${timeouts.statementTimeoutMs}ms`]);
-        await client.query(`ANALYZE "${table}"`);
-      });
-      result.analyzed.push(table);
-    } catch (error) {
-      const { code, policy } = classifyError(error);
-      result.failed.push({ table, code, meaning: policy.meaning });
+  // ANALYZE by a role that may not maintain the table (not its owner; MAINTAIN from
+  // PostgreSQL 17) succeeds with a WARNING and analyzes nothing.
+  const warnings: ServerNotice[] = [];
+  const onNotice = (notice: ServerNotice) => {
+    if (notice.severity === 'WARNING') warnings.push(notice);
+  };
+  client.on('notice', onNotice);
+  try {
+    for (const table of tables) {
+      warnings.length = 0;
+      try {
+        await inTransaction(client, async () => {
+          await client.query(SET_LOCAL, ['lock_timeout', `${timeouts.lockTimeoutMs}ms`]);
+          await client.query(SET_LOCAL, ['statement_timeout', `${timeouts.statementTimeoutMs}ms`]);
+          await client.query(`ANALYZE "${table}"`);
+        });
+        const warning = warnings[0];
+        if (warning) result.failed.push({ table, code: warning.code ?? '01000', meaning: warning.message ?? 'skipped with a warning' });
+        else result.analyzed.push(table);
+      } catch (error) {
+        const { code, policy } = classifyError(error);
+        result.failed.push({ table, code, meaning: policy.meaning });
+      }
     }
+  } finally {
+    client.off('notice', onNotice);
   }
   return result;
 }
