@@ -217,11 +217,14 @@ test('the server down for longer than the retry limits: one clear line, exit 1; 
     );
     const remedy = lines[lines.indexOf(failures[0]!) + 1];
     assert.match(remedy ?? '', /^ {2}\S/, `no remedy line after the failure:\n${result.stderr}`);
+    const committedNote = /^ {2}(\d+) rows were committed before this; run the same command again to resume after them\.$/m.exec(result.stderr);
+    assert.ok(committedNote, `no line saying what was committed:\n${result.stderr}`);
 
     await own.server.start();
     const [atRestart] = await query(own.url, CONSISTENCY);
     assert.equal(atRestart.rows, atRestart.ledger_rows, 'a partial batch is visible after the failed ingest');
     assert.ok(atRestart.batches > 0 && atRestart.rows < barRows);
+    assert.equal(Number(committedNote[1]), atRestart.ledger_rows, 'the committed count said is not what the ledger holds');
 
     // The same command again: what was committed is skipped, the rest written.
     const rerun = await ingest(own.url, env);

@@ -97,7 +97,8 @@ export const ERROR_POLICIES: readonly ErrorPolicy[] = Object.freeze([
   policy('28000', 'configuration', 'stop-with-remedy', 'invalid_authorization_specification: the server does not allow this user to connect to this database', CREDENTIALS),
   policy('28P01', 'configuration', 'stop-with-remedy', 'invalid_password: password authentication failed', CREDENTIALS),
   policy('3D000', 'configuration', 'stop-with-remedy', 'invalid_catalog_name: the database named in DATABASE_URL does not exist', 'create the database or fix its name in DATABASE_URL'),
-  policy('42501', 'configuration', 'stop-with-remedy', "insufficient_privilege: the user may not read or write optdb's tables", "grant the user SELECT, INSERT and UPDATE on optdb's tables (migrations need CREATE on the schema), or connect as their owner"),
+  policy('42501', 'configuration', 'stop-with-remedy', "insufficient_privilege: the user may not read or write optdb's tables, or create temporary tables", "grant the user SELECT, INSERT and UPDATE on optdb's tables and TEMPORARY on the database (the copy strategy stages each batch in a temporary table; --strategy unnest needs none; migrations need CREATE on the schema), or connect as their owner"),
+  policy('25006', 'configuration', 'stop-with-remedy', 'read_only_sql_transaction: the server accepts no writes (a standby, or default_transaction_read_only is on)', 'point DATABASE_URL at the primary, or turn default_transaction_read_only off; then run the same command again: what was committed is skipped'),
   policy('57P04', 'configuration', 'stop-with-remedy', 'database_dropped: the database was dropped while optdb was connected', 'recreate the database and run `optdb migrate`'),
 
   // Failures outside the server.

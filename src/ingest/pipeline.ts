@@ -176,12 +176,15 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
     };
   };
 
+  /** Whether a rerun would skip what this run committed: every input so far has an identity. */
+  let resumable = true;
   try {
     for (const path of paths) {
       const source = await openSource(path, { format: options.format, stdin: options.stdin });
       const batcher = new Batcher(tableFor(source.format), options.batchLimits);
       const importId = options.ledger ? (options.importId ?? (await importIdentity(path))) : undefined;
       const committed = importId ? await options.ledger!.committedRanges(importId) : undefined;
+      if (importId === undefined) resumable = false;
       let recordNumber = 0;
       const progress = () =>
         options.onProgress?.({
@@ -220,7 +223,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
       if (writeError || options.signal?.aborted) break;
     }
     await writer?.gate.idle();
-    if (writeError) throw writeError;
+    if (writeError) throw withCommittedRows(writeError, totals.inserted + totals.updated + totals.unchanged, resumable);
     checkRejectLimit(totals.rowsRead, options, true);
     return summary();
   } finally {
@@ -244,6 +247,14 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
       });
     }
   }
+}
+
+/** A write failure that stops the ingest, with what was committed before it and how to go on. */
+function withCommittedRows(error: unknown, committed: number, resumable: boolean): unknown {
+  if (!(error instanceof OptdbError) || committed === 0) return error;
+  const next = resumable ? 'run the same command again to resume after them' : 'an input without an identity (stdin, a pipe) is not resumable: pass --import-id';
+  const note = `${committed} rows were committed before this; ${next}.`;
+  return new OptdbError(error.code, error.message, { remedy: error.remedy ? `${error.remedy}\n  ${note}` : note, cause: error.cause });
 }
 
 /**
