@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type pg from 'pg';
+import pg from 'pg';
 import { resolveConfig } from '../src/config.js';
 import { classifyError } from '../src/db/error-policy.js';
 import { formatTicker } from '../src/domain/ticker.js';
@@ -9,6 +9,7 @@ import { OptdbError } from '../src/errors.js';
 import { OptdbMetrics } from '../src/metrics/optdb-metrics.js';
 import type { Batch } from '../src/write/batch.js';
 import { createStrategy } from '../src/write/create-strategy.js';
+import type { WriteEvent } from '../src/write/gated-writer.js';
 import type { WriteStrategy } from '../src/write/strategy.js';
 import { snapshotWriteBuffer } from '../src/write/write-buffers.js';
 import { type ConnectedDatabase, connectMigratedDatabase } from './harness/connected-database.js';
@@ -158,6 +159,29 @@ test('a row the database refuses rejects only its own write', async () => {
     await buffer.close();
   } finally {
     await refusing.close();
+  }
+});
+
+test('a batch held up by another session\'s lock is reported as a slow write, again while it waits, then lands', async () => {
+  const locker = new pg.Client({ connectionString: db.url });
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE option_snapshots IN ACCESS EXCLUSIVE MODE');
+    const events: WriteEvent[] = [];
+    const buffer = snapshotWriteBuffer(createStrategy('copy', pool, prisma), MINUTE, { slowWriteMs: 200, onEvent: (event) => events.push(event) });
+    const written = buffer.write(result(40_000));
+    for (let i = 0; i < 100 && events.filter((event) => event.kind === 'slow-write').length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const slow = events.filter((event) => event.kind === 'slow-write');
+    assert.ok(slow.length >= 2, `slow writes reported: ${JSON.stringify(events)}`);
+    assert.deepEqual({ ...slow[0], seconds: 0 }, { kind: 'slow-write', table: 'option_snapshots', rows: 1, seconds: 0 });
+    await locker.query('ROLLBACK');
+    assert.equal(await written, 'written');
+    const reported = slow.length;
+    await buffer.close();
+    assert.equal(events.filter((event) => event.kind === 'slow-write').length, reported, 'reported after the batch was written');
+  } finally {
+    await locker.end();
   }
 });
 

@@ -12,9 +12,10 @@ import { refreshStatistics } from '../ingest/refresh-statistics.js';
 import { INPUT_FORMATS, type InputFormat } from '../sources/source-record.js';
 import { DEFAULT_BATCH_LIMITS } from '../write/batch.js';
 import { createStrategyChain } from '../write/create-strategy.js';
-import { type ResilienceEvent, retryLimitsFrom } from '../write/resilient-writer.js';
+import type { WriteEvent } from '../write/gated-writer.js';
+import { retryLimitsFrom } from '../write/resilient-writer.js';
 import { STRATEGY_NAMES, type StrategyName, type WriteStrategy } from '../write/strategy.js';
-import { type GateEvent, limitStepsFrom } from '../write/write-gate.js';
+import { limitStepsFrom } from '../write/write-gate.js';
 import { addMetricsListenOption, type MetricsFlags, MetricsOutput } from './metrics-output.js';
 import { checked, choiceOption, integerOption } from './option-parsers.js';
 import { say, warn } from './output.js';
@@ -205,7 +206,7 @@ export function printSummary(summary: IngestSummary, flags: IngestFlags): void {
   if (summary.interrupted) say('  interrupted: the rows above are committed; run the same command again to resume after them');
 }
 
-export function describeEvent(event: ResilienceEvent | GateEvent): string {
+export function describeEvent(event: WriteEvent): string {
   switch (event.kind) {
     case 'retry':
       return `${event.code} on a batch of ${event.rows} rows (attempt ${event.attempt}); retrying`;
@@ -215,6 +216,8 @@ export function describeEvent(event: ResilienceEvent | GateEvent): string {
       return `${event.code} persists on a batch of ${event.rows} rows; falling back from ${event.from} to ${event.to}`;
     case 'limit':
       return `write limit ${event.from} → ${event.to} (${LIMIT_REASONS[event.reason]}${event.to === event.target ? '' : `, moving toward ${event.target}`})`;
+    case 'slow-write':
+      return `a batch of ${event.rows} rows for ${event.table} is still being written after ${event.seconds} s: another session may hold a lock on it (\`optdb doctor\` shows blocked sessions under locks.blocked)`;
     case 'queue-pressure':
       return `${event.queued} writes queued, more than 5× the limit of ${event.limit}: expect latency and timeouts (lower the load or raise the limit gradually)`;
   }

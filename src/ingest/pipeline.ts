@@ -14,11 +14,11 @@ import { OptdbError } from '../errors.js';
 import { openSource } from '../sources/open-source.js';
 import type { InputFormat, SourceRecord } from '../sources/source-record.js';
 import { type Batch, Batcher, type BatchLimits } from '../write/batch.js';
-import { GatedWriter } from '../write/gated-writer.js';
-import type { RefusedRow, ResilienceEvent, RetryLimits } from '../write/resilient-writer.js';
+import { GatedWriter, type WriteEvent } from '../write/gated-writer.js';
+import type { RefusedRow, RetryLimits } from '../write/resilient-writer.js';
 import { addCounts, emptyCounts, type WriteCounts, type WriteStrategy } from '../write/strategy.js';
 import { DAY_AGGS, SNAPSHOTS, type TableSpec } from '../write/tables.js';
-import type { GateEvent, LimitSteps } from '../write/write-gate.js';
+import type { LimitSteps } from '../write/write-gate.js';
 import type { OptdbMetrics } from '../metrics/optdb-metrics.js';
 import { importIdentity } from './import-identity.js';
 import type { CommittedRanges, LedgerEntry } from './ledger.js';
@@ -36,7 +36,7 @@ export interface IngestOptions {
   readonly fallbacks?: readonly WriteStrategy[];
   readonly retry?: RetryLimits;
   /** Reports retries, splits, fallbacks, limit changes and queue pressure (for logs). */
-  readonly onEvent?: (event: ResilienceEvent | GateEvent) => void;
+  readonly onEvent?: (event: WriteEvent) => void;
   /** Batches written at once: the write gate's limit. */
   readonly concurrency: number;
   /** How limit changes are paced (defaults: GATE_DEFAULTS). */

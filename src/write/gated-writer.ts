@@ -12,6 +12,21 @@ import { DEFAULT_RETRY_LIMITS, type RefusedRow, type ResilienceEvent, type Resil
 import type { WriteStrategy } from './strategy.js';
 import { type GateEvent, type LimitSteps, WriteGate } from './write-gate.js';
 
+/** A batch still being written after a while: most often a lock another session holds. */
+export interface SlowWriteEvent {
+  readonly kind: 'slow-write';
+  readonly table: string;
+  readonly rows: number;
+  readonly seconds: number;
+}
+
+/** Everything a gated writer reports for logs: retries, splits, fallbacks, limit changes, queue pressure, slow writes. */
+export type WriteEvent = ResilienceEvent | GateEvent | SlowWriteEvent;
+
+// Long enough that a big batch retried through a brief fault does not trigger it, short
+// enough that a user watching a silent ingest learns why within a minute.
+const SLOW_WRITE_MS = 30_000;
+
 export interface GatedWriterOptions {
   readonly strategy: WriteStrategy;
   /** Simpler strategies for batches that keep hitting planner errors (XX000), in order. */
@@ -21,8 +36,10 @@ export interface GatedWriterOptions {
   readonly limit: number;
   readonly limitSteps?: LimitSteps | undefined;
   readonly metrics?: OptdbMetrics | undefined;
-  /** Retries, splits, fallbacks, limit changes and queue pressure (for logs). */
-  readonly onEvent?: ((event: ResilienceEvent | GateEvent) => void) | undefined;
+  /** Retries, splits, fallbacks, limit changes, queue pressure and slow writes (for logs). */
+  readonly onEvent?: ((event: WriteEvent) => void) | undefined;
+  /** After how long a batch still being written is reported, and again after each such span (default 30 s). */
+  readonly slowWriteMs?: number | undefined;
   /** Records a batch written in parts (one written whole records it in its own transaction). */
   readonly recordLedger?: ((entry: LedgerEntry) => Promise<void>) | undefined;
 }
@@ -54,6 +71,11 @@ export class GatedWriter {
       onEvent: (event) => this.report(event),
     });
     const started = performance.now();
+    const slowWriteMs = this.options.slowWriteMs ?? SLOW_WRITE_MS;
+    const slow = setInterval(() => {
+      const seconds = Math.round((performance.now() - started) / 1000);
+      this.report({ kind: 'slow-write', table: batch.table.name, rows: batch.rows.length, seconds });
+    }, slowWriteMs);
     try {
       const counts = await writer.write(batch);
       metrics?.recordWritten(counts);
@@ -63,12 +85,14 @@ export class GatedWriter {
     } catch (error) {
       metrics?.errors.inc({ code: classifyError(error).code });
       throw error;
+    } finally {
+      clearInterval(slow);
     }
   }
 
-  private report(event: ResilienceEvent | GateEvent): void {
+  private report(event: WriteEvent): void {
     if (event.kind === 'limit' || event.kind === 'queue-pressure') this.options.metrics?.recordGateEvent(event);
-    else this.options.metrics?.recordResilienceEvent(event);
+    else if (event.kind !== 'slow-write') this.options.metrics?.recordResilienceEvent(event);
     this.options.onEvent?.(event);
   }
 }

@@ -23,11 +23,11 @@ import type { ContractRow } from '../domain/contract.js';
 import type { Validated } from '../domain/snapshot.js';
 import { OptdbError } from '../errors.js';
 import { type Batch, Batcher, DEFAULT_BATCH_LIMITS } from './batch.js';
-import { GatedWriter } from './gated-writer.js';
-import type { ResilienceEvent, RetryLimits } from './resilient-writer.js';
+import { GatedWriter, type WriteEvent } from './gated-writer.js';
+import type { RetryLimits } from './resilient-writer.js';
 import type { WriteStrategy } from './strategy.js';
 import { rowKey, type TableRow, type TableSpec } from './tables.js';
-import type { GateEvent, LimitSteps } from './write-gate.js';
+import type { LimitSteps } from './write-gate.js';
 import type { OptdbMetrics } from '../metrics/optdb-metrics.js';
 
 export interface WriteBufferOptions<Input> {
@@ -35,8 +35,8 @@ export interface WriteBufferOptions<Input> {
   /** Simpler strategies for batches that keep hitting planner errors (XX000), in order. */
   readonly fallbacks?: readonly WriteStrategy[];
   readonly retry?: RetryLimits;
-  /** Retries, splits, fallbacks, limit changes and queue pressure (for logs). */
-  readonly onEvent?: (event: ResilienceEvent | GateEvent) => void;
+  /** Retries, splits, fallbacks, limit changes, queue pressure and slow writes (for logs). */
+  readonly onEvent?: (event: WriteEvent) => void;
   /** Counts rows, batches, retries and errors, and watches the write gate. */
   readonly metrics?: OptdbMetrics;
   readonly table: TableSpec;
@@ -55,6 +55,8 @@ export interface WriteBufferOptions<Input> {
   readonly concurrency?: number;
   /** How changes of that limit are paced (defaults: GATE_DEFAULTS). */
   readonly limitSteps?: LimitSteps;
+  /** After how long a batch still being written is reported as a slow-write event (default 30 s). */
+  readonly slowWriteMs?: number;
 }
 
 /** What happened to one row. `collapsed`: a later write of the same key in the same batch won. */
@@ -80,8 +82,8 @@ export class WriteBuffer<Input> {
 
   constructor(options: WriteBufferOptions<Input>) {
     this.options = { ...DEFAULTS, ...options };
-    const { strategy, fallbacks, retry, limitSteps, metrics, onEvent } = this.options;
-    this.writer = new GatedWriter({ strategy, fallbacks, retry, limit: this.options.concurrency, limitSteps, metrics, onEvent });
+    const { strategy, fallbacks, retry, limitSteps, metrics, onEvent, slowWriteMs } = this.options;
+    this.writer = new GatedWriter({ strategy, fallbacks, retry, limit: this.options.concurrency, limitSteps, metrics, onEvent, slowWriteMs });
     // The buffer cuts batches itself (rows and delay); the byte bound still applies.
     this.batcher = new Batcher(this.options.table, { ...DEFAULT_BATCH_LIMITS, maxRows: this.options.maxBatchRows });
     this.space.setMaxListeners(0);
