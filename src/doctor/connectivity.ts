@@ -7,6 +7,8 @@ import { withPooledClient } from '../db/pool.js';
 import type { CheckFamily, CheckResult } from './check.js';
 import { missingPlannerFixes, parseServerVersionNum, pastEndOfLife } from './server-version.js';
 
+const UNREACHABLE_REMEDY = 'check the host and port in DATABASE_URL, that the server is running and accepts connections from here (listen_addresses, pg_hba.conf, a firewall or security group), and that a suspended compute (Neon) has woken up';
+
 export const connectivity: CheckFamily = {
   name: 'connectivity',
   essential: true,
@@ -35,7 +37,9 @@ export const connectivity: CheckFamily = {
       // A failure after connecting is not a connectivity finding: doctor reports it as the family's error.
       if (connected) throw error;
       const { code, message, policy } = classifyError(error);
-      return [{ id: 'connectivity', status: 'fail', summary: `cannot connect: ${code} ${message}`, remedy: policy.remedy, details: { code } }];
+      // The write paths' advice for a failure that persists is to run doctor: this is doctor.
+      const remedy = /optdb doctor/.test(policy.remedy) ? UNREACHABLE_REMEDY : policy.remedy;
+      return [{ id: 'connectivity', status: 'fail', summary: `cannot connect: ${code} ${message}`, remedy, details: { code } }];
     }
   },
 };
