@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { type Config, resolveConfig } from '../config.js';
+import { OPTDB_WARNING } from '../db/pool.js';
 import { OptdbError } from '../errors.js';
 import { redactText } from '../redact.js';
 import { registerContracts } from './contracts.js';
@@ -23,6 +24,11 @@ import { warn } from './output.js';
 import { setRunningCommand } from './shutdown.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+// Node prints process warnings as "(node:1234) Warning: …"; optdb's own read like its
+// other messages, anything else keeps its name.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => warn(warning.name === OPTDB_WARNING ? `optdb: ${warning.message}` : `optdb: ${warning.name}: ${warning.message}`));
 
 const program = new Command('optdb')
   .description('US equity-options market data in PostgreSQL, fast and safely')

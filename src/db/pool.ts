@@ -11,6 +11,9 @@ import { redactText } from '../redact.js';
 
 export const APPLICATION_NAME = 'optdb';
 
+/** The name of the process warnings optdb emits (the CLI prints them in its own voice). */
+export const OPTDB_WARNING = 'OptdbWarning';
+
 /**
  * A client that closes its socket when connecting fails. An authentication error raised
  * mid-handshake (a server asking for a SCRAM password the URL does not have) leaves the
@@ -44,7 +47,7 @@ export function createPool(url: string, config: Pick<Config, 'poolSize' | 'poolA
   // An idle client's connection dropped by the server (restart, pg_terminate_backend) is
   // reported here; without a listener it would crash the process. The pool replaces it.
   pool.on('error', (error) => {
-    process.emitWarning(redactText(`idle database connection lost: ${error.message}`));
+    process.emitWarning(redactText(`idle database connection lost: ${error.message}`), OPTDB_WARNING);
   });
   // A checked-out client has no pool listener: the pool removes its own on checkout, before
   // the borrower can add one. A server that ends the session in that gap (its FATAL message
