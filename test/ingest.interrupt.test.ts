@@ -4,6 +4,7 @@
  * the same command run again picks up after them: the table ends as one clean run leaves it.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -73,3 +74,24 @@ async function waitUntil(what: string, ready: () => Promise<boolean>, context: (
   }
   assert.fail(`timed out waiting for ${what}: ${context()}`);
 }
+
+test('a second Ctrl-C ends the ingest at once, even while it waits to open a FIFO no one writes to', { timeout: 60_000 }, async (t) => {
+  const db = await databases.migrated('interrupt_fifo');
+  const fifo = path.join(dir.path, 'nobody-writes.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const child = spawnCli(['ingest', fifo], { DATABASE_URL: db.url });
+  t.after(() => void child.kill('SIGKILL'));
+  const done = collect(child, 30_000);
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  // Nothing to wait on: the open blocks before any row or connection. The CLI is up in
+  // well under a second; the Ctrl-C below is answered only once its handlers are in place.
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  child.kill('SIGINT');
+  await waitUntil('the first Ctrl-C to be taken', async () => /SIGINT received/.test(stderr), () => stderr);
+  const started = Date.now();
+  child.kill('SIGINT');
+  const result = await done;
+  assert.ok(Date.now() - started < 5_000, 'the second Ctrl-C did not end the process at once');
+  assert.ok(result.signal === 'SIGINT' || result.code === 130, `ended by ${result.signal ?? result.code}`);
+});

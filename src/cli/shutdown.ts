@@ -40,7 +40,13 @@ function installHandlers(): void {
   installed = true;
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.on(signal, () => {
-      if (stopping) process.exit(code);
+      // Again: end now. process.exit() would still wait for a blocked read (a FIFO with no
+      // writer holds a libuv thread); the signal's default action does not.
+      if (stopping) {
+        process.removeAllListeners(signal);
+        process.kill(process.pid, signal);
+        return;
+      }
       stopping = true;
       process.stderr.write(`\noptdb: ${signal} received, cleaning up (again to force)\n`);
       void runCleanups().finally(() => process.exit(code));
