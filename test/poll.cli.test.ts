@@ -168,6 +168,23 @@ test('a chain that keeps failing: that underlying is reported, the others stored
   assert.deepEqual(await storedTickers(db), tickersOf([...CHAINS.AAPL, ...CHAINS['I:SPX']]));
 });
 
+test('a 403 for one underlying (an index the plan does not cover): it is skipped, the others stored; 403 for all stops the poll', { timeout: 60_000 }, async (t) => {
+  const { server, db, poll } = await setup(t);
+  const forbidden = Array.from({ length: 10 }, () => ({ kind: 'status', status: 403 }) as Fault);
+  server.script('/v3/snapshot/options/I:SPX', ...forbidden);
+  const result = await poll(['--once', '--underlyings', UNDERLYINGS, '--captured-at', CAPTURED_AT]);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /skipped I:SPX this cycle: 403: your plan does not include this endpoint/);
+  assert.match(result.stdout, /3 underlyings \(1 failed\)/);
+  assert.deepEqual(await storedTickers(db), tickersOf([...CHAINS.AAPL, ...CHAINS.SPY]));
+
+  for (const underlying of ['AAPL', 'SPY']) server.script(`/v3/snapshot/options/${underlying}`, ...forbidden);
+  const all = await poll(['--once', '--underlyings', UNDERLYINGS, '--captured-at', '2026-11-27T15:10:00Z']);
+  assert.equal(all.code, 1, all.stderr);
+  assert.match(all.stderr, /^optdb: 403: your plan does not include this endpoint/m);
+  assert.equal(all.stdout, '');
+});
+
 test('a repeated next_url cursor stops that chain, its pages before stored, and is reported', { timeout: 60_000 }, async (t) => {
   const { server, db, poll } = await setup(t);
   server.script('/v3/snapshot/options/AAPL', { kind: 'ok' }, { kind: 'repeat-cursor' });

@@ -206,6 +206,8 @@ async function pollInto(target: DatabaseTarget, config: Config, context: PollCon
     });
   } finally {
     stopWatchingLimit?.();
+    // Also when an error stopped the poll: the retries and failures that led to it are in the metrics.
+    await metricsOutput.writeFile().catch(() => undefined);
     await buffer.close();
     unregisterInterrupt();
     unregisterClose();

@@ -15,6 +15,7 @@
  * the cycle returns marked interrupted. The cycle returns only once every row handed to
  * the buffer is durable or rejected.
  */
+import { setMaxListeners } from 'node:events';
 import { stringify } from 'lossless-json';
 import PQueue from 'p-queue';
 import { failsEveryRequest } from '../api/api-errors.js';
@@ -83,10 +84,14 @@ export async function runCycle(at: Date, underlyings: readonly string[], options
   // Aborted on Ctrl-C, and by the cycle itself when it must stop (bad key, database failure).
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  // Every request in flight listens to it (one per fetcher, and its retry waits): more than
+  // Node's default of 10 is expected, not a leak.
+  setMaxListeners(0, signal);
   // One promise per page handed over: settled when each of its rows is stored or rejected (and reported).
   const handed: Promise<unknown>[] = [];
   const tickers = new Set<string>();
   const failed: FailedUnderlying[] = [];
+  const forbidden: PolygonApiError[] = [];
   let written = 0;
   let rejected = 0;
   let fatal: unknown;
@@ -125,7 +130,10 @@ export async function runCycle(at: Date, underlyings: readonly string[], options
         if (signal.aborted) return;
       }
     } catch (error) {
-      if (failsEveryRequest(error)) return giveUp(error);
+      // A 403 may concern this underlying only (an index the plan does not cover): it is
+      // skipped like a 404; a cycle in which every underlying met one stops the poll.
+      if (error instanceof PolygonApiError && error.failure === 'forbidden') forbidden.push(error);
+      else if (failsEveryRequest(error)) return giveUp(error);
       if (!(error instanceof PolygonApiError) && signal.aborted) return; // stopped, not failed
       const failure = { underlying, reason: error instanceof Error ? error.message : String(error) };
       failed.push(failure);
@@ -138,6 +146,7 @@ export async function runCycle(at: Date, underlyings: readonly string[], options
   await buffer.flush();
   await Promise.all(handed);
   if (fatal !== undefined) throw fatal;
+  if (forbidden.length > 0 && forbidden.length === underlyings.length) throw forbidden[0];
 
   return {
     at: at.toISOString(),
