@@ -16,6 +16,7 @@
  * | limitStepIntervalMs  |               | OPTDB_LIMIT_STEP_INTERVAL_MS    | 5000      | ms between two steps of a requested limit change |
  * | retryAttempts        |               | OPTDB_RETRY_ATTEMPTS            | 30        | retries per batch |
  * | retryMaxTimeMs       |               | OPTDB_RETRY_MAX_TIME_MS         | 120000    | ms; no retry starts later |
+ * | stopGraceMs          |               | OPTDB_STOP_GRACE_MS             | 20000     | ms a command may take to finish after Ctrl-C/SIGTERM |
  */
 import path from 'node:path';
 import { z } from 'zod';
@@ -40,6 +41,8 @@ export interface Config {
   readonly retryAttempts: number;
   /** How long a batch keeps being retried, e.g. while the server restarts. */
   readonly retryMaxTimeMs: number;
+  /** How long an interrupted command may take to finish its writes before optdb exits anyway. */
+  readonly stopGraceMs: number;
 }
 
 export interface ConfigFlags {
@@ -63,6 +66,8 @@ const DEFAULTS = {
   limitStepIntervalMs: 5_000,
   retryAttempts: 30,
   retryMaxTimeMs: 120_000,
+  // Under the 30 s a Kubernetes pod gets between SIGTERM and SIGKILL by default.
+  stopGraceMs: 20_000,
 } as const;
 
 const postgresUrl = z
@@ -106,6 +111,7 @@ export function resolveConfig(flags: ConfigFlags = {}, env: Env = process.env): 
     limitStepIntervalMs: parseOption('OPTDB_LIMIT_STEP_INTERVAL_MS', integerOption(1, 3_600_000), env.OPTDB_LIMIT_STEP_INTERVAL_MS ?? DEFAULTS.limitStepIntervalMs),
     retryAttempts: parseOption('OPTDB_RETRY_ATTEMPTS', integerOption(0, 100), env.OPTDB_RETRY_ATTEMPTS ?? DEFAULTS.retryAttempts),
     retryMaxTimeMs: parseOption('OPTDB_RETRY_MAX_TIME_MS', integerOption(0, 86_400_000), env.OPTDB_RETRY_MAX_TIME_MS ?? DEFAULTS.retryMaxTimeMs),
+    stopGraceMs: parseOption('OPTDB_STOP_GRACE_MS', integerOption(0, 3_600_000), env.OPTDB_STOP_GRACE_MS ?? DEFAULTS.stopGraceMs),
   });
 }
 

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import pg from 'pg';
 import { writeSample } from '../src/sample/generate-sample.js';
 import { collect, runCli, spawnCli } from './harness/cli.js';
 import { TestDatabases } from './harness/database.js';
@@ -94,4 +95,33 @@ test('a second Ctrl-C ends the ingest at once, even while it waits to open a FIF
   const result = await done;
   assert.ok(Date.now() - started < 5_000, 'the second Ctrl-C did not end the process at once');
   assert.ok(result.signal === 'SIGINT' || result.code === 130, `ended by ${result.signal ?? result.code}`);
+});
+
+test('Ctrl-C while a batch cannot finish (its table locked): optdb exits after OPTDB_STOP_GRACE_MS, saying so', { timeout: 60_000 }, async (t) => {
+  const db = await databases.migrated('interrupt_grace');
+  const locker = new pg.Client({ connectionString: db.url });
+  await locker.connect();
+  t.after(() => locker.end());
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE option_day_aggs IN ACCESS EXCLUSIVE MODE');
+  const child = spawnCli(['ingest', '-', '--no-progress'], { DATABASE_URL: db.url, OPTDB_STOP_GRACE_MS: '1500' }, 'pipe');
+  t.after(() => void child.kill('SIGKILL'));
+  const done = collect(child, 30_000);
+  child.stdin!.write('ticker,volume,open,close,high,low,window_start,transactions\nO:AAPL251121C00150000,10,1,1,1,1,1763614800000000000,2\n');
+  child.stdin!.end();
+  await waitUntil('a write waiting for the lock', async () => {
+    const [{ waiting }] = await query(db.url, `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE application_name = 'optdb' AND wait_event_type = 'Lock'`);
+    return waiting > 0;
+  }, () => '');
+  const interrupted = Date.now();
+  child.kill('SIGINT');
+  const result = await done;
+  const tookMs = Date.now() - interrupted;
+
+  assert.equal(result.code, 130, result.stderr);
+  assert.match(result.stderr, /still not finished 1\.5 s after the signal \(OPTDB_STOP_GRACE_MS\); exiting: what was committed stays, a rerun resumes/);
+  assert.ok(tookMs >= 1_400 && tookMs < 10_000, `exited ${tookMs} ms after the signal`);
+  await locker.query('ROLLBACK');
+  const [{ rows }] = await query(db.url, 'SELECT count(*)::int AS rows FROM option_day_aggs');
+  assert.equal(rows, 0, 'the batch cut short was not committed');
 });

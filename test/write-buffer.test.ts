@@ -174,7 +174,7 @@ test('a batch held up by another session\'s lock is reported as a slow write, ag
     for (let i = 0; i < 100 && events.filter((event) => event.kind === 'slow-write').length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 50));
     const slow = events.filter((event) => event.kind === 'slow-write');
     assert.ok(slow.length >= 2, `slow writes reported: ${JSON.stringify(events)}`);
-    assert.deepEqual({ ...slow[0], seconds: 0 }, { kind: 'slow-write', table: 'option_snapshots', rows: 1, seconds: 0 });
+    assert.deepEqual({ ...slow[0], seconds: 0 }, { kind: 'slow-write', table: 'option_snapshots', rows: 1, seconds: 0, retrying: undefined });
     await locker.query('ROLLBACK');
     assert.equal(await written, 'written');
     const reported = slow.length;

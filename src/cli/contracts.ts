@@ -69,7 +69,7 @@ async function run(config: Config, flags: SyncFlags): Promise<SyncSummary> {
   const unregisterInterrupt = onInterrupt(async () => {
     warn('optdb: stopping: the pages already fetched are being written');
     interrupt.abort(new Error('interrupted'));
-  });
+  }, config.stopGraceMs);
   try {
     const summary = await withDatabase(config, async (target) => {
       await requireMigratedSchema(target.directUrl);

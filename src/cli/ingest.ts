@@ -85,7 +85,7 @@ async function runWithDatabase(config: Config, paths: string[], flags: IngestFla
   const unregister = onInterrupt(async () => {
     warn('optdb: stopping: the rows read so far are being written; run the same command again to resume');
     interrupt.abort();
-  });
+  }, config.stopGraceMs);
   try {
     return await withDatabase(config, (target) => ingestInto(target, config, paths, { ...flags, concurrency }, interrupt.signal));
   } finally {
@@ -217,7 +217,9 @@ export function describeEvent(event: WriteEvent): string {
     case 'limit':
       return `write limit ${event.from} → ${event.to} (${LIMIT_REASONS[event.reason]}${event.to === event.target ? '' : `, moving toward ${event.target}`})`;
     case 'slow-write':
-      return `a batch of ${event.rows} rows for ${event.table} is still being written after ${event.seconds} s: another session may hold a lock on it (\`optdb doctor\` shows blocked sessions under locks.blocked)`;
+      return event.retrying
+        ? `a batch of ${event.rows} rows for ${event.table} is still not written after ${event.seconds} s: retrying after ${event.retrying}`
+        : `a batch of ${event.rows} rows for ${event.table} is still being written after ${event.seconds} s: another session may hold a lock on it (\`optdb doctor\` shows blocked sessions under locks.blocked)`;
     case 'queue-pressure':
       return `${event.queued} writes queued, more than 5× the limit of ${event.limit}: expect latency and timeouts (lower the load or raise the limit gradually)`;
   }

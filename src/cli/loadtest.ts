@@ -80,7 +80,7 @@ export function registerLoadtest(program: Command, config: () => Config): void {
         }),
       );
       // Ctrl-C: stop writing; the run deletes its data and the command ends before the exit.
-      const unregister = onInterrupt(async () => controller.abort());
+      const unregister = onInterrupt(async () => controller.abort(), cfg.stopGraceMs);
       try {
         printReport(await running, flags);
       } finally {

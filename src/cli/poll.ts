@@ -148,7 +148,7 @@ async function pollInto(target: DatabaseTarget, config: Config, context: PollCon
   const unregisterInterrupt = onInterrupt(async () => {
     warn('optdb: stopping: a cycle under way stops fetching and writes what it fetched');
     interrupt.abort(new Error('interrupted'));
-  });
+  }, config.stopGraceMs);
   const rejects = new RejectSink(flags.rejects);
   const { strategy, fallbacks } = createStrategyChain('copy', pool, prisma);
   const buffer = pollWriteBuffer(strategy, context.resolution, {

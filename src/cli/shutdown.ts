@@ -6,7 +6,7 @@
  */
 type Cleanup = () => Promise<void>;
 
-const interrupts = new Set<Cleanup>();
+const interrupts = new Map<Cleanup, number>();
 const cleanups = new Set<Cleanup>();
 let command: Promise<unknown> | undefined;
 let installed = false;
@@ -19,12 +19,13 @@ export function setRunningCommand(running: Promise<unknown>): void {
 
 /**
  * Registers how to stop a piece of work gracefully: called before any cleanup, so the
- * work can finish with its connections (and its server) still there. Returns a function
- * that unregisters it.
+ * work can finish with its connections (and its server) still there; after `graceMs`
+ * (OPTDB_STOP_GRACE_MS) optdb exits anyway — a database that went away must not hold the
+ * exit for the whole retry time. Returns a function that unregisters it.
  */
-export function onInterrupt(stop: Cleanup): () => void {
+export function onInterrupt(stop: Cleanup, graceMs: number): () => void {
   installHandlers();
-  interrupts.add(stop);
+  interrupts.set(stop, graceMs);
   return () => interrupts.delete(stop);
 }
 
@@ -58,9 +59,27 @@ async function runCleanups(): Promise<void> {
   const failed = (error: unknown) => process.stderr.write(`optdb: cleanup failed: ${String(error)}\n`);
   // Without an interrupt handler the command would not notice: it is cut short instead.
   const graceful = interrupts.size > 0;
-  await Promise.all([...interrupts].map((stop) => stop().catch(failed)));
+  const graceMs = Math.max(0, ...interrupts.values());
+  await Promise.all([...interrupts.keys()].map((stop) => stop().catch(failed)));
   interrupts.clear();
-  if (graceful) await command?.catch(() => undefined);
-  for (const cleanup of [...cleanups].reverse()) await cleanup().catch(failed);
+  if (graceful && (await within(graceMs, command?.catch(() => undefined))) === TIMED_OUT) {
+    process.stderr.write(`optdb: still not finished ${graceMs / 1000} s after the signal (OPTDB_STOP_GRACE_MS); exiting: what was committed stays, a rerun resumes\n`);
+  }
+  // Bounded too: closing a pool waits for its checked-out connections, which a statement
+  // stuck behind a lock never gives back. Stopping an embedded server takes a second or two.
+  for (const cleanup of [...cleanups].reverse()) await within(CLEANUP_TIMEOUT_MS, cleanup().catch(failed));
   cleanups.clear();
+}
+
+const CLEANUP_TIMEOUT_MS = 5_000;
+const TIMED_OUT = Symbol('timed out');
+
+async function within<T>(ms: number, work: Promise<T> | undefined): Promise<T | undefined | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), ms)));
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

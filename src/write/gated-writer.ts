@@ -18,6 +18,8 @@ export interface SlowWriteEvent {
   readonly table: string;
   readonly rows: number;
   readonly seconds: number;
+  /** The code of the batch's last failed attempt, when it is being retried rather than waiting. */
+  readonly retrying: string | undefined;
 }
 
 /** Everything a gated writer reports for logs: retries, splits, fallbacks, limit changes, queue pressure, slow writes. */
@@ -58,6 +60,7 @@ export class GatedWriter {
    */
   async write(batch: Batch, onRowRefused: (row: RefusedRow) => Promise<void>): Promise<ResilientCounts> {
     const { metrics } = this.options;
+    let retrying: string | undefined;
     const writer = new ResilientWriter(this.options.strategy, {
       retry: this.options.retry ?? DEFAULT_RETRY_LIMITS,
       fallbacks: this.options.fallbacks ?? [],
@@ -68,13 +71,16 @@ export class GatedWriter {
       },
       recordLedger: this.options.recordLedger ?? (async () => {}),
       onOverload: () => this.gate.onOverload(),
-      onEvent: (event) => this.report(event),
+      onEvent: (event) => {
+        if (event.kind === 'retry') retrying = event.code;
+        this.report(event);
+      },
     });
     const started = performance.now();
     const slowWriteMs = this.options.slowWriteMs ?? SLOW_WRITE_MS;
     const slow = setInterval(() => {
       const seconds = Math.round((performance.now() - started) / 1000);
-      this.report({ kind: 'slow-write', table: batch.table.name, rows: batch.rows.length, seconds });
+      this.report({ kind: 'slow-write', table: batch.table.name, rows: batch.rows.length, seconds, retrying });
     }, slowWriteMs);
     try {
       const counts = await writer.write(batch);
