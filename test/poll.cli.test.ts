@@ -185,6 +185,14 @@ test('a 403 for one underlying (an index the plan does not cover): it is skipped
   assert.equal(all.stdout, '');
 });
 
+test('a bad ticker in --underlyings is a bad command line: exit 2 naming it, for poll and contracts sync', async () => {
+  for (const command of [['poll', '--once'], ['contracts', 'sync']]) {
+    const result = await runCli([...command, '--underlyings', 'AAPL,BAD$'], { POLYGON_API_KEY: KEY });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /Invalid underlying "BAD\$" at --underlyings/);
+  }
+});
+
 test('a repeated next_url cursor stops that chain, its pages before stored, and is reported', { timeout: 60_000 }, async (t) => {
   const { server, db, poll } = await setup(t);
   server.script('/v3/snapshot/options/AAPL', { kind: 'ok' }, { kind: 'repeat-cursor' });

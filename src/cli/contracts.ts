@@ -15,7 +15,7 @@ import { resolveUnderlyings } from '../poll/watchlist.js';
 import { retryLimitsFrom } from '../write/resilient-writer.js';
 import { describeApiEvent } from './api-event-text.js';
 import { type ApiFlags, addApiOptions, clientOptions } from './api-options.js';
-import { checked, integerOption } from './option-parsers.js';
+import { checked, integerOption, underlyingsOption } from './option-parsers.js';
 import { say, warn } from './output.js';
 import { onInterrupt, onShutdown } from './shutdown.js';
 import { withDatabase } from './with-database.js';
@@ -37,7 +37,7 @@ export function registerContracts(program: Command, config: () => Config): void 
   const sync = contracts
     .command('sync')
     .description('fill and refresh options from the contracts reference (key: POLYGON_API_KEY)')
-    .option('--underlyings <list>', 'underlyings whose contracts to list: AAPL,SPY,I:SPX (repeatable)', (value: string, list: string[] = []) => [...list, value])
+    .option('--underlyings <list>', 'underlyings whose contracts to list: AAPL,SPY,I:SPX (repeatable)', underlyingsOption)
     .option('--watchlist <file>', 'a file of underlyings, one or more per line, # comments')
     .option('--expired', 'also list expired contracts (as of --as-of)')
     .option('--as-of <date>', 'list the contracts as of this day, YYYY-MM-DD (default: today)', checked((text) => (isCalendarDate(text) ? text : undefined), 'a date as YYYY-MM-DD'))

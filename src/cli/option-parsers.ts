@@ -3,6 +3,7 @@
  * the rule and the value received.
  */
 import { InvalidArgumentError } from 'commander';
+import { parseUnderlyingList } from '../poll/watchlist.js';
 
 export function integerOption(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -29,4 +30,14 @@ export function checked<T>(parse: (value: string) => T | undefined, rule: string
     if (parsed === undefined) throw new InvalidArgumentError(`expected ${rule}, got \`${value}\``);
     return parsed;
   };
+}
+
+/** `--underlyings`, repeatable: each value checked as it is parsed, so a bad ticker is a bad command line (exit 2). */
+export function underlyingsOption(value: string, list: string[] = []): string[] {
+  try {
+    parseUnderlyingList(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
+  return [...list, value];
 }

@@ -35,7 +35,7 @@ import { describeApiEvent } from './api-event-text.js';
 import { type ApiFlags, addApiOptions, clientOptions } from './api-options.js';
 import { describeEvent } from './ingest.js';
 import { addMetricsListenOption, type MetricsFlags, MetricsOutput } from './metrics-output.js';
-import { checked, integerOption } from './option-parsers.js';
+import { checked, integerOption, underlyingsOption } from './option-parsers.js';
 import { say, warn } from './output.js';
 import { onInterrupt, onShutdown } from './shutdown.js';
 import { withDatabase } from './with-database.js';
@@ -67,12 +67,12 @@ export function registerPoll(program: Command, config: () => Config): void {
   const command = program
     .command('poll')
     .description('poll option-chain snapshots from the Polygon (Massive) API into PostgreSQL (key: POLYGON_API_KEY)')
-    .option('--underlyings <list>', 'underlyings to poll: AAPL,SPY,I:SPX (repeatable)', (value: string, list: string[] = []) => [...list, value])
+    .option('--underlyings <list>', 'underlyings to poll: AAPL,SPY,I:SPX (repeatable)', underlyingsOption)
     .option('--watchlist <file>', 'a file of underlyings, one or more per line, # comments')
     .option('--every <step>', `time between cycles, cycles on its wall-clock multiples: 30s, 5m, 1h (default ${DEFAULT_EVERY})`, checked(everyText, 'a step from 1s to 1d such as 30s, 5m or 1h'))
     .option('--once', 'run one cycle now and exit')
     .option('--market-hours', 'poll only during US regular trading hours (09:30–16:00 New York, exchange holidays, 13:00 early closes)')
-    .option('--resolution <step>', `captured_at is the cycle time truncated to this step (default: --every; ${ONCE_RESOLUTION} with --once)`, checked(parseResolution, 'a step such as 1m, 5m or 1d'))
+    .option('--resolution <step>', `captured_at is the cycle time truncated to this step (default: --every; ${ONCE_RESOLUTION} for --once without --every)`, checked(parseResolution, 'a step such as 1m, 5m or 1d'))
     .option('--underlying-concurrency <n>', 'underlyings fetched at once (their requests share --rate and --request-concurrency)', integerOption(1, 1_000), 16);
   addApiOptions(command)
     .option('--rejects <file>', 'write rejected results with their reasons to this NDJSON file')
