@@ -11,11 +11,11 @@
  *   applied whole or not at all.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { OptdbError } from '../errors.js';
 import { redactText } from '../redact.js';
 import { type MigrationFile, readMigrationFiles } from './migration-files.js';
-import { APPLICATION_NAME } from './pool.js';
+import { APPLICATION_NAME, ClosingClient } from './pool.js';
 import { inTransaction } from './transaction.js';
 
 /** The key Prisma's schema engine locks on PostgreSQL; sharing it excludes `prisma migrate` too. */
@@ -146,14 +146,11 @@ function isApplied(row: AppliedRow): boolean {
 }
 
 async function withMigrationSession<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, application_name: `${APPLICATION_NAME} migrate` });
+  const client = new ClosingClient({ connectionString: url, application_name: `${APPLICATION_NAME} migrate` });
   client.on('error', () => undefined); // reported by the failing query instead
   try {
     await client.connect();
   } catch (error) {
-    // A failed authentication (a password the server asks for and the URL lacks) can leave
-    // the socket open, and the process would never exit.
-    await client.end().catch(() => undefined);
     throw new OptdbError('DATABASE_UNREACHABLE', redactText(`Cannot connect to the database: ${(error as Error).message}`), {
       remedy: 'Check DATABASE_URL (and DIRECT_URL) and that the server is running.',
       cause: error,

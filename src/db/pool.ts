@@ -14,20 +14,25 @@ export const APPLICATION_NAME = 'optdb';
 /** The name of the process warnings optdb emits (the CLI prints them in its own voice). */
 export const OPTDB_WARNING = 'OptdbWarning';
 
+type ConnectCallback = ((error: Error) => void) | ((error: null, client: pg.Client) => void);
+
 /**
  * A client that closes its socket when connecting fails. An authentication error raised
  * mid-handshake (a server asking for a SCRAM password the URL does not have) leaves the
- * socket open, and pg-pool drops such a client without ending it: the process would
- * never exit.
+ * socket open, and neither pg-pool nor a caller's `catch` ends such a client: the process
+ * would never exit. Every connection optdb opens is one of these.
  */
-type ConnectCallback = ((error: Error) => void) | ((error: null, client: pg.Client) => void);
-
-class ClosingClient extends pg.Client {
+export class ClosingClient extends pg.Client {
   override connect(): Promise<pg.Client>;
   override connect(callback: ConnectCallback): void;
-  // pg-pool uses the callback form.
   override connect(callback?: ConnectCallback): Promise<pg.Client> | void {
-    if (!callback) return super.connect();
+    if (!callback) {
+      return super.connect().catch(async (error: unknown) => {
+        await this.end().catch(() => undefined);
+        throw error;
+      });
+    }
+    // pg-pool's form.
     super.connect((error: Error) => {
       if (error) this.end().catch(() => undefined);
       (callback as (error: Error) => void)(error);
@@ -95,7 +100,7 @@ export function createPrismaClient(pool: pg.Pool): PrismaClient {
  */
 export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>, timeoutMs?: number): Promise<T> {
   const timeouts = timeoutMs === undefined ? {} : { connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs };
-  const client = new pg.Client({ connectionString: url, application_name: APPLICATION_NAME, ...timeouts });
+  const client = new ClosingClient({ connectionString: url, application_name: APPLICATION_NAME, ...timeouts });
   client.on('error', () => {});
   try {
     await client.connect();
