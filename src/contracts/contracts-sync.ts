@@ -73,7 +73,8 @@ export async function syncContracts(options: SyncOptions): Promise<SyncSummary> 
   const started = performance.now();
   const before = client.counters;
   const stop = new AbortController();
-  options.signal?.addEventListener('abort', () => stop.abort(options.signal!.reason), { once: true });
+  // Aborted on Ctrl-C, and by the sync itself when it must stop (bad key, database failure).
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const counts = { pages: 0, listed: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 };
   const failed: SyncSummary['failed'] = [];
   let fatal: unknown;
@@ -83,7 +84,7 @@ export async function syncContracts(options: SyncOptions): Promise<SyncSummary> 
     try {
       for (const expired of listings) {
         const query = { underlying_ticker: underlying, expired, as_of: options.asOf };
-        for await (const page of client.contracts(query, { signal: stop.signal })) {
+        for await (const page of client.contracts(query, { signal })) {
           const pageContracts = new ContractSet();
           for (const result of page.results) {
             const read = contractFromReference(result);
@@ -104,7 +105,7 @@ export async function syncContracts(options: SyncOptions): Promise<SyncSummary> 
         }
       }
     } catch (error) {
-      if (stop.signal.aborted) return;
+      if (signal.aborted) return;
       // Another underlying fares no better with a refused key or plan, nor with a failing database.
       if (!(error instanceof PolygonApiError) || failsEveryRequest(error)) {
         fatal = error;
@@ -119,7 +120,7 @@ export async function syncContracts(options: SyncOptions): Promise<SyncSummary> 
 
   const queue = new PQueue({ concurrency: options.underlyingConcurrency ?? 4 });
   const listUnless = (underlying: string) => async () => {
-    if (!stop.signal.aborted) await syncUnderlying(underlying);
+    if (!signal.aborted) await syncUnderlying(underlying);
   };
   await Promise.all(options.underlyings.map((underlying) => queue.add(listUnless(underlying))));
   if (fatal !== undefined) throw fatal;

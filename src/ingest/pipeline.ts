@@ -35,7 +35,7 @@ export interface IngestOptions {
   /** Simpler strategies for batches that keep hitting planner errors (XX000), in order. */
   readonly fallbacks?: readonly WriteStrategy[];
   readonly retry?: RetryLimits;
-  /** Reports retries, splits, fallbacks, limit changes and queue pressure (for logs). */
+  /** Reports retries, splits, fallbacks, limit changes, queue pressure and slow writes (for logs). */
   readonly onEvent?: (event: WriteEvent) => void;
   /** Batches written at once: the write gate's limit. */
   readonly concurrency: number;
