@@ -86,17 +86,39 @@ test('two writes of one key in one batch: the last wins, the first is reported c
 });
 
 test('callers wait when the buffer is full: pending rows never exceed the bound', async () => {
-  const strategy = counting(createStrategy('copy', pool, prisma), 30);
-  const buffer = snapshotWriteBuffer(strategy, MINUTE, { maxBatchRows: 20, maxPendingRows: 50, concurrency: 1 });
+  // 2,000 writes at once against a bound of 50: as each batch finishes, the waiting writes
+  // must be let in only as far as it made room. Pending rows are read whenever a batch
+  // starts and whenever a write settles, for the whole run.
+  const copy = createStrategy('copy', pool, prisma);
   let peak = 0;
-  const writes = Array.from({ length: 400 }, async (_, i) => {
-    const done = buffer.write(result(10_000 + i));
+  let samples = 0;
+  const sample = () => {
+    samples++;
     peak = Math.max(peak, buffer.pending);
-    return done;
-  });
-  await Promise.all(writes);
-  assert.ok(peak <= 50, `peak ${peak} pending rows`);
-  assert.equal(strategy.rows, 400);
+  };
+  const strategy: WriteStrategy = {
+    name: copy.name,
+    async write(batch: Batch) {
+      sample();
+      return copy.write(batch);
+    },
+  };
+  const buffer = snapshotWriteBuffer(strategy, MINUTE, { maxBatchRows: 20, maxPendingRows: 50, concurrency: 1 });
+  const outcomes = await Promise.all(
+    Array.from({ length: 2_000 }, (_, i) =>
+      buffer.write(result(10_000 + i)).then((outcome) => {
+        sample();
+        return outcome;
+      }),
+    ),
+  );
+  assert.ok(outcomes.every((o) => o === 'written'));
+  assert.ok(samples > 2_000, `pending read ${samples} times`);
+  assert.equal(peak, 50, `peak ${peak} pending rows against a bound of 50`);
+  assert.equal(buffer.pending, 0);
+  const tickers = Array.from({ length: 2_000 }, (_, i) => (result(10_000 + i).details as { ticker: string }).ticker);
+  const stored = await pool.query<{ count: number }>('SELECT count(*)::int AS count FROM option_snapshots WHERE ticker = ANY($1)', [tickers]);
+  assert.equal(stored.rows[0]!.count, 2_000);
   await buffer.close();
 });
 

@@ -3,6 +3,7 @@
  * the URL), a timeout over the whole exchange (sending to the last body byte), and any
  * failure turned into an AttemptFailure of the kind api-errors.ts has a policy for.
  */
+import { StopSignal } from '../stop-signal.js';
 import { AttemptFailure, failureForStatus } from './api-errors.js';
 
 export interface RequestSettings {
@@ -21,11 +22,17 @@ const DETAIL_LENGTH = 200;
 
 /** The 2xx answer's body, or an AttemptFailure; the caller's own abort is rethrown as it is. */
 export async function sendRequest(url: URL, settings: RequestSettings): Promise<Answer> {
-  const timeout = AbortSignal.timeout(settings.timeoutMs);
-  const signal = settings.signal ? AbortSignal.any([timeout, settings.signal]) : timeout;
+  // The request's own stop: the caller's, or the timeout's, whose timer ends with the
+  // request (AbortSignal.timeout's would stay armed, and referenced, for its full span).
+  const stop = new StopSignal(settings.signal);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop.stop(new DOMException('The request timed out', 'TimeoutError'));
+  }, settings.timeoutMs);
   let status: number | undefined;
   try {
-    const response = await fetch(url, { headers: { authorization: `Bearer ${settings.apiKey}`, accept: 'application/json' }, signal });
+    const response = await fetch(url, { headers: { authorization: `Bearer ${settings.apiKey}`, accept: 'application/json' }, signal: stop.signal });
     status = response.status;
     const failure = failureForStatus(response.status);
     if (failure === undefined) return { status, text: await response.text() };
@@ -35,8 +42,11 @@ export async function sendRequest(url: URL, settings: RequestSettings): Promise<
     if (error instanceof AttemptFailure) throw error;
     if (settings.signal?.aborted) throw settings.signal.reason;
     const during = status === undefined ? 'before an answer' : `reading the HTTP ${status} body`;
-    if (timeout.aborted) throw new AttemptFailure('timeout', `no complete answer within ${settings.timeoutMs} ms (${during})`, status, undefined, { cause: error });
+    if (timedOut) throw new AttemptFailure('timeout', `no complete answer within ${settings.timeoutMs} ms (${during})`, status, undefined, { cause: error });
     throw new AttemptFailure('network', `${networkReason(error)} (${during})`, status, undefined, { cause: error });
+  } finally {
+    clearTimeout(timer);
+    stop.release();
   }
 }
 

@@ -20,6 +20,7 @@ import { retryTransient } from '../db/retry.js';
 import { type ContractRow, ContractSet } from '../domain/contract.js';
 import { CONTRACTS_FROM_PARAMETERS, contractParameters, enrichKnownContracts, insertNewContracts } from '../write/contracts-sql.js';
 import { DEFAULT_RETRY_LIMITS, type RetryLimits } from '../write/resilient-writer.js';
+import { StopSignal } from '../stop-signal.js';
 import { contractFromReference } from './reference-contract.js';
 import { inTransaction } from '../db/transaction.js';
 
@@ -72,9 +73,9 @@ export async function syncContracts(options: SyncOptions): Promise<SyncSummary> 
   const { client, pool } = options;
   const started = performance.now();
   const before = client.counters;
-  const stop = new AbortController();
   // Aborted on Ctrl-C, and by the sync itself when it must stop (bad key, database failure).
-  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const stop = new StopSignal(options.signal);
+  const { signal } = stop;
   const counts = { pages: 0, listed: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 };
   const failed: SyncSummary['failed'] = [];
   let fatal: unknown;
@@ -109,7 +110,7 @@ export async function syncContracts(options: SyncOptions): Promise<SyncSummary> 
       // Another underlying fares no better with a refused key or plan, nor with a failing database.
       if (!(error instanceof PolygonApiError) || failsEveryRequest(error)) {
         fatal = error;
-        stop.abort(new Error('contracts sync stopped'));
+        stop.stop(new Error('contracts sync stopped'));
         return;
       }
       const failure = { underlying, reason: error.message };
@@ -122,7 +123,11 @@ export async function syncContracts(options: SyncOptions): Promise<SyncSummary> 
   const listUnless = (underlying: string) => async () => {
     if (!signal.aborted) await syncUnderlying(underlying);
   };
-  await Promise.all(options.underlyings.map((underlying) => queue.add(listUnless(underlying))));
+  try {
+    await Promise.all(options.underlyings.map((underlying) => queue.add(listUnless(underlying))));
+  } finally {
+    stop.release();
+  }
   if (fatal !== undefined) throw fatal;
   return {
     underlyings: options.underlyings.length,

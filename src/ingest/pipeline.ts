@@ -264,13 +264,9 @@ function withCommittedRows(error: unknown, committed: number, resumable: boolean
 async function* untilAborted<T>(records: AsyncIterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
   if (!signal) return yield* records;
   const iterator = records[Symbol.asyncIterator]();
-  const aborted = new Promise<IteratorReturnResult<undefined>>((resolve) => {
-    if (signal.aborted) resolve({ done: true, value: undefined });
-    else signal.addEventListener('abort', () => resolve({ done: true, value: undefined }), { once: true });
-  });
   try {
     for (;;) {
-      const next = await Promise.race([iterator.next(), aborted]);
+      const next = await nextUnlessAborted(iterator, signal);
       if (next.done) return;
       yield next.value;
     }
@@ -280,6 +276,30 @@ async function* untilAborted<T>(records: AsyncIterable<T>, signal: AbortSignal |
     if (signal.aborted) void iterator.return?.()?.catch(() => undefined);
     else await iterator.return?.();
   }
+}
+
+/**
+ * One read, or done as soon as the signal aborts. The abort listener lives for this read
+ * only: racing every read against one promise that outlives them (Promise.race) leaves a
+ * reaction on it per read, and each reaction keeps its read's record alive until the end
+ * of the run — memory growing with every row.
+ */
+function nextUnlessAborted<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
+  if (signal.aborted) return Promise.resolve({ done: true, value: undefined });
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve({ done: true, value: undefined });
+    signal.addEventListener('abort', onAbort, { once: true });
+    iterator.next().then(
+      (result) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(result);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 function cpuSecondsSoFar(): number {

@@ -15,7 +15,6 @@
  * the cycle returns marked interrupted. The cycle returns only once every row handed to
  * the buffer is durable or rejected.
  */
-import { setMaxListeners } from 'node:events';
 import { stringify } from 'lossless-json';
 import PQueue from 'p-queue';
 import { failsEveryRequest } from '../api/api-errors.js';
@@ -25,6 +24,7 @@ import { OptdbError } from '../errors.js';
 import { microsToIso, truncateMicros } from '../domain/timestamp.js';
 import { isJsonObject } from '../sources/snapshot-page.js';
 import type { JsonValue } from '../sources/source-record.js';
+import { StopSignal } from '../stop-signal.js';
 import type { PollBuffer } from './poll-buffer.js';
 
 export interface CycleOptions {
@@ -82,11 +82,8 @@ export async function runCycle(at: Date, underlyings: readonly string[], options
   const before = client.counters;
   const capturedAtMicros = BigInt(at.getTime()) * 1000n;
   // Aborted on Ctrl-C, and by the cycle itself when it must stop (bad key, database failure).
-  const stop = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-  // Every request in flight listens to it (one per fetcher, and its retry waits): more than
-  // Node's default of 10 is expected, not a leak.
-  setMaxListeners(0, signal);
+  const stop = new StopSignal(options.signal);
+  const { signal } = stop;
   // One promise per page handed over: settled when each of its rows is stored or rejected (and reported).
   const handed: Promise<unknown>[] = [];
   const tickers = new Set<string>();
@@ -98,7 +95,7 @@ export async function runCycle(at: Date, underlyings: readonly string[], options
 
   const giveUp = (error: unknown) => {
     fatal ??= error;
-    stop.abort(new Error('the poll cycle stopped'));
+    stop.stop(new Error('the poll cycle stopped'));
   };
 
   const hand = (underlying: string, results: readonly JsonValue[], first: number) => {
@@ -142,7 +139,11 @@ export async function runCycle(at: Date, underlyings: readonly string[], options
   };
 
   const queue = new PQueue({ concurrency: options.underlyingConcurrency });
-  await Promise.all(underlyings.map((underlying) => queue.add(() => fetchChain(underlying))));
+  try {
+    await Promise.all(underlyings.map((underlying) => queue.add(() => fetchChain(underlying))));
+  } finally {
+    stop.release();
+  }
   await buffer.flush();
   await Promise.all(handed);
   if (fatal !== undefined) throw fatal;

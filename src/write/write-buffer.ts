@@ -12,8 +12,11 @@
  * - Batches go through the same gate and resilience as ingest (gated-writer.ts): transient
  *   errors retried, planner errors falling back to simpler strategies, overload lowering
  *   the number of batches written at once.
- * - Memory is bounded: when `maxPendingRows` rows are waiting, callers wait too — in
- *   `write`, or before they read more input, in `room` (the poll's fetchers do).
+ * - Memory is bounded: at most `maxPendingRows` rows are pending, under any number of
+ *   concurrent callers. A row written while the buffer is full waits, in order, and takes
+ *   its place only when a batch has made room for it (its place is taken as it is let in,
+ *   so waking callers cannot all slip in at once). A producer that asks `room()` before it
+ *   reads more input (the poll's fetchers do) leaves the rest in its source.
  * - At most `concurrency` batches are written at once (the process's write gate).
  */
 import { once } from 'node:events';
@@ -62,10 +65,19 @@ export interface WriteBufferOptions<Input> {
 /** What happened to one row. `collapsed`: a later write of the same key in the same batch won. */
 export type RowOutcome = 'written' | 'collapsed';
 
-interface Pending {
-  readonly key: string;
+interface Settle {
   readonly resolve: (outcome: RowOutcome) => void;
   readonly reject: (error: Error) => void;
+}
+
+interface Pending extends Settle {
+  readonly key: string;
+}
+
+/** A valid row written while the buffer was full, waiting for room. */
+interface Blocked extends Settle {
+  readonly row: TableRow;
+  readonly contract: ContractRow;
 }
 
 const DEFAULTS = { maxBatchRows: 2_000, maxDelayMs: 20, maxPendingRows: 20_000, concurrency: DEFAULT_WRITE_CONCURRENCY };
@@ -76,6 +88,7 @@ export class WriteBuffer<Input> {
   private readonly space = new EventEmitter();
   private readonly batcher: Batcher;
   private waiting: Pending[] = [];
+  private blocked: Blocked[] = [];
   private timer: NodeJS.Timeout | undefined;
   private buffered = 0;
   private closed = false;
@@ -112,23 +125,30 @@ export class WriteBuffer<Input> {
       this.options.metrics?.rowsRejected.inc({ stage: 'validation' });
       throw new OptdbError('ROW_REJECTED', `row rejected: ${validated.reason}`);
     }
-    if (this.buffered >= this.options.maxPendingRows) await this.room();
-    return this.enqueue(validated.row, validated.contract);
+    const { row, contract } = validated;
+    return new Promise<RowOutcome>((resolve, reject) => {
+      if (this.hasRoom()) this.enqueue(row, contract, { resolve, reject });
+      else this.blocked.push({ row, contract, resolve, reject });
+    });
   }
 
   /**
-   * Resolves when fewer than `maxPendingRows` rows are pending. A producer that awaits it
-   * before it reads more input (an API page, a file chunk) keeps the rows it has not handed
-   * over in its source, not parked in write() calls in memory.
+   * Resolves when the buffer has room (fewer than `maxPendingRows` rows pending or
+   * waiting for room). A producer that awaits it before it reads more input (an API page,
+   * a file chunk) keeps the rows it has not handed over in its source, not parked in
+   * write() calls in memory.
    */
   async room(): Promise<void> {
-    while (this.buffered >= this.options.maxPendingRows) await once(this.space, 'space');
+    while (this.buffered + this.blocked.length >= this.options.maxPendingRows) await once(this.space, 'space');
   }
 
   /** Writes what is buffered now and waits until every accepted row is durable. */
   async flush(): Promise<void> {
-    this.cut();
-    await this.writer.gate.idle();
+    // Rows waiting for room are let in as batches finish: flush until none are left.
+    do {
+      this.cut();
+      await this.writer.gate.idle();
+    } while (this.blocked.length > 0 || this.waiting.length > 0);
   }
 
   /** Flushes, then refuses further writes. */
@@ -138,14 +158,26 @@ export class WriteBuffer<Input> {
     this.writer.gate.close();
   }
 
-  private enqueue(row: TableRow, contract: ContractRow): Promise<RowOutcome> {
-    return new Promise<RowOutcome>((resolve, reject) => {
-      this.buffered++;
-      this.waiting.push({ key: rowKey(this.options.table, row), resolve, reject });
-      const full = this.batcher.add(row, contract, this.waiting.length);
-      if (full) this.send(full);
-      else this.timer ??= setTimeout(() => this.cut(), this.options.maxDelayMs);
-    });
+  private hasRoom(): boolean {
+    return this.buffered < this.options.maxPendingRows && this.blocked.length === 0;
+  }
+
+  private enqueue(row: TableRow, contract: ContractRow, settle: Settle): void {
+    this.buffered++;
+    this.waiting.push({ key: rowKey(this.options.table, row), ...settle });
+    const full = this.batcher.add(row, contract, this.waiting.length);
+    if (full) this.send(full);
+    else this.timer ??= setTimeout(() => this.cut(), this.options.maxDelayMs);
+  }
+
+  /** Lets waiting rows in, in order, while there is room: each takes its place as it enters. */
+  private admitBlocked(): void {
+    let admitted = 0;
+    while (admitted < this.blocked.length && this.buffered < this.options.maxPendingRows) {
+      const { row, contract, resolve, reject } = this.blocked[admitted++]!;
+      this.enqueue(row, contract, { resolve, reject });
+    }
+    if (admitted > 0) this.blocked = this.blocked.slice(admitted);
   }
 
   /** Ends the current batch early (timer or flush). */
@@ -178,6 +210,7 @@ export class WriteBuffer<Input> {
         for (const w of waiters) w.reject(reason);
       } finally {
         this.buffered -= waiters.length;
+        this.admitBlocked();
         this.space.emit('space');
       }
     });
