@@ -8,13 +8,19 @@
  *   copy     optdb ingest --strategy copy (default settings, and --concurrency 2)
  *   unnest   optdb ingest --strategy unnest
  *   prisma   optdb ingest --strategy prisma, on a 20k-row slice (a round trip per row)
- *   5M rows  optdb ingest (copy) of a 5M-row file: peak memory
+ *   5M rows  optdb ingest (copy) of a 5M-row file, and the same with --dry-run: peak
+ *            memory, which may differ only by the batches in flight
  *
- * Every scenario gets a fresh, migrated database. The server is DATABASE_URL's when set
- * (the user must be able to create databases), else an embedded PostgreSQL in a temporary
- * directory. BENCH_SKIP_5M=1 skips the 5M-row run.
+ * Every scenario gets a fresh, migrated database: the floor writes into optdb's own tables
+ * (same columns, defaults, indexes and foreign key), so the comparison is like for like.
+ * The server is DATABASE_URL's when set (the user must be able to create databases), else
+ * an embedded PostgreSQL in a temporary directory. BENCH_SKIP_5M=1 skips the 5M-row runs.
+ *
+ * `npm run bench -- --check` also exits 1 naming each target missed (copy at least 1.0×
+ * the floor, at least 20× per-row Prisma, peak RSS under 300 MB at 5M rows): run it before
+ * calling performance work done. The page names the commit it measured.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { once } from 'node:events';
 import os from 'node:os';
@@ -31,6 +37,9 @@ const CLI = path.join(ROOT, 'dist/cli/main.js');
 const PRISMA_SLICE_ROWS = 20_000;
 const DAYS_IN_BIG_FILE = 5;
 const SAMPLE = { underlyings: 1_000, contracts: 7_700_000, date: '2025-11-20', seed: 1 }; // ≈1M traded contracts
+const TARGETS = { copyVsFloor: 1.0, copyVsPrisma: 20, peakRssMbAt5M: 300 };
+const CHECK = process.argv.includes('--check');
+const COMMIT = measuredCommit();
 
 interface Result {
   name: string;
@@ -75,12 +84,20 @@ try {
     const big = path.join(work, 'day-aggs-5m.csv');
     const bigRows = await repeatOverDays(csv, big, DAYS_IN_BIG_FILE);
     fs.rmSync(slice);
-    results.push(await scenario(`optdb copy, ${(bigRows / 1e6).toFixed(1)}M-row file (${DAYS_IN_BIG_FILE} days)`, bigRows, (url) => runOptdb(url, [big])));
+    const bigName = `${(bigRows / 1e6).toFixed(1)}M-row file (${DAYS_IN_BIG_FILE} days)`;
+    results.push(await scenario(`optdb copy, ${bigName}`, bigRows, (url) => runOptdb(url, [big])));
+    results.push(await scenario(`optdb --dry-run, ${bigName}`, bigRows, (url) => runOptdb(url, [big, '--dry-run'])));
   }
   const page = await report(results);
   fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'docs/benchmarks.md'), page);
   process.stdout.write(`\n${page}`);
+  if (CHECK) {
+    const missed = missedTargets(results);
+    for (const line of missed) log(`target missed: ${line}`);
+    if (missed.length > 0) process.exitCode = 1;
+    else log('every target met');
+  }
 } finally {
   await embedded?.stop();
   fs.rmSync(work, { recursive: true, force: true });
@@ -132,17 +149,36 @@ async function runOptdb(url: string, args: string[]): Promise<RunOutcome> {
   return { peakRssMb: summary.peakRssMb, cpuSeconds: summary.cpuSeconds };
 }
 
+const rate = (r: Result) => r.rows / r.seconds;
+const bigFileRun = (results: Result[]) => results.find((r) => r.name.startsWith('optdb copy, '));
+const dryRun = (results: Result[]) => results.find((r) => r.name.startsWith('optdb --dry-run'));
+
+/** Each target this run missed, in words; empty when all were met. */
+function missedTargets(results: Result[]): string[] {
+  const [floor, copy] = results as [Result, Result];
+  const prisma = results.find((r) => r.name.startsWith('optdb prisma'));
+  const big = bigFileRun(results);
+  const missed: string[] = [];
+  const vsFloor = rate(copy) / rate(floor);
+  if (vsFloor < TARGETS.copyVsFloor) missed.push(`copy at ${vsFloor.toFixed(2)}× the floor, below ${TARGETS.copyVsFloor.toFixed(1)}×`);
+  if (prisma && rate(copy) / rate(prisma) < TARGETS.copyVsPrisma) missed.push(`copy at ${(rate(copy) / rate(prisma)).toFixed(1)}× per-row Prisma, below ${TARGETS.copyVsPrisma}×`);
+  if (!big) missed.push('the 5M-row run was skipped (BENCH_SKIP_5M): its memory target is unchecked');
+  else if ((big.peakRssMb ?? Infinity) >= TARGETS.peakRssMbAt5M) missed.push(`peak RSS ${big.peakRssMb} MB at 5M rows, not under ${TARGETS.peakRssMbAt5M} MB`);
+  return missed;
+}
+
 async function report(results: Result[]): Promise<string> {
   const floor = results[0]!;
   const floorRate = floor.rows / floor.seconds;
   const prisma = results.find((r) => r.name.startsWith('optdb prisma'));
   const copy = results[1]!;
-  const rate = (r: Result) => r.rows / r.seconds;
+  const big = bigFileRun(results);
+  const dry = dryRun(results);
   const server = await admin('SHOW server_version');
   const lines = [
     '# Benchmarks',
     '',
-    `Made by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ` +
+    `Made by \`npm run bench\` (bench/run.ts) at commit ${COMMIT} on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ` +
       `${Math.round(os.totalmem() / 2 ** 30)} GiB, Node.js ${process.version}, PostgreSQL ${server}${embedded ? ' (embedded)' : ''}. ` +
       `Input: a generated Polygon day_aggs_v1 file (\`optdb sample --format day-aggs-csv --underlyings ${SAMPLE.underlyings} --contracts ${SAMPLE.contracts}\`), ` +
       `every row a new contract and a new bar, into an empty, migrated database.`,
@@ -152,7 +188,7 @@ async function report(results: Result[]): Promise<string> {
     ...results.map(
       (r) =>
         `| ${r.name} | ${r.rows.toLocaleString('en-US')} | ${r.seconds.toFixed(1)} | ${Math.round(rate(r)).toLocaleString('en-US')} | ` +
-        `${(rate(r) / floorRate).toFixed(2)}× | ${r.peakRssMb === undefined ? '—' : `${r.peakRssMb} MB`} | ` +
+        `${r === dry ? '— (writes nothing)' : `${(rate(r) / floorRate).toFixed(2)}×`} | ${r.peakRssMb === undefined ? '—' : `${r.peakRssMb} MB`} | ` +
         `${r.machineCpuSeconds.toFixed(1)} s | ${r.clientCpuSeconds === undefined ? '—' : `${r.clientCpuSeconds.toFixed(1)} s`} |`,
     ),
     '',
@@ -161,11 +197,14 @@ async function report(results: Result[]): Promise<string> {
     `- \`copy\` at least 1.0× the floor: **${(rate(copy) / floorRate).toFixed(2)}×** with the defaults` +
       `, ${(rate(results[2]!) / floorRate).toFixed(2)}× with \`--concurrency 2\`.`,
     prisma ? `- \`copy\` at least 20× the per-row Prisma path: **${(rate(copy) / rate(prisma)).toFixed(1)}×**.` : '',
-    ...results.filter((r) => r.name.includes('M-row file')).map((r) => `- peak RSS under 300 MB for a 5M-row file: **${r.peakRssMb} MB**.`),
+    big ? `- peak RSS under ${TARGETS.peakRssMbAt5M} MB for a 5M-row file: **${big.peakRssMb} MB**` + (dry ? ` (${dry.peakRssMb} MB with \`--dry-run\`, which writes nothing: the difference is the batches in flight and the database client).` : '.') : '',
+    '',
+    '`npm run bench -- --check` exits 1 when a target is missed.',
     '',
     'One run of each scenario, each on a new database after a CHECKPOINT. Runs on a shared',
     'machine can differ by 15 % or more from one run to the next, so compare ratios within one',
-    'run rather than across runs. The',
+    'run rather than across runs. The floor writes into optdb\'s own tables in a freshly',
+    'migrated database (the same columns, defaults, indexes and foreign key). The',
     'floor and optdb do the same work — parse every ticker into a contract, insert the new',
     'contracts, upsert the bars with unchanged rows left alone — in one transaction (the',
     'floor) or one per 5,000-row batch (optdb, which also validates every row). Peak RSS is',
@@ -275,6 +314,16 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** The commit measured: `git rev-parse --short HEAD`, with `+dirty` when the tree had changes. */
+function measuredCommit(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  try {
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain') ? '+dirty' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
 }
 
 function log(line: string): void {
