@@ -268,17 +268,35 @@ test('day-aggs-csv: stray quotes do not stop the file; an unclosed one is report
     ],
   );
   assert.equal(records[1]?.kind === 'csv' && records[1].fields['ticker'], '"O:B230616C00050000"x');
-  // An opening quote that never closes swallows the rest of the file: one unreadable record.
-  const unclosed = `${CSV_HEADER}\n${CSV_ROW}\n"O:B230616C00050000,1,1,1,1,1,1,1\n${CSV_ROW}\n`;
+  // An opening quote that never closes makes its own line unreadable, and only that line.
+  const unclosed = `${CSV_HEADER}\n${CSV_ROW}\n"O:B230616C00050000,1,1,1,1,1,1,1\n${CSV_ROW}\n${CSV_ROW}\n`;
   const cut = await read(await write('unclosed-quote.csv', unclosed));
   assert.deepEqual(
     cut.map((r) => [r.kind, r.location]),
     [
       ['csv', 2],
       ['unreadable', 3],
+      ['csv', 4],
+      ['csv', 5],
     ],
   );
-  assert.match(unreadable(cut[1]).reason, /^malformed CSV: Quote Not Closed/);
+  assert.equal(unreadable(cut[1]).reason, 'malformed CSV: a quote opened at column 1 is not closed on this line');
+  assert.equal(unreadable(cut[1]).raw, '"O:B230616C00050000,1,1,1,1,1,1,1');
+});
+
+test('day-aggs-csv: a line far too long is rejected alone, without being held whole', async () => {
+  const long = `O:A230616C00050000,${'9'.repeat(200_000)},1,1,1,1,1,1`;
+  const records = await read(await write('long-line.csv', `${CSV_HEADER}\n${CSV_ROW}\n${long}\n${CSV_ROW}\n`));
+  assert.deepEqual(
+    records.map((r) => [r.kind, r.location]),
+    [
+      ['csv', 2],
+      ['unreadable', 3],
+      ['csv', 4],
+    ],
+  );
+  assert.equal(unreadable(records[1]).reason, `malformed CSV: a line of ${long.length} characters, longer than 65536`);
+  assert.equal(unreadable(records[1]).raw, long.slice(0, 200));
 });
 
 test('day-aggs-csv: a header without "ticker" is INPUT_FORMAT', async () => {

@@ -5,7 +5,7 @@ import { openConnections } from '../db/pool.js';
 import { requireMigratedSchema } from '../db/schema-check.js';
 import { parseResolution, isoToMicros } from '../domain/timestamp.js';
 import { OptdbError } from '../errors.js';
-import { ingest, type IngestOptions, type IngestSummary, type MaxRejects } from '../ingest/pipeline.js';
+import { ingest, type IngestOptions, IngestStopped, type IngestSummary, type MaxRejects } from '../ingest/pipeline.js';
 import { loadCommittedRanges, recordBatch } from '../ingest/ledger.js';
 import { RejectSink } from '../ingest/rejects.js';
 import { refreshStatistics } from '../ingest/refresh-statistics.js';
@@ -71,8 +71,13 @@ export function registerIngest(program: Command, config: () => Config): void {
       if (flags.importId !== undefined && paths.length > 1) {
         throw new OptdbError('CONFIG_INVALID', `--import-id names one input, got ${paths.length}.`, { remedy: 'Run one ingest per input, or drop --import-id.' });
       }
-      const summary = flags.dryRun ? await run(paths, flags, undefined) : await runWithDatabase(config(), paths, flags);
-      printSummary(summary, flags);
+      try {
+        printSummary(flags.dryRun ? await run(paths, flags, undefined) : await runWithDatabase(config(), paths, flags), flags);
+      } catch (error) {
+        // A stop is reported with what was done until then; the error itself follows on stderr.
+        if (error instanceof IngestStopped) printSummary(error.summary, flags);
+        throw error;
+      }
     });
 }
 
@@ -83,7 +88,7 @@ async function runWithDatabase(config: Config, paths: string[], flags: IngestFla
   // summary is printed and a server this command started is stopped before the exit.
   const interrupt = new AbortController();
   const unregister = onInterrupt(async () => {
-    warn('optdb: stopping: the rows read so far are being written; run the same command again to resume');
+    warn('optdb: stopping: the rows read so far are being written');
     interrupt.abort();
   }, config.stopGraceMs);
   try {
@@ -188,22 +193,28 @@ export function printSummary(summary: IngestSummary, flags: IngestFlags): void {
     say(JSON.stringify({ ...summary, elapsedMs: Math.round(summary.elapsedMs), rowsPerSecond: Math.round(summary.rowsPerSecond) }));
     return;
   }
-  const line = (label: string, value: number | string) => say(`  ${label.padEnd(11)} ${String(value).padStart(10)}`);
-  say(`${summary.dryRun ? 'checked' : 'ingested'} ${summary.rowsRead} rows in ${(summary.elapsedMs / 1000).toFixed(1)} s (${Math.round(summary.rowsPerSecond)} rows/s)`);
+  const line = (label: string, value: number, note = '') => say(`  ${label.padEnd(11)} ${String(value).padStart(10)}${note && `  ${note}`}`);
+  const verb = summary.stopped !== undefined ? 'stopped after reading' : summary.dryRun ? 'checked' : 'ingested';
+  say(`${verb} ${summary.rowsRead} rows in ${(summary.elapsedMs / 1000).toFixed(1)} s (${Math.round(summary.rowsPerSecond)} rows/s)`);
   if (summary.dryRun) {
     line('valid', summary.valid);
   } else {
     line('inserted', summary.inserted);
     line('updated', summary.updated);
     line('unchanged', summary.unchanged);
-    if (summary.skipped > 0) line('skipped', `${summary.skipped}  (committed by an earlier run)`);
+    if (summary.skipped > 0) line('skipped', summary.skipped, '(committed by an earlier run)');
   }
   line('collapsed', summary.collapsed);
   line('rejected', summary.rejected);
   if (!summary.dryRun) say(`  contracts   ${summary.contractsCreated} created, ${summary.contractsUpdated} updated`);
   if (summary.analyzed?.length) say(`  statistics  analyzed ${summary.analyzed.join(', ')} (changed by this ingest)`);
   if (summary.rejected > 0) say(flags.rejects ? `  rejects in ${flags.rejects}` : '  pass --rejects <file> to see why rows were rejected');
-  if (summary.interrupted) say('  interrupted: the rows above are committed; run the same command again to resume after them');
+  const resume = summary.resumable
+    ? 'run the same command again to resume after them'
+    : 'stdin or a pipe has no identity to resume under: feed the whole input again (committed rows come back unchanged, never doubled), with --import-id <id> to make later runs resumable';
+  if (summary.stopped !== undefined) say(`  stopped: ${summary.dryRun ? 'checking stopped' : `the rows above are committed; ${resume}`}`);
+  else if (summary.interrupted && !summary.dryRun) say(`  interrupted: the rows above are committed; ${resume}`);
+  else if (summary.interrupted) say('  interrupted');
 }
 
 export function describeEvent(event: WriteEvent): string {

@@ -97,6 +97,25 @@ export interface IngestSummary extends WriteCounts {
   dryRun: boolean;
   /** Stopped by `signal` before the end of the input: what was read is committed, a rerun resumes. */
   interrupted: boolean;
+  /** Why the ingest stopped before the end of its input (a reject limit, a write failure); the counts say what it did until then. */
+  stopped?: string;
+  /** Whether running the same command again skips what this run committed: every input had an identity. */
+  resumable: boolean;
+}
+
+/**
+ * An ingest that stopped before the end of its input (too many rejects, a batch that could
+ * not be written): the error, with the summary of what was done until then — committed
+ * rows stay committed.
+ */
+export class IngestStopped extends OptdbError {
+  constructor(
+    error: OptdbError,
+    readonly summary: IngestSummary,
+  ) {
+    super(error.code, error.message, { remedy: error.remedy, cause: error.cause });
+    this.name = 'IngestStopped';
+  }
 }
 
 const CONTRACTS_TABLE = 'options';
@@ -161,7 +180,9 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
     });
   };
 
-  const summary = (): IngestSummary => {
+  /** Whether a rerun would skip what this run committed: every input so far has an identity. */
+  let resumable = true;
+  const summary = (stopped?: string): IngestSummary => {
     const elapsedMs = performance.now() - started;
     return {
       ...totals,
@@ -173,11 +194,11 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
       cpuSeconds: cpuSecondsSoFar(),
       dryRun: options.strategy === undefined,
       interrupted: options.signal?.aborted ?? false,
+      ...(stopped === undefined ? {} : { stopped }),
+      resumable: resumable && options.ledger !== undefined,
     };
   };
 
-  /** Whether a rerun would skip what this run committed: every input so far has an identity. */
-  let resumable = true;
   try {
     for (const path of paths) {
       const source = await openSource(path, { format: options.format, stdin: options.stdin });
@@ -226,6 +247,11 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
     if (writeError) throw withCommittedRows(writeError, totals.inserted + totals.updated + totals.unchanged, resumable);
     checkRejectLimit(totals.rowsRead, options, true);
     return summary();
+  } catch (error) {
+    if (!(error instanceof OptdbError) || error instanceof IngestStopped) throw error;
+    // The batches read before the stop are written first: the summary counts them.
+    await writer?.gate.idle();
+    throw new IngestStopped(error, summary(error.message));
   } finally {
     await writer?.gate.idle();
     writer?.gate.close();
@@ -241,7 +267,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
       });
     }
     if (limit.percent !== undefined && (atEnd || rowsRead >= MIN_ROWS_FOR_PERCENT) && (rejected / rowsRead) * 100 > limit.percent) {
-      const share = ((rejected / rowsRead) * 100).toFixed(1);
+      const share = shareAbove((rejected / rowsRead) * 100, limit.percent);
       throw new OptdbError('TOO_MANY_REJECTS', `${share}% of rows rejected (${rejected} of ${rowsRead}), more than --max-rejects ${limit.percent}%; stopped.`, {
         remedy: rejectRemedy(opts),
       });
@@ -300,6 +326,13 @@ function nextUnlessAborted<T>(iterator: AsyncIterator<T>, signal: AbortSignal): 
       },
     );
   });
+}
+
+/** A percentage with as many decimals as it takes to show it is above `limit` (5.0 % would not, against 5 %). */
+function shareAbove(percent: number, limit: number): string {
+  let decimals = 1;
+  while (decimals < 6 && Number(percent.toFixed(decimals)) <= limit) decimals++;
+  return percent.toFixed(decimals);
 }
 
 function cpuSecondsSoFar(): number {

@@ -5,18 +5,24 @@
  * of its results, at the line's location.
  */
 import { parse } from 'lossless-json';
-import { readLines } from './lines.js';
+import { OverlongLine, readLines } from './lines.js';
 import { jsonRecord, unreadableRecord } from './records.js';
 import { isJsonObject, isPage, pageProblem, pageResults } from './snapshot-page.js';
 import type { JsonValue, SourceRecord } from './source-record.js';
 
 const FORMAT = 'chain-ndjson';
 const BLANK = /^\s*$/;
+/** Room for a whole response page saved on one line (250 results of a few KB each), and then some. */
+export const MAX_LINE_LENGTH = 32 * 1024 * 1024;
 
 export async function* readChainNdjson(source: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<SourceRecord> {
   let lineNumber = 0;
-  for await (const line of readLines(chunks)) {
+  for await (const line of readLines(chunks, MAX_LINE_LENGTH)) {
     lineNumber += 1;
+    if (line instanceof OverlongLine) {
+      yield unreadableRecord(source, FORMAT, lineNumber, line.head, `a line of ${line.length} characters, longer than ${MAX_LINE_LENGTH}`);
+      continue;
+    }
     const text = lineNumber === 1 ? line.replace(/^\uFEFF/, '') : line;
     if (BLANK.test(text)) continue;
 

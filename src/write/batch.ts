@@ -14,6 +14,8 @@ export interface Batch {
   readonly rows: readonly TableRow[];
   /** Each row's location in its input (line or result number), for reporting a row the database refuses. */
   readonly locations: readonly number[];
+  /** Each row's record number, for leaving a refused row out of the ledger. */
+  readonly records: readonly number[];
   /** The contracts the rows reference, distinct, in ticker order. */
   readonly contracts: readonly ContractRow[];
   /** Input rows that a later row with the same key replaced. */
@@ -38,7 +40,7 @@ export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxRows: 5_000, maxBytes: 8 *
 const FIELD_OVERHEAD_BYTES = 8;
 
 export class Batcher {
-  private rows = new Map<string, { row: TableRow; location: number }>();
+  private rows = new Map<string, { row: TableRow; location: number; record: number }>();
   private contracts = new ContractSet();
   private collapsed = 0;
   private bytes = 0;
@@ -57,7 +59,7 @@ export class Batcher {
   add(row: TableRow, contract: ContractRow, record: number, location = record): Batch | undefined {
     const key = rowKey(this.table, row);
     if (this.rows.has(key)) this.collapsed++;
-    this.rows.set(key, { row, location });
+    this.rows.set(key, { row, location, record });
     this.contracts.add(contract);
     if (this.firstRecord === 0) this.firstRecord = record;
     this.lastRecord = record;
@@ -73,6 +75,7 @@ export class Batcher {
       table: this.table,
       rows: entries.map(([, entry]) => entry.row),
       locations: entries.map(([, entry]) => entry.location),
+      records: entries.map(([, entry]) => entry.record),
       contracts: this.contracts.sorted(),
       collapsed: this.collapsed,
       firstRecord: this.firstRecord,
@@ -104,6 +107,7 @@ export function splitBatch(batch: Batch): [Batch, Batch] {
       table: batch.table,
       rows,
       locations: batch.locations.slice(from, to),
+      records: batch.records.slice(from, to),
       contracts: batch.contracts.filter((c) => tickers.has(c.ticker)),
       collapsed: 0,
       source: batch.source,

@@ -13,7 +13,8 @@
  *  - schema, configuration and corruption errors → stop, with the policy's remedy.
  * A batch written whole records its ledger entry in its own transaction; one written in
  * parts records it after the last part (rewriting a part after a crash is harmless:
- * upserts of identical rows change nothing).
+ * upserts of identical rows change nothing), without the records of the rows the
+ * database refused: those were never committed, and a rerun must meet them again.
  */
 import pRetry, { AbortError } from 'p-retry';
 import type { Config } from '../config.js';
@@ -86,13 +87,14 @@ export class ResilientWriter {
   }
 
   async write(batch: Batch): Promise<ResilientCounts> {
-    const { counts, whole } = await this.writeFrom(batch, 0);
-    if (!whole && batch.ledger) await this.options.recordLedger(batch.ledger);
+    const refusedRecords: number[] = [];
+    const { counts, whole } = await this.writeFrom(batch, 0, refusedRecords);
+    if (!whole && batch.ledger) for (const entry of ledgerWithout(batch.ledger, batch, refusedRecords)) await this.options.recordLedger(entry);
     return counts;
   }
 
-  /** `whole`: the batch went in as one transaction (its ledger entry with it). */
-  private async writeFrom(batch: Batch, strategyIndex: number): Promise<{ counts: ResilientCounts; whole: boolean }> {
+  /** `whole`: the batch went in as one transaction (its ledger entry with it). `refusedRecords` gets the records of refused rows. */
+  private async writeFrom(batch: Batch, strategyIndex: number, refusedRecords: number[]): Promise<{ counts: ResilientCounts; whole: boolean }> {
     const strategy = this.strategies[strategyIndex]!;
     const canFallBack = strategyIndex + 1 < this.strategies.length;
     const firstAttempt = Date.now();
@@ -135,31 +137,50 @@ export class ResilientWriter {
         if (error instanceof OptdbError) throw error;
         throw failure(batch, classifyError(error), this.options.retry.retries + 1);
       }
-      return this.redirect(batch, strategyIndex, error);
+      return this.redirect(batch, strategyIndex, error, refusedRecords);
     }
   }
 
-  private async redirect(batch: Batch, strategyIndex: number, redirect: Redirect): Promise<{ counts: ResilientCounts; whole: boolean }> {
+  private async redirect(batch: Batch, strategyIndex: number, redirect: Redirect, refusedRecords: number[]): Promise<{ counts: ResilientCounts; whole: boolean }> {
     const { code, message } = redirect.classified;
     if (redirect.how === 'fallback') {
       const next = this.strategies[strategyIndex + 1]!;
       this.options.onEvent?.({ kind: 'fallback', code, from: this.strategies[strategyIndex]!.name, to: next.name, rows: batch.rows.length });
-      return this.writeFrom(batch, strategyIndex + 1);
+      return this.writeFrom(batch, strategyIndex + 1, refusedRecords);
     }
     if (redirect.how === 'isolate' && batch.rows.length === 1) {
       await this.options.onRowRefused({ source: batch.source, row: batch.rows[0]!, location: batch.locations[0]!, code, message });
+      refusedRecords.push(batch.records[0]!);
       return { counts: { ...emptyCounts(), refused: 1 }, whole: false };
     }
     if (batch.rows.length === 1) throw failure(batch, redirect.classified, 1);
     this.options.onEvent?.({ kind: 'split', code, rows: batch.rows.length });
     const total: ResilientCounts = { ...emptyCounts(), refused: 0 };
     for (const half of splitBatch(batch)) {
-      const { counts } = await this.writeFrom(half, strategyIndex);
+      const { counts } = await this.writeFrom(half, strategyIndex, refusedRecords);
       addCounts(total, counts);
       total.refused += counts.refused;
     }
     return { counts: total, whole: false };
   }
+}
+
+/**
+ * The batch's ledger entry with the refused records cut out: the ranges between them
+ * that hold rows of the batch, each with the number of those rows.
+ */
+function ledgerWithout(entry: LedgerEntry, batch: Batch, refused: readonly number[]): LedgerEntry[] {
+  if (refused.length === 0) return [entry];
+  const cuts = [...refused].sort((a, b) => a - b);
+  const entries: LedgerEntry[] = [];
+  let first = entry.firstRecord;
+  for (const cut of [...cuts, entry.lastRecord + 1]) {
+    const last = cut - 1;
+    const rows = batch.records.filter((record) => record >= first && record <= last).length;
+    if (last >= first && rows > 0) entries.push({ ...entry, firstRecord: first, lastRecord: last, rows });
+    first = cut + 1;
+  }
+  return entries;
 }
 
 function failure(batch: Batch, classified: ClassifiedError, attempts: number): OptdbError {

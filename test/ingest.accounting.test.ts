@@ -1,0 +1,98 @@
+/**
+ * Every input row is counted exactly once — inserted, updated, unchanged, collapsed,
+ * skipped or rejected — and the summary is printed on every path, through the built CLI
+ * as a user runs it: a stray quote, a row the database refuses and a rerun after it, and
+ * a reject limit that stops the ingest.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { writeSample } from '../src/sample/generate-sample.js';
+import { runCli } from './harness/cli.js';
+import { TestDatabases } from './harness/database.js';
+import { query } from './harness/sql.js';
+import { useTempDirectory } from './harness/temp-dir.js';
+
+const databases = new TestDatabases();
+const dir = useTempDirectory('optdb-accounting-');
+after(() => databases.dropAll());
+
+const HEADER = 'ticker,volume,open,close,high,low,window_start,transactions';
+const row = (ticker: string, volume = '12') => `${ticker},${volume},6.5,6.6,6.6,6.5,1686888000000000000,3`;
+
+async function sampleLines(name: string, seed: number): Promise<string[]> {
+  const file = path.join(dir.path, name);
+  await writeSample({ out: file, format: 'day-aggs-csv', underlyings: 5, contracts: 40_000, date: '2025-11-20', seed });
+  return (await fs.readFile(file, 'utf8')).trimEnd().split('\n');
+}
+
+test('a stray quote at the start of a line rejects that line alone; every other line is read and counted', async () => {
+  const lines = await sampleLines('quote-source.csv', 21);
+  const rows = lines.length - 1;
+  assert.ok(rows > 3_000, `${rows} rows`);
+  lines[2] = `"${lines[2]}`; // line 3
+  const file = path.join(dir.path, 'quote.csv');
+  await fs.writeFile(file, `${lines.join('\n')}\n`);
+  const rejects = path.join(dir.path, 'quote-rejects.ndjson');
+
+  const result = await runCli(['ingest', file, '--dry-run', '--json', '--rejects', rejects, '--max-rejects', '5%']);
+  assert.equal(result.code, 0, result.stderr);
+  const summary = JSON.parse(result.stdout);
+  assert.deepEqual([summary.rowsRead, summary.valid, summary.rejected], [rows, rows - 1, 1]);
+  const [reject, ...more] = (await fs.readFile(rejects, 'utf8')).trimEnd().split('\n').map((text) => JSON.parse(text));
+  assert.deepEqual(more, []);
+  assert.equal(reject.location, 3);
+  assert.equal(reject.raw, lines[2]);
+  assert.match(reject.reason, /^malformed CSV: a quote opened at column 1 is not closed on this line/);
+});
+
+test('a row the database refused is rejected again on the rerun, never counted as committed', async () => {
+  const db = await databases.migrated('accounting_refused');
+  const file = path.join(dir.path, 'refused.csv');
+  const tickers = ['O:A230616C00050000', 'O:B230616C00050000', 'O:C230616C00050000', 'O:D230616C00050000', 'O:E230616C00050000'];
+  // The third row's volume does not fit a bigint: 22003, refused by the server, not by validation.
+  await fs.writeFile(file, [HEADER, ...tickers.map((ticker, i) => row(ticker, i === 2 ? '99999999999999999999' : '12'))].join('\n') + '\n');
+
+  const first = await runCli(['ingest', file, '--json'], { DATABASE_URL: db.url });
+  assert.equal(first.code, 0, first.stderr);
+  const one = JSON.parse(first.stdout);
+  assert.deepEqual([one.rowsRead, one.inserted, one.skipped, one.rejected], [5, 4, 0, 1]);
+
+  const second = await runCli(['ingest', file, '--json'], { DATABASE_URL: db.url });
+  assert.equal(second.code, 0, second.stderr);
+  const two = JSON.parse(second.stdout);
+  assert.deepEqual([two.rowsRead, two.inserted, two.skipped, two.rejected], [5, 0, 4, 1]);
+  const [{ bars }] = await query(db.url, 'SELECT count(*)::int AS bars FROM option_day_aggs');
+  assert.equal(bars, 4);
+});
+
+test('--max-rejects stops the ingest with the summary of what was committed, in text and JSON', async () => {
+  const lines = await sampleLines('rejects-source.csv', 22);
+  const rows = lines.length - 1;
+  // Every fifth line of the second half is bad: 10 % of the file, well past 5 % by the end.
+  const bad = lines.map((line, i) => (i > rows / 2 && i % 5 === 0 ? line.replace(/^O:/, 'X:') : line));
+  const file = path.join(dir.path, 'rejects.csv');
+  await fs.writeFile(file, `${bad.join('\n')}\n`);
+
+  const db = await databases.migrated('accounting_max_rejects');
+  const json = await runCli(['ingest', file, '--json', '--max-rejects', '5%', '--batch-size', '500'], { DATABASE_URL: db.url });
+  assert.equal(json.code, 1, json.stderr);
+  const summary = JSON.parse(json.stdout);
+  assert.equal(`optdb: ${summary.stopped}`, json.stderr.split('\n')[0]);
+  assert.match(summary.stopped, /^(\d+\.\d+)% of rows rejected \((\d+) of (\d+)\), more than --max-rejects 5%; stopped\.$/);
+  const [, share, rejected, read] = /^(\d+\.\d+)%.*\((\d+) of (\d+)\)/.exec(summary.stopped)!;
+  assert.ok(Number(share) > 5, `${share} is shown above 5`);
+  assert.deepEqual([Number(rejected), Number(read)], [summary.rejected, summary.rowsRead]);
+  assert.ok(summary.rowsRead < rows, 'stopped before the end');
+  const [{ bars }] = await query(db.url, 'SELECT count(*)::int AS bars FROM option_day_aggs');
+  assert.ok(bars > 0);
+  assert.equal(summary.inserted, bars, 'the summary counts what was committed');
+  assert.equal(summary.rowsRead, summary.inserted + summary.rejected + summary.collapsed);
+
+  const text = await runCli(['ingest', file, '--max-rejects', '5%', '--batch-size', '500', '--no-progress'], { DATABASE_URL: (await databases.migrated('accounting_max_rejects_text')).url });
+  assert.equal(text.code, 1, text.stderr);
+  assert.match(text.stdout, /^stopped after reading \d+ rows in /);
+  assert.match(text.stdout, /stopped: the rows above are committed; run the same command again to resume after them/);
+  assert.match(text.stderr, /% of rows rejected .* more than --max-rejects 5%; stopped\./);
+});
