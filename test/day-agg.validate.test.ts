@@ -45,6 +45,11 @@ test('transactions may be absent; unknown columns are ignored', () => {
   assert.equal(validated.row.transactions, null);
 });
 
+test('open and close may sit on the day\'s low and high', () => {
+  assert.ok(validateDayAgg({ ...ROW, open: '0.98', close: '1.25' }).ok);
+  assert.ok(validateDayAgg({ ...ROW, open: '1.250', close: '0.980' }).ok, 'trailing zeros compare as numbers');
+});
+
 test('every rejection names its reason', () => {
   const reason = (fields: Record<string, string>) => {
     const validated = validateDayAgg(fields);
@@ -59,6 +64,10 @@ test('every rejection names its reason', () => {
   assert.match(reason({ ...ROW, volume: '-3' }), /not an integer: volume|negative volume/);
   assert.match(reason({ ...ROW, volume: '12.5' }), /not an integer: volume is "12.5"/);
   assert.match(reason({ ...ROW, high: '0.5' }), /high 0\.5 < low 0\.98/);
+  assert.equal(reason({ ...ROW, open: '1e3' }), 'exponent notation: open is "1e3"');
+  assert.equal(reason({ ...ROW, close: '1.1E+0' }), 'exponent notation: close is "1.1E+0"');
+  assert.equal(reason({ ...ROW, open: '1.30' }), 'open 1.30 outside [low 0.98, high 1.25]');
+  assert.equal(reason({ ...ROW, close: '0.97' }), 'close 0.97 outside [low 0.98, high 1.25]');
   const { window_start: _, ...noWindow } = ROW;
   assert.match(reason(noWindow), /missing required field window_start/);
 });

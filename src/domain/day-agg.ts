@@ -1,10 +1,15 @@
 /**
  * A row of a Polygon `day_aggs_v1` flat file → one `option_day_aggs` row and the contract
  * it belongs to, or the reason it is rejected. Columns are looked up by header name.
+ *
+ * Prices are stored with the digits the file wrote, so they must be plain decimals: the
+ * flat files never use exponent notation, and `1e3` in one means a tool rewrote the file
+ * through floating point — the row is rejected rather than stored as a number nobody
+ * wrote. A bar is one day's trades: its open and close lie within [low, high].
  */
 import type { TableRow } from '../write/tables.js';
 import { contractFromTicker } from './contract.js';
-import { compareDecimalText, isDecimalText, isIntegerText, isNegativeText } from './numeric-text.js';
+import { compareDecimalText, isDecimalText, isIntegerText, isNegativeText, isPlainDecimalText } from './numeric-text.js';
 import type { Validated } from './snapshot.js';
 import { parseTicker } from './ticker.js';
 import { newYorkDate } from './timestamp.js';
@@ -26,7 +31,10 @@ export function validateDayAgg(fields: Readonly<Record<string, string>>): Valida
   for (const name of PRICES) {
     const text = present(fields, name);
     if (text === undefined) return missing(name);
-    if (!isDecimalText(text)) return { ok: false, reason: `not a number: ${name} is ${JSON.stringify(text.slice(0, 40))}` };
+    if (!isPlainDecimalText(text)) {
+      const kind = isDecimalText(text) ? 'exponent notation' : 'not a number';
+      return { ok: false, reason: `${kind}: ${name} is ${JSON.stringify(text.slice(0, 40))}` };
+    }
     if (isNegativeText(text)) return { ok: false, reason: `negative ${name}: ${text}` };
     prices.push(text);
   }
@@ -45,6 +53,9 @@ export function validateDayAgg(fields: Readonly<Record<string, string>>): Valida
   if (transactionsProblem) return { ok: false, reason: transactionsProblem };
 
   if (compareDecimalText(high, low) < 0) return { ok: false, reason: `high ${high} < low ${low}` };
+  for (const [name, price] of [['open', open], ['close', close]] as const) {
+    if (compareDecimalText(price, low) < 0 || compareDecimalText(price, high) > 0) return { ok: false, reason: `${name} ${price} outside [low ${low}, high ${high}]` };
+  }
 
   const row: TableRow = {
     ticker: parsed.value.ticker,

@@ -3,10 +3,16 @@
  * checked here, so that PostgreSQL's numeric receives exactly them.
  */
 const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
+const PLAIN_DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)$/;
 const INTEGER = /^-?\d+$/;
 
 export function isDecimalText(text: string): boolean {
   return DECIMAL.test(text);
+}
+
+/** A decimal without exponent notation: the digits stored are the digits written. */
+export function isPlainDecimalText(text: string): boolean {
+  return PLAIN_DECIMAL.test(text);
 }
 
 export function isIntegerText(text: string): boolean {
