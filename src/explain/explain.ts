@@ -5,8 +5,9 @@
  *   {
  *     "query": string,                  // the input as given
  *     "matches": Explanation[],         // best first; empty when nothing is known
- *     "suggestions"?: Suggestion[]      // closest entries: when nothing matched, or
- *   }                                   //   further entries a fragment also fits
+ *     "suggestions"?: Suggestion[]      // closest entries: when nothing matched (and
+ *   }                                   //   the input was not empty), or further
+ *                                       //   entries a fragment also fits
  * Explanation: { kind: "sqlstate" | "class" | "prisma" | "client" | "message", code, name,
  *   class?, message?, equivalent?, meaning, triggers: string[], optdbAction: string,
  *   policy: { code, action, category } | null, remedy, codes? } — see explanation.ts.
@@ -16,6 +17,8 @@
  * "p2034", client "ECONNRESET"); a condition name ("deadlock_detected", "unique
  * violation"); pasted text containing known messages or codes; a fragment of a known
  * message or name ("too many clients"). Otherwise the closest entries are suggested.
+ * A message found in pasted text is quoted as pasted, with its own names (user,
+ * database, relation), and a remedy that names an object names the pasted one.
  */
 import { asSuggestion, type Candidate, closest, containing, type Suggestion } from './candidates.js';
 import { CLIENT_CODES, explainClass, explainClient, explainCode, explainMessage, explainPrisma, explainSqlState, type Explanation } from './explanation.js';
@@ -40,7 +43,8 @@ const SUGGESTIONS = 5;
 
 export function explain(query: string): ExplainResult {
   const text = query.trim();
-  const exact = text === '' ? [] : byCodeOrName(text);
+  if (text === '') return { query, matches: [] };
+  const exact = byCodeOrName(text);
   if (exact.length > 0) return { query, matches: exact };
 
   const pasted = inPastedText(text);
@@ -72,7 +76,7 @@ function inPastedText(text: string): Explanation[] {
     covered.add(explanation.code);
     matches.push(explanation);
   };
-  for (const entry of knownMessagesIn(text)) keep(explainMessage(entry));
+  for (const found of knownMessagesIn(text)) keep(explainMessage(found.entry, found));
   for (const entry of PRISMA_CODES) {
     // Prisma's wrapper around a database error adds nothing once the database's code is found.
     if (!entry.pattern.test(text) || (entry.carriesSqlState && carriesSqlState) || covered.has(entry.code)) continue;

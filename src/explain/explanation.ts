@@ -4,7 +4,7 @@
  * for optdb's own behaviour and remedies — error-policy.ts.
  */
 import { ERROR_POLICIES, PRISMA_EQUIVALENTS, policyFor } from '../db/error-policy.js';
-import type { KnownMessage } from './known-messages.js';
+import type { FoundMessage, KnownMessage } from './known-messages.js';
 import { optdbBehaviour, type PolicyReference, policyMeaning } from './optdb-action.js';
 import { type PrismaCode, prismaCodeFor } from './prisma-codes.js';
 import { type SqlState, sqlStateByCode, sqlStatesOfClass } from './sqlstate-catalogue.js';
@@ -25,7 +25,10 @@ export interface Explanation {
   readonly name: string;
   /** "Class 40 — Transaction Rollback", for SQLSTATEs and messages that carry one */
   readonly class?: string;
-  /** kind `message`: the recognised message as the server, driver or pooler prints it */
+  /**
+   * kind `message`: the recognised message as it was pasted, names included; for a fragment
+   * of one, the message as the server, driver or pooler prints it, with example names
+   */
   readonly message?: string;
   /** kind `prisma`: the code optdb treats it as (error-policy.ts's PRISMA_EQUIVALENTS) */
   readonly equivalent?: string;
@@ -162,7 +165,8 @@ export function explainCode(code: string): Explanation | undefined {
   return CLIENT_CODES.has(upper) ? explainClient(upper) : undefined;
 }
 
-export function explainMessage(entry: KnownMessage): Explanation {
+/** A known message: as pasted when `found` says how, else in the catalogue's words. */
+export function explainMessage(entry: KnownMessage, found?: FoundMessage): Explanation {
   const base = explainCode(entry.code);
   if (!base) throw new Error(`known message "${entry.message}" names an unknown code ${entry.code}`);
   return {
@@ -170,11 +174,11 @@ export function explainMessage(entry: KnownMessage): Explanation {
     code: base.code,
     name: base.name,
     class: base.class,
-    message: entry.message,
+    message: found?.text ?? entry.message,
     meaning: entry.meaning ?? base.meaning,
     triggers: entry.triggers ?? base.triggers,
     optdbAction: base.optdbAction,
     policy: base.policy,
-    remedy: entry.remedy ?? base.remedy,
+    remedy: (found && entry.remedyNaming?.(found.names)) ?? entry.remedy ?? base.remedy,
   };
 }
