@@ -194,8 +194,12 @@ export function printSummary(summary: IngestSummary, flags: IngestFlags): void {
     return;
   }
   const line = (label: string, value: number, note = '') => say(`  ${label.padEnd(11)} ${String(value).padStart(10)}${note && `  ${note}`}`);
+  if (summary.rowsRead === 0 && !summary.interrupted && summary.stopped === undefined) warn('optdb: nothing was read: the input holds no rows');
+  const allSkipped = summary.rowsRead > 0 && summary.skipped === summary.rowsRead;
+  const seconds = `${(summary.elapsedMs / 1000).toFixed(1)} s`;
   const verb = summary.stopped !== undefined ? 'stopped after reading' : summary.dryRun ? 'checked' : 'ingested';
-  say(`${verb} ${summary.rowsRead} rows in ${(summary.elapsedMs / 1000).toFixed(1)} s (${Math.round(summary.rowsPerSecond)} rows/s)`);
+  if (allSkipped) say(`nothing new: all ${summary.rowsRead} rows were committed by an earlier run (read in ${seconds})`);
+  else say(`${verb} ${summary.rowsRead} rows in ${seconds} (${Math.round(summary.rowsPerSecond)} rows/s)`);
   if (summary.dryRun) {
     line('valid', summary.valid);
   } else {
@@ -228,9 +232,12 @@ export function describeEvent(event: WriteEvent): string {
     case 'limit':
       return `write limit ${event.from} → ${event.to} (${LIMIT_REASONS[event.reason]}${event.to === event.target ? '' : `, moving toward ${event.target}`})`;
     case 'slow-write':
+    {
+      const what = event.batches === 1 ? `a batch of ${event.rows} rows` : `${event.batches} batches (${event.rows} rows)`;
       return event.retrying
-        ? `a batch of ${event.rows} rows for ${event.table} is still not written after ${event.seconds} s: retrying after ${event.retrying}`
-        : `a batch of ${event.rows} rows for ${event.table} is still being written after ${event.seconds} s: another session may hold a lock on it (\`optdb doctor\` shows blocked sessions under locks.blocked)`;
+        ? `${what} for ${event.table} still not written after ${event.seconds} s: retrying after ${event.retrying}`
+        : `${what} for ${event.table} still being written after ${event.seconds} s: another session may hold a lock on it (\`optdb doctor\` shows blocked sessions under locks.blocked)`;
+    }
     case 'queue-pressure':
       return `${event.queued} writes queued, more than 5× the limit of ${event.limit}: expect latency and timeouts (lower the load or raise the limit gradually)`;
   }

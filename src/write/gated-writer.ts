@@ -12,15 +12,9 @@ import { DEFAULT_RETRY_LIMITS, type RefusedRow, type ResilienceEvent, type Resil
 import type { WriteStrategy } from './strategy.js';
 import { type GateEvent, type LimitSteps, WriteGate } from './write-gate.js';
 
-/** A batch still being written after a while: most often a lock another session holds. */
-export interface SlowWriteEvent {
-  readonly kind: 'slow-write';
-  readonly table: string;
-  readonly rows: number;
-  readonly seconds: number;
-  /** The code of the batch's last failed attempt, when it is being retried rather than waiting. */
-  readonly retrying: string | undefined;
-}
+import { type SlowWriteEvent, SlowWrites } from './slow-writes.js';
+
+export type { SlowWriteEvent };
 
 /** Everything a gated writer reports for logs: retries, splits, fallbacks, limit changes, queue pressure, slow writes. */
 export type WriteEvent = ResilienceEvent | GateEvent | SlowWriteEvent;
@@ -48,9 +42,11 @@ export interface GatedWriterOptions {
 
 export class GatedWriter {
   readonly gate: WriteGate;
+  private readonly slowWrites: SlowWrites;
 
   constructor(private readonly options: GatedWriterOptions) {
     this.gate = new WriteGate({ limit: options.limit, ...options.limitSteps, onEvent: (event) => this.report(event) });
+    this.slowWrites = new SlowWrites(options.slowWriteMs ?? SLOW_WRITE_MS, (event) => this.report(event));
     options.metrics?.watchGate(this.gate);
   }
 
@@ -60,7 +56,7 @@ export class GatedWriter {
    */
   async write(batch: Batch, onRowRefused: (row: RefusedRow) => Promise<void>): Promise<ResilientCounts> {
     const { metrics } = this.options;
-    let retrying: string | undefined;
+    const slow = this.slowWrites.watch(batch.table.name, batch.rows.length);
     const writer = new ResilientWriter(this.options.strategy, {
       retry: this.options.retry ?? DEFAULT_RETRY_LIMITS,
       fallbacks: this.options.fallbacks ?? [],
@@ -72,16 +68,11 @@ export class GatedWriter {
       recordLedger: this.options.recordLedger ?? (async () => {}),
       onOverload: () => this.gate.onOverload(),
       onEvent: (event) => {
-        if (event.kind === 'retry') retrying = event.code;
+        if (event.kind === 'retry') slow.retrying(event.code);
         this.report(event);
       },
     });
     const started = performance.now();
-    const slowWriteMs = this.options.slowWriteMs ?? SLOW_WRITE_MS;
-    const slow = setInterval(() => {
-      const seconds = Math.round((performance.now() - started) / 1000);
-      this.report({ kind: 'slow-write', table: batch.table.name, rows: batch.rows.length, seconds, retrying });
-    }, slowWriteMs);
     try {
       const counts = await writer.write(batch);
       metrics?.recordWritten(counts);
@@ -92,7 +83,7 @@ export class GatedWriter {
       metrics?.errors.inc({ code: classifyError(error).code });
       throw error;
     } finally {
-      clearInterval(slow);
+      slow.done();
     }
   }
 
