@@ -2,20 +2,31 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
+import { resolveConfig } from '../src/config.js';
 import { classifyError, ERROR_POLICIES, policyFor, type ErrorAction, type ErrorCategory } from '../src/db/error-policy.js';
-import { createPrismaClient } from '../src/db/pool.js';
+import { type Connections, createPrismaClient, openConnections } from '../src/db/pool.js';
+import { formatTicker } from '../src/domain/ticker.js';
 import { Prisma, type PrismaClient } from '../src/generated/prisma/client.js';
+import { createStrategy, createStrategyChain } from '../src/write/create-strategy.js';
+import type { WriteEvent } from '../src/write/gated-writer.js';
+import { dayAggWriteBuffer } from '../src/write/write-buffers.js';
 import { type ConnectedDatabase, connectMigratedDatabase } from './harness/connected-database.js';
+import { type TestDatabase, TestDatabases } from './harness/database.js';
+import { query } from './harness/sql.js';
 
 let db: ConnectedDatabase;
 let pool: pg.Pool;
 let prisma: PrismaClient;
+const ownDatabases = new TestDatabases();
 
 before(async () => {
   db = await connectMigratedDatabase('error_policy');
   ({ pool, prisma } = db);
 });
-after(() => db.close());
+after(async () => {
+  await db.close();
+  await ownDatabases.dropAll();
+});
 
 /** The error a promise rejects with (fails the test if it resolves). */
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -229,7 +240,7 @@ test('Node socket errors map into the same table', () => {
   assert.equal(classifyError(aggregate).code, 'ECONNREFUSED');
 });
 
-test("a real pool acquire timeout — bare pg and through Prisma — is retried with lower concurrency", async () => {
+test("a real pool acquire timeout — bare pg and through Prisma — is classified as one whose policy retries with lower concurrency", async () => {
   const tiny = new pg.Pool({ connectionString: db.url, max: 1, connectionTimeoutMillis: 100 });
   const tinyPrisma = createPrismaClient(tiny);
   const held = await tiny.connect();
@@ -296,7 +307,7 @@ test('real unique (P2002) and ON CONFLICT cardinality (21000) violations → iso
   assert.match(classified.message, /cannot affect row a second time/);
 });
 
-test('a real XX000 under the model API arrives as P2039 and is retried on a fresh connection, then falls back', async () => {
+test('a real XX000 under the model API arrives as P2039 and is classified as a planner error (fresh connection, then fallback)', async () => {
   // A trigger raising the incident's exact error stands in for the planner bug.
   await pool.query(`CREATE FUNCTION raise_xx000() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN RAISE EXCEPTION 'variable not found in subplan target list' USING ERRCODE = 'XX000'; END $$`);
@@ -313,6 +324,104 @@ test('a real XX000 under the model API arrives as P2039 and is retried on a fres
     assert.equal(classified.message, 'variable not found in subplan target list');
   } finally {
     await pool.query('DROP TRIGGER raise_xx000 ON options');
+  }
+});
+
+/** `option_day_aggs` rows as a flat file has them, for a write buffer. */
+function dayAggInputs(count: number): Record<string, string>[] {
+  return Array.from({ length: count }, (_, i) => ({
+    ticker: formatTicker({ root: 'SPY', expirationDate: '2025-12-19', contractType: 'call', strikeThousandths: 500_000 + i * 1_000 }),
+    open: '1.1', high: '1.5', low: '1', close: '1.2', volume: String(10 + i), window_start: '1763614800000000000',
+  }));
+}
+
+/** A database of this test's own, with optdb's pool over it sized and timed as `env` says. */
+async function ownConnections(label: string, env: Record<string, string>): Promise<TestDatabase & Connections> {
+  const own = await ownDatabases.migrated(label);
+  return { ...own, ...openConnections(own.url, resolveConfig({}, env)) };
+}
+
+test('XX000 end to end: the batch is retried on a different connection (backend pid), then falls back to the next strategy', async () => {
+  // One connection in the pool: had the failed connection been given back rather than
+  // discarded, the retry would get it again, with the same backend pid.
+  const own = await ownConnections('error_policy_xx000', { OPTDB_POOL_SIZE: '1' });
+  try {
+    // The statement that meets the planner bug rolls back, but sequences do not: each
+    // INSERT's backend pid is kept in attempt_pid_<n> (setval), whatever happens next.
+    await query(own.url, `
+      CREATE SEQUENCE attempt_seq;
+      CREATE SEQUENCE attempt_pid_1 MINVALUE 0; CREATE SEQUENCE attempt_pid_2 MINVALUE 0;
+      CREATE SEQUENCE attempt_pid_3 MINVALUE 0; CREATE SEQUENCE attempt_pid_4 MINVALUE 0;
+      CREATE FUNCTION planner_bug() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE n bigint := nextval('attempt_seq');
+      BEGIN
+        IF n <= 4 THEN PERFORM setval(format('attempt_pid_%s', n)::regclass, pg_backend_pid()); END IF;
+        IF n <= 2 THEN RAISE EXCEPTION 'variable not found in subplan target list' USING ERRCODE = 'XX000'; END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER planner_bug BEFORE INSERT ON option_day_aggs FOR EACH STATEMENT EXECUTE FUNCTION planner_bug();`);
+    const events: WriteEvent[] = [];
+    const { strategy, fallbacks } = createStrategyChain('copy', own.pool, own.prisma);
+    const inputs = dayAggInputs(5);
+    const buffer = dayAggWriteBuffer(strategy, { fallbacks, concurrency: 1, maxBatchRows: inputs.length, maxDelayMs: 600_000, onEvent: (event) => events.push(event) });
+    const outcomes = await Promise.all(inputs.map((input) => buffer.write(input)));
+    await buffer.close();
+
+    assert.deepEqual(outcomes, inputs.map(() => 'written'));
+    assert.deepEqual(events, [
+      { kind: 'retry', code: 'XX000', attempt: 1, rows: 5 },
+      { kind: 'fallback', code: 'XX000', from: 'copy', to: 'unnest', rows: 5 },
+    ]);
+    const [attempts] = await query(own.url, `SELECT
+      (SELECT last_value::int FROM attempt_seq) AS statements,
+      (SELECT last_value::int FROM attempt_pid_1) AS first, (SELECT last_value::int FROM attempt_pid_2) AS retry,
+      (SELECT last_value::int FROM attempt_pid_3) AS fallback`);
+    assert.equal(attempts.statements, 3, 'copy, copy again, then unnest: one INSERT each');
+    assert.notEqual(attempts.first, attempts.retry, 'the retry ran on the connection that met XX000');
+    assert.notEqual(attempts.retry, attempts.fallback, 'the fallback ran on the connection that met XX000 again');
+    const [{ rows }] = await query(own.url, 'SELECT count(*)::int AS rows FROM option_day_aggs');
+    assert.equal(rows, 5);
+  } finally {
+    await own.close();
+  }
+});
+
+test('a pool acquire timeout end to end: the write gate lowers its limit one step, and the batch is written once connections are free', async () => {
+  const own = await ownConnections('error_policy_acquire', { OPTDB_POOL_SIZE: '4', OPTDB_POOL_ACQUIRE_TIMEOUT_MS: '100' });
+  // Every connection of the pool is held here, so the batch's first attempt cannot get one.
+  const held = await Promise.all(Array.from({ length: 4 }, () => own.pool.connect()));
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    for (const client of held) client.release();
+  };
+  try {
+    const events: WriteEvent[] = [];
+    const inputs = dayAggInputs(3);
+    const buffer = dayAggWriteBuffer(createStrategy('copy', own.pool, own.prisma), {
+      concurrency: 4,
+      maxBatchRows: inputs.length,
+      maxDelayMs: 600_000,
+      onEvent: (event) => {
+        events.push(event);
+        if (event.kind === 'retry') release(); // the attempt after this one finds free connections
+      },
+    });
+    const outcomes = await Promise.all(inputs.map((input) => buffer.write(input)));
+    await buffer.close();
+
+    assert.deepEqual(outcomes, inputs.map(() => 'written'));
+    // 4 × the default step fraction 0.3, rounded down: one slot fewer.
+    assert.deepEqual(events, [
+      { kind: 'limit', from: 4, to: 3, target: 4, reason: 'overload' },
+      { kind: 'retry', code: 'POOL_ACQUIRE_TIMEOUT', attempt: 1, rows: 3 },
+    ]);
+    const [{ rows }] = await query(own.url, 'SELECT count(*)::int AS rows FROM option_day_aggs');
+    assert.equal(rows, 3);
+  } finally {
+    release();
+    await own.close();
   }
 });
 
@@ -426,9 +535,10 @@ test('credentials are redacted from the message and the unknown meaning', () => 
 });
 
 async function waitFor(condition: () => Promise<boolean>): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
+  // A bound only so that a broken test ends: how soon the condition holds is not the test.
+  for (let attempt = 0; attempt < 1_500; attempt++) {
     if (await condition()) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  assert.fail('condition not reached in 2 s');
+  assert.fail('condition not reached in 30 s');
 }
