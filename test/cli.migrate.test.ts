@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { runCli } from './harness/cli.js';
-import { type TestDatabase, TestDatabases } from './harness/database.js';
+import { adminUrl, type TestDatabase, TestDatabases } from './harness/database.js';
 
 const databases = new TestDatabases();
 after(() => databases.dropAll());
@@ -45,7 +45,20 @@ test('an unreachable database: one clear line, a remedy, no stack trace, no pass
   assert.equal(result.code, 1);
   assertCleanFailure(result.stderr, 'hunter2secret');
   assert.match(result.stderr, /Cannot connect to the database: .*ECONNREFUSED/);
-  assert.match(result.stderr, /Check DATABASE_URL/);
+  assert.match(result.stderr, /Start the server, or fix the host and port in DATABASE_URL/);
+});
+
+test('a database that does not exist: migrate, ingest and doctor give the same exact remedy', async () => {
+  const url = new URL(adminUrl());
+  url.pathname = '/optdb_no_such_database';
+  const env = { DATABASE_URL: url.toString() };
+  const remedy = /create the database or fix its name in DATABASE_URL/i;
+  for (const args of [['migrate'], ['ingest', '-', '--format', 'day-aggs-csv', '--no-progress'], ['doctor']]) {
+    const result = await runCli(args, env);
+    assert.notEqual(result.code, 0, args.join(' '));
+    assert.match(`${result.stdout}${result.stderr}`, /database "optdb_no_such_database" does not exist/, args.join(' '));
+    assert.match(`${result.stdout}${result.stderr}`, remedy, args.join(' '));
+  }
 });
 
 test('a bad setting names the option and the rule', async () => {

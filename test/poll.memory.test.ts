@@ -51,12 +51,12 @@ test(`${CYCLES} poll cycles in one process: the heap after GC stays flat`, async
     resolutionMicros: DAY_MICROS,
     underlyingConcurrency: 2,
     signal: interrupt.signal,
-    onCycle: (result) => {
+    onCycle: async (result) => {
       assert.deepEqual([result.failed.length, result.rejected, result.interrupted], [0, 0, false]);
       rows += result.rowsWritten;
       server.requests.length = 0; // the test server's own record, not the poller's memory
       const cycle = heap.length === 0 ? 1 : heap.at(-1)!.cycle + 1;
-      heap.push({ cycle, mb: cycle >= WARM_CYCLES && cycle % SAMPLE_EVERY === 0 ? heapAfterGcMb() : Number.NaN });
+      heap.push({ cycle, mb: cycle >= WARM_CYCLES && cycle % SAMPLE_EVERY === 0 ? await heapAfterGcMb() : Number.NaN });
       if (cycle === CYCLES) interrupt.abort(new Error('soak done'));
     },
   });

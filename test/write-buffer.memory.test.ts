@@ -45,7 +45,7 @@ test(`${WRITERS} writers × ${ROWS_PER_WRITER} rows through the write buffer: he
     name: copy.name,
     async write(batch: Batch) {
       peakPending = Math.max(peakPending, buffer.pending);
-      if (batches++ % SAMPLE_EVERY_BATCHES === 0) heap.push(heapAfterGcMb());
+      if (batches++ % SAMPLE_EVERY_BATCHES === 0) heap.push(await heapAfterGcMb());
       return copy.write(batch);
     },
   };
@@ -54,7 +54,7 @@ test(`${WRITERS} writers × ${ROWS_PER_WRITER} rows through the write buffer: he
     maxPendingRows: MAX_PENDING_ROWS,
     concurrency: 2,
   });
-  const base = heapAfterGcMb();
+  const base = await heapAfterGcMb();
   let written = 0;
   await Promise.all(
     Array.from({ length: WRITERS }, async (_, writer) => {

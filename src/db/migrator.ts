@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { OptdbError } from '../errors.js';
 import { redactText } from '../redact.js';
+import { connectRemedy } from './connect-remedy.js';
 import { type MigrationFile, readMigrationFiles } from './migration-files.js';
 import { APPLICATION_NAME, ClosingClient } from './pool.js';
 import { inTransaction } from './transaction.js';
@@ -141,6 +142,10 @@ async function applyOne(client: pg.Client, migration: MigrationFile): Promise<vo
   }
 }
 
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 function isApplied(row: AppliedRow): boolean {
   return row.finished_at !== null && row.rolled_back_at === null;
 }
@@ -152,7 +157,7 @@ async function withMigrationSession<T>(url: string, work: (client: pg.Client) =>
     await client.connect();
   } catch (error) {
     throw new OptdbError('DATABASE_UNREACHABLE', redactText(`Cannot connect to the database: ${(error as Error).message}`), {
-      remedy: 'Check DATABASE_URL (and DIRECT_URL) and that the server is running.',
+      remedy: `${capitalized(connectRemedy(error))}.`,
       cause: error,
     });
   }

@@ -2,12 +2,11 @@
  * Step 1 of the checklist: can optdb reach the server, how fast, and is the server a
  * release with the known fixes for the incident's XX000 planner bug.
  */
+import { connectRemedy } from '../db/connect-remedy.js';
 import { classifyError } from '../db/error-policy.js';
 import { withPooledClient } from '../db/pool.js';
 import type { CheckFamily, CheckResult } from './check.js';
 import { missingPlannerFixes, parseServerVersionNum, pastEndOfLife } from './server-version.js';
-
-const UNREACHABLE_REMEDY = 'check the host and port in DATABASE_URL, that the server is running and accepts connections from here (listen_addresses, pg_hba.conf, a firewall or security group), and that a suspended compute (Neon) has woken up';
 
 export const connectivity: CheckFamily = {
   name: 'connectivity',
@@ -36,10 +35,8 @@ export const connectivity: CheckFamily = {
     } catch (error) {
       // A failure after connecting is not a connectivity finding: doctor reports it as the family's error.
       if (connected) throw error;
-      const { code, message, policy } = classifyError(error);
-      // The write paths' advice for a failure that persists is to run doctor: this is doctor.
-      const remedy = /optdb doctor/.test(policy.remedy) ? UNREACHABLE_REMEDY : policy.remedy;
-      return [{ id: 'connectivity', status: 'fail', summary: `cannot connect: ${code} ${message}`, remedy, details: { code } }];
+      const { code, message } = classifyError(error);
+      return [{ id: 'connectivity', status: 'fail', summary: `cannot connect: ${code} ${message}`, remedy: connectRemedy(error), details: { code } }];
     }
   },
 };
