@@ -15,9 +15,11 @@ export function registerMigrate(program: Command, config: () => Config): void {
         say(`database: ${redactUrl(target.directUrl)}${target.embedded ? ' (embedded)' : ''}`);
         if (options.status) {
           const status = await migrationStatus(target.directUrl);
+          const stateWidth = Math.max(0, ...status.entries.map((entry) => entry.state.length));
+          const nameWidth = Math.max(0, ...status.entries.map((entry) => entry.name.length));
           for (const entry of status.entries) {
             const when = entry.finishedAt ? `  ${entry.finishedAt.toISOString()}` : '';
-            say(`  ${entry.state.padEnd(15)} ${entry.name}${when}`);
+            say(`  ${entry.state.padEnd(stateWidth)}  ${entry.finishedAt ? entry.name.padEnd(nameWidth) : entry.name}${when}`);
           }
           say(status.upToDate ? 'up to date' : `${status.pending.length} pending; run \`optdb migrate\``);
           if (!status.upToDate) process.exitCode = 1;
