@@ -198,6 +198,7 @@ test('chain-json: a truncated document yields the complete results, one unreadab
     ],
   );
   assert.equal(unreadable(records[2]).reason, 'malformed JSON: unexpected end of input');
+  assert.equal(unreadable(records[2]).raw, cut.slice(-200), 'the reject shows where the document broke off');
 });
 
 test('chain-json: a syntax error mid-way is an unreadable record, not a throw', async () => {
@@ -205,6 +206,7 @@ test('chain-json: a syntax error mid-way is an unreadable record, not a throw', 
   const records = await read(await write('syntax.json', text));
   const last = unreadable(records[records.length - 1]);
   assert.match(last.reason, /^malformed JSON: Parser cannot parse input/);
+  assert.ok(last.raw.endsWith('"close": 1.7,, }'), `raw: ${last.raw}`);
   // Every result that closed before the error is yielded, then the error at the next index.
   assert.deepEqual(
     records.map((r) => [r.kind, r.location]),

@@ -20,6 +20,14 @@ const FORMAT = 'chain-json';
  * on short pieces).
  */
 const PIECE_END = /[}\]]/g;
+/** How much of the text around a syntax error, or before a truncation, a reject shows. */
+const CONTEXT_CHARS = 200;
+
+interface SyntaxProblem {
+  readonly message: string;
+  /** The text read up to where the parser gave up. */
+  readonly near: string;
+}
 
 export async function* readChainJson(source: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<SourceRecord> {
   const tokenize = jsonParser({ packValues: true, streamValues: false });
@@ -27,6 +35,8 @@ export async function* readChainJson(source: string, chunks: AsyncIterable<Buffe
   const decoder = new StringDecoder('utf8');
   let index = 0;
   let started = false;
+  // The end of the text read so far: what a truncated document's reject shows.
+  let tail = '';
 
   const records = function* (outputs: WalkerOutput[]): Generator<SourceRecord> {
     for (const output of outputs) {
@@ -38,7 +48,8 @@ export async function* readChainJson(source: string, chunks: AsyncIterable<Buffe
   };
 
   /** Returns the parser's message on a syntax error: the document ends there. */
-  const feed = (text: string): string | undefined => {
+  const feed = (text: string): SyntaxProblem | undefined => {
+    tail = (tail + text).slice(-CONTEXT_CHARS);
     if (!started) {
       text = text.replace(/^\uFEFF/, '');
       const first = /\S/.exec(text)?.[0];
@@ -56,7 +67,8 @@ export async function* readChainJson(source: string, chunks: AsyncIterable<Buffe
         if (typeof tokens !== 'symbol') for (const token of tokens.values) walker.consume(token);
       } catch (error) {
         if (error instanceof OptdbError) throw error;
-        return error instanceof Error ? error.message : String(error);
+        const near = text.slice(Math.max(0, end - CONTEXT_CHARS), end);
+        return { message: error instanceof Error ? error.message : String(error), near };
       }
       start = end;
     }
@@ -67,7 +79,7 @@ export async function* readChainJson(source: string, chunks: AsyncIterable<Buffe
     const problem = feed(decoder.write(chunk));
     yield* records(walker.take());
     if (problem !== undefined) {
-      yield unreadableRecord(source, FORMAT, index + 1, '', `malformed JSON: ${problem}`);
+      yield unreadableRecord(source, FORMAT, index + 1, problem.near, `malformed JSON: ${problem.message}`);
       return;
     }
   }
@@ -76,7 +88,7 @@ export async function* readChainJson(source: string, chunks: AsyncIterable<Buffe
   // The tokenizer waits for more text rather than failing, so a truncated document is
   // noticed here: a top-level value that never closed.
   if (problem !== undefined || walker.unfinished) {
-    yield unreadableRecord(source, FORMAT, index + 1, '', `malformed JSON: ${problem ?? 'unexpected end of input'}`);
+    yield unreadableRecord(source, FORMAT, index + 1, problem?.near ?? tail, `malformed JSON: ${problem?.message ?? 'unexpected end of input'}`);
   }
 }
 
