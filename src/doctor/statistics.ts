@@ -99,7 +99,8 @@ async function analyze(client: pg.PoolClient, stale: readonly TableStatistics[],
 
 function numbers(table: TableStatistics): string {
   const last = table.last_analyzed ? `last analyzed ${table.last_analyzed.toISOString()}` : 'never analyzed';
-  return `${table.table} ${count(table.changed_rows)} of ${count(table.live_rows)} rows changed since ANALYZE, ${last}`;
+  // Changes (inserts, updates, deletes) can outnumber the rows the table holds now.
+  return `${table.table} ${count(table.changed_rows)} row changes since ANALYZE (${count(table.live_rows)} rows now), ${last}`;
 }
 
 function count(value: number): string {
