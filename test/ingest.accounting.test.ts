@@ -96,3 +96,24 @@ test('--max-rejects stops the ingest with the summary of what was committed, in 
   assert.match(text.stdout, /stopped: the rows above are committed; run the same command again to resume after them/);
   assert.match(text.stderr, /% of rows rejected .* more than --max-rejects 5%; stopped\./);
 });
+
+test('an input with no rows is said to have none; a rerun that finds everything committed says so', async () => {
+  const db = await databases.migrated('accounting_empty');
+  for (const [name, content] of [['empty.ndjson', ''], ['empty-array.json', '[]'], ['header-only.csv', `${HEADER}\n`]] as const) {
+    const file = path.join(dir.path, name);
+    await fs.writeFile(file, content);
+    const result = await runCli(['ingest', file, '--no-progress'], { DATABASE_URL: db.url });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /nothing was read: the input holds no rows/, name);
+  }
+  const file = path.join(dir.path, 'twice.csv');
+  await fs.writeFile(file, `${HEADER}\n${row('O:F230616C00050000')}\n${row('O:G230616C00050000')}\n`);
+  assert.equal((await runCli(['ingest', file], { DATABASE_URL: db.url })).code, 0);
+  const again = await runCli(['ingest', file, '--no-progress'], { DATABASE_URL: db.url });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /^nothing new: all 2 rows were committed by an earlier run/);
+  // The counts line up: skipped's ends in the same column as inserted's.
+  const end = (label: string) => new RegExp(`^ {2}${label} +\\d+`, 'm').exec(again.stdout)?.[0].length;
+  assert.equal(end('skipped'), end('inserted'));
+  assert.match(again.stdout, /^ {2}skipped +2 {2}\(committed by an earlier run\)$/m);
+});

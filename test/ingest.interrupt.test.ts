@@ -131,3 +131,24 @@ test('Ctrl-C while a batch cannot finish (its table locked): optdb exits after O
   const [{ rows }] = await query(db.url, 'SELECT count(*)::int AS rows FROM option_day_aggs');
   assert.equal(rows, 0, 'the batch cut short was not committed');
 });
+
+test('Ctrl-C on stdin without --import-id says how to go on, not to "resume"', { timeout: 60_000 }, async (t) => {
+  const db = await databases.migrated('interrupt_stdin');
+  const child = spawnCli(['ingest', '-', '--format', 'day-aggs-csv', '--no-progress', '--metrics-listen', '0'], { DATABASE_URL: db.url }, 'pipe');
+  t.after(() => void child.kill('SIGKILL'));
+  const done = collect(child, 50_000);
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  child.stdin!.write('ticker,volume,open,close,high,low,window_start,transactions\nO:AAPL251121C00150000,10,1,1,1,1,1763614800000000000,2\n');
+  await waitUntil('the row read', async () => {
+    const url = /metrics at (http:\S+)/.exec(stderr)?.[1];
+    return url !== undefined && samples(await (await fetch(url)).text()).get('optdb_rows_read_total') === 1;
+  }, () => stderr);
+  child.kill('SIGINT');
+  const result = await done;
+  assert.equal(result.code, 130, result.stderr);
+  assert.match(result.stdout, /interrupted: the rows above are committed; stdin or a pipe has no identity to resume under: feed the whole input again .*--import-id/);
+  assert.doesNotMatch(`${result.stdout}${result.stderr}`, /run the same command again/);
+  const [{ rows }] = await query(db.url, 'SELECT count(*)::int AS rows FROM option_day_aggs');
+  assert.equal(rows, 1);
+});
