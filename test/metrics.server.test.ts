@@ -131,3 +131,42 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, con
   }
   assert.fail(`timed out waiting for ${what}: ${context()}`);
 }
+
+/** Sends raw bytes to host:port and returns what comes back until the server closes (or `waitMs`). */
+async function rawExchange(url: URL, bytes: string): Promise<string> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(url.port), url.hostname, () => socket.end(bytes));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+test('malformed requests, huge headers and a silent client get a 4xx or nothing; the ingest they hit goes on', { timeout: 60_000 }, async (t) => {
+  const db = await databases.migrated('metrics_hostile');
+  const child = spawnCli(['ingest', '-', '--format', 'day-aggs-csv', '--no-progress', '--json', '--metrics-listen', '127.0.0.1:0'], { DATABASE_URL: db.url }, 'pipe');
+  t.after(() => void child.kill('SIGKILL'));
+  const done = collect(child, 50_000);
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  for (let i = 0; i < 400 && !/metrics at http/.test(stderr); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  const url = new URL(/metrics at (http:\S+)/.exec(stderr)![1]!);
+
+  const net = await import('node:net');
+  const silent = net.connect(Number(url.port), url.hostname); // connects and sends nothing
+  t.after(() => void silent.destroy());
+  assert.match(await rawExchange(url, 'GET http://[x/metrics HTTP/1.1\r\nHost: a\r\n\r\n'), /^HTTP\/1\.1 400 /);
+  assert.match(await rawExchange(url, 'NOT A REQUEST\r\n\r\n'), /^HTTP\/1\.1 400 /);
+  assert.match(await rawExchange(url, `GET /metrics HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`), /^HTTP\/1\.1 431 /);
+  const scrape = await fetch(url);
+  assert.equal(scrape.status, 200, 'the metrics are still served');
+  await scrape.text();
+
+  child.stdin!.end('ticker,volume,open,close,high,low,window_start,transactions\nO:AAPL251121C00150000,10,1,1,1,1,1763614800000000000,2\n');
+  const result = await done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(JSON.parse(result.stdout).inserted, 1);
+  assert.doesNotMatch(result.stderr, /TypeError|Invalid URL|    at /);
+});
