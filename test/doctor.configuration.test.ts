@@ -86,13 +86,16 @@ test('statement_timeout off warns with ALTER ROLE; a database-level 1 s warns wi
 
 test('the connections and configuration checks share one read of the server\'s connection slots', async () => {
   const pool = createPool(db.url, { poolSize: 2, poolAcquireTimeoutMs: 10_000 });
-  // Counts the slot reads on their way to the real server.
+  // Counts the slot reads on their way to the real server (doctor sends each statement
+  // behind its SET LOCAL timeouts, in the same query text).
   let slotReads = 0;
-  const forward = pool.query.bind(pool) as (...args: unknown[]) => unknown;
-  pool.query = ((...args: unknown[]) => {
-    if (args[0] === CONNECTION_SLOTS) slotReads++;
-    return forward(...args);
-  }) as typeof pool.query;
+  pool.on('connect', (client) => {
+    const forward = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((...args: unknown[]) => {
+      if (typeof args[0] === 'string' && args[0].includes(CONNECTION_SLOTS)) slotReads++;
+      return forward(...args);
+    }) as typeof client.query;
+  });
   const context = createDoctorContext({ pool, url: db.url, directUrl: db.url, config: { ...resolveConfig({}, {}), databaseUrl: db.url }, workers: 1, fix: false });
   try {
     const { checks } = await runDoctor(context, [connections, configuration]);

@@ -51,9 +51,53 @@ interface Listed {
   blockers: { pid: number; state: string }[];
 }
 
-test('no waiting session passes', async () => {
-  const result = resultFor(await runFamily(locks, { url: db.url }), 'locks.blocked');
+test('no waiting session passes; no lock held on optdb\'s tables passes', async () => {
+  const results = await runFamily(locks, { url: db.url });
+  const result = resultFor(results, 'locks.blocked');
   assert.equal(result.status, 'pass', result.summary);
+  const held = resultFor(results, 'locks.held');
+  assert.equal(held.status, 'pass', held.summary);
+});
+
+test('a LOCK TABLE left idle in transaction, nobody waiting yet: locks.held warns with the pid, terminate it; long held, it fails', async () => {
+  const holder = await session('table locker');
+  try {
+    await holder.client.query('BEGIN');
+    await holder.client.query('LOCK TABLE options IN SHARE MODE');
+    const results = await runFamily(locks, { url: db.url });
+    assert.equal(resultFor(results, 'locks.blocked').status, 'pass');
+    const held = resultFor(results, 'locks.held');
+    assert.equal(held.status, 'warn', held.summary);
+    assert.match(
+      held.summary,
+      new RegExp(`^1 session\\(s\\) hold a lock on optdb's tables that stops its writes .*: pid ${holder.pid} \\(postgres, table locker, idle in transaction for .* s, transaction open .* s\\) holds ShareLock on options: LOCK TABLE options IN SHARE MODE$`),
+    );
+    assert.match(held.remedy ?? '', new RegExp(`^pid ${holder.pid} holds the lock and is idle in transaction: end it with SELECT pg_terminate_backend\\(${holder.pid}\\)`));
+    const listed = held.details as unknown as { holders: { pid: number; locks: string[] }[] };
+    assert.deepEqual(listed.holders.map((h) => [h.pid, h.locks]), [[holder.pid, ['ShareLock on options']]]);
+
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const long = resultFor(await runFamily(locksFamily({ failAfterSeconds: 0.2 }), { url: db.url }), 'locks.held');
+    assert.equal(long.status, 'fail', long.summary);
+
+    await holder.client.query('ROLLBACK');
+    assert.equal(resultFor(await runFamily(locks, { url: db.url }), 'locks.held').status, 'pass');
+  } finally {
+    await holder.client.end();
+  }
+});
+
+test('row locks and the ROW EXCLUSIVE lock of a write are not what locks.held reports', async () => {
+  const writer = await session('open writer');
+  try {
+    await writer.client.query('BEGIN');
+    await writer.client.query(UPDATE_ROW);
+    const held = resultFor(await runFamily(locks, { url: db.url }), 'locks.held');
+    assert.equal(held.status, 'pass', held.summary);
+  } finally {
+    await writer.client.query('ROLLBACK');
+    await writer.client.end();
+  }
 });
 
 test('an UPDATE behind an idle transaction: both pids listed, terminate the idle one; released, it passes', async () => {

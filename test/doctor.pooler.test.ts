@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import pg from 'pg';
 import { poolerFromUrl } from '../src/doctor/pooler-detection.js';
 import { pooler } from '../src/doctor/pooler.js';
 import { runCli } from './harness/cli.js';
 import { adminUrl, createMigratedDatabase, type TestDatabase } from './harness/database.js';
 import { resultFor, runFamily } from './harness/doctor.js';
 import { type PgBouncer, startPgBouncer } from './harness/pgbouncer.js';
+import { query } from './harness/sql.js';
 
 let db: TestDatabase;
 let bouncer: PgBouncer;
@@ -89,4 +91,20 @@ test('optdb doctor through PgBouncer without DIRECT_URL exits 2 and says why in 
   const byId = new Map(report.checks.map((check) => [check.id, check]));
   assert.equal(byId.get('pooler.detection')?.details?.detected, true);
   assert.equal(byId.get('pooler.direct-url')?.status, 'fail');
+
+  // Doctor's lock and statement timeouts were SET LOCAL: none stayed on the pool's server
+  // connections for the next client. Two open transactions hold both of them (pool size 2).
+  const clients = [new pg.Client({ connectionString: throughBouncer }), new pg.Client({ connectionString: throughBouncer })];
+  try {
+    for (const client of clients) await client.connect();
+    for (const client of clients) await client.query('BEGIN');
+    const rows = await Promise.all(clients.map(async (client) => (await client.query(`SELECT pg_backend_pid() AS pid, ${SETTINGS}`)).rows[0]));
+    assert.equal(new Set(rows.map((row) => row.pid)).size, 2, 'two server connections');
+    const [server] = await query(db.url, `SELECT ${SETTINGS}`);
+    assert.deepEqual(rows.map(({ pid: _, ...settings }) => settings), [server, server]);
+  } finally {
+    for (const client of clients) await client.end().catch(() => undefined);
+  }
 });
+
+const SETTINGS = `current_setting('statement_timeout') AS statement_timeout, current_setting('lock_timeout') AS lock_timeout`;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { createPool } from '../db/pool.js';
+import { CHECK_FAMILIES } from '../doctor/check-families.js';
 import { type CheckResult, createDoctorContext } from '../doctor/check.js';
 import { doctorExitCode, type DoctorReport, runDoctor } from '../doctor/doctor.js';
 import { redactUrl } from '../redact.js';
@@ -31,27 +32,29 @@ export function registerDoctor(program: Command, config: () => Config): void {
         const pool = createPool(target.url, { poolSize: DOCTOR_POOL_SIZE, poolAcquireTimeoutMs: cfg.poolAcquireTimeoutMs });
         try {
           if (!flags.json) say(`optdb doctor: ${redactUrl(target.url)}${target.embedded ? ' (embedded)' : ''}`);
-          return await runDoctor(createDoctorContext({ pool, url: target.url, directUrl: target.directUrl, config: cfg, workers: flags.workers, fix: flags.fix === true }));
+          const context = createDoctorContext({ pool, url: target.url, directUrl: target.directUrl, config: cfg, workers: flags.workers, fix: flags.fix === true });
+          // Each result as its check finishes: a check that waits is seen waiting after the others.
+          return await runDoctor(context, CHECK_FAMILIES, flags.json ? undefined : printCheck);
         } finally {
           await pool.end();
         }
       });
       if (flags.json) say(JSON.stringify(report));
-      else printReport(report);
+      else printTotals(report);
       process.exitCode = doctorExitCode(report);
     });
 }
 
 const LABELS = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' } as const;
+// Printed before the other ids are known: wide enough for the longest, configuration.pool-acquire-timeout.
+const ID_WIDTH = 34;
 
-function printReport(report: DoctorReport): void {
-  const width = Math.max(...report.checks.map((check) => check.id.length), 10);
-  for (const check of report.checks) printCheck(check, width);
+function printTotals(report: DoctorReport): void {
   const count = (status: CheckResult['status']) => report.checks.filter((check) => check.status === status).length;
   say(`${count('pass')} passed, ${count('warn')} warning(s), ${count('fail')} failed`);
 }
 
-function printCheck(check: CheckResult, width: number): void {
-  say(`  ${LABELS[check.status]}  ${check.id.padEnd(width)}  ${check.summary}`);
-  if (check.status !== 'pass' && check.remedy) say(`        ${' '.repeat(width)}  → ${check.remedy}`);
+function printCheck(check: CheckResult): void {
+  say(`  ${LABELS[check.status]}  ${check.id.padEnd(ID_WIDTH)}  ${check.summary}`);
+  if (check.status !== 'pass' && check.remedy) say(`        ${' '.repeat(ID_WIDTH)}  → ${check.remedy}`);
 }

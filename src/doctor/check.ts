@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { Config } from '../config.js';
+import { boundedPool } from './bounded-pool.js';
 import { type ConnectionSlots, readConnectionSlots } from './connection-slots.js';
 import { detectPooler, type PoolerFinding } from './pooler-detection.js';
 
@@ -23,7 +24,11 @@ export interface CheckResult {
 }
 
 export interface DoctorContext {
-  /** A small pool on the URL optdb writes through (which may be a pooler's). */
+  /**
+   * A small pool on the URL optdb writes through (which may be a pooler's). In a context
+   * made by createDoctorContext every statement sent through it runs under doctor's lock
+   * and statement timeouts (bounded-pool.ts).
+   */
   readonly pool: pg.Pool;
   /** The URL optdb writes through: DATABASE_URL or the embedded server's. */
   readonly url: string;
@@ -41,16 +46,19 @@ export interface DoctorContext {
 }
 
 /**
- * A context whose shared reads — the pooler probe (a query, maybe a login to PgBouncer's
- * console), the connection slots — run at most once.
+ * A context whose pool bounds every statement with doctor's timeouts, and whose shared
+ * reads — the pooler probe (a query, maybe a login to PgBouncer's console), the
+ * connection slots — run at most once.
  */
 export function createDoctorContext(settings: Omit<DoctorContext, 'pooler' | 'connectionSlots'>): DoctorContext {
+  const pool = boundedPool(settings.pool);
   let finding: Promise<PoolerFinding> | undefined;
   let slots: Promise<ConnectionSlots> | undefined;
   return {
     ...settings,
-    pooler: () => (finding ??= detectPooler(settings.url, settings.pool)),
-    connectionSlots: () => (slots ??= readConnectionSlots(settings.pool)),
+    pool,
+    pooler: () => (finding ??= detectPooler(settings.url, pool)),
+    connectionSlots: () => (slots ??= readConnectionSlots(pool)),
   };
 }
 

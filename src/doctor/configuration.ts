@@ -5,7 +5,8 @@
  * connections the server can still give, the pool's acquire timeout, and the server-side
  * timeouts that decide how long a stuck statement or transaction can hold a connection.
  */
-import { APPLICATION_NAME } from '../db/pool.js';
+import { APPLICATION_NAME, withPooledClient } from '../db/pool.js';
+import { inTransaction } from '../db/transaction.js';
 import type { CheckFamily, CheckResult, DoctorContext } from './check.js';
 import { usableSlots } from './connection-slots.js';
 import type { PoolerFinding } from './pooler-detection.js';
@@ -21,6 +22,9 @@ const USED_BY_OTHERS = `
     AND application_name IS DISTINCT FROM $1`;
 
 // The values this connection runs with, and where each comes from (database, user, …).
+// Read after SET LOCAL … TO DEFAULT, in the same transaction: doctor's own SET LOCAL
+// timeouts (bounded-pool.ts) would show instead, with source `session`.
+const SESSION_DEFAULTS = ['statement_timeout', 'lock_timeout'].map((name) => `SET LOCAL ${name} TO DEFAULT`);
 const TIMEOUTS = `
   SELECT name, setting::bigint AS ms, source, quote_ident(current_user) AS role, quote_ident(current_database()) AS database
   FROM pg_settings
@@ -126,7 +130,12 @@ interface TimeoutRow {
 
 async function timeoutsResult({ pool }: DoctorContext, finding: PoolerFinding): Promise<CheckResult> {
   const id = 'configuration.timeouts';
-  const rows = (await pool.query<TimeoutRow>(TIMEOUTS)).rows;
+  const rows = await withPooledClient(pool, (client) =>
+    inTransaction(client, async () => {
+      for (const sql of SESSION_DEFAULTS) await client.query(sql);
+      return (await client.query<TimeoutRow>(TIMEOUTS)).rows;
+    }),
+  );
   const settings = rows.map((row) => ({ name: row.name, ms: Number(row.ms), source: row.source }));
   const details = Object.fromEntries(settings.map((s) => [s.name, { ms: s.ms, source: s.source }]));
   const listing = settings.map((s) => `${s.name} = ${s.ms === 0 ? '0 (off)' : formatMs(s.ms)} (${s.source})`).join(', ');

@@ -1,13 +1,16 @@
 /**
  * `optdb doctor`: the knowledge base's debugging checklist, run against a database.
  * Families run in order, one at a time (the checks are light, and running them at once
- * would only add connections to a server that may already be short of them). A family
- * that throws is reported as a warning naming what stopped it, so one unreadable view
- * (e.g. a role without pg_read_all_stats) never hides the other findings.
+ * would only add connections to a server that may already be short of them), and each
+ * family's results are handed on as soon as it finishes: a check that waits is seen
+ * waiting after the ones before it. A family that throws is reported as a warning naming
+ * what stopped it, so one unreadable view (e.g. a role without pg_read_all_stats) never
+ * hides the other findings; one that gave up waiting for a lock names who holds it.
  */
 import { classifyError } from '../db/error-policy.js';
 import { CHECK_FAMILIES } from './check-families.js';
 import { type CheckFamily, type CheckResult, type CheckStatus, type DoctorContext, worstStatus } from './check.js';
+import { lockWaitOf, lockWaitResult } from './lock-wait.js';
 
 export interface DoctorReport {
   /** True when every check passed. */
@@ -15,17 +18,21 @@ export interface DoctorReport {
   readonly checks: readonly CheckResult[];
 }
 
-export async function runDoctor(context: DoctorContext, families: readonly CheckFamily[] = CHECK_FAMILIES): Promise<DoctorReport> {
+/** `onResult` sees each result as its family finishes (the CLI prints it then), in report order. */
+export async function runDoctor(
+  context: DoctorContext,
+  families: readonly CheckFamily[] = CHECK_FAMILIES,
+  onResult: (check: CheckResult) => void = () => {},
+): Promise<DoctorReport> {
   const checks: CheckResult[] = [];
   let blockedBy: string | undefined;
   for (const family of families) {
-    if (blockedBy) {
-      checks.push({ id: family.name, status: 'fail', summary: `not checked: ${blockedBy} failed`, remedy: `fix the ${blockedBy} problem above, then rerun` });
-      continue;
-    }
-    const results = await runFamily(family, context);
+    const results: CheckResult[] = blockedBy
+      ? [{ id: family.name, status: 'fail', summary: `not checked: ${blockedBy} failed`, remedy: `fix the ${blockedBy} problem above, then rerun` }]
+      : await runFamily(family, context);
     checks.push(...results);
-    if (family.essential && worstStatus(results.map((result) => result.status)) === 'fail') blockedBy = family.name;
+    for (const result of results) onResult(result);
+    if (!blockedBy && family.essential && worstStatus(results.map((result) => result.status)) === 'fail') blockedBy = family.name;
   }
   return { ok: checks.every((check) => check.status === 'pass'), checks };
 }
@@ -34,8 +41,11 @@ async function runFamily(family: CheckFamily, context: DoctorContext): Promise<C
   try {
     return await family.run(context);
   } catch (error) {
+    const status = family.essential ? 'fail' : 'warn';
+    const wait = await lockWaitOf(error, context.pool);
+    if (wait) return [lockWaitResult(family.name, wait, { status })];
     const { code, message, policy } = classifyError(error);
-    return [{ id: family.name, status: family.essential ? 'fail' : 'warn', summary: `could not be checked: ${code} ${message}`, remedy: policy.remedy }];
+    return [{ id: family.name, status, summary: `could not be checked: ${code} ${message}`, remedy: policy.remedy }];
   }
 }
 

@@ -1,15 +1,18 @@
 /**
  * Step 4 of the checklist, "Check for locks": sessions waiting for a lock, how long, and
- * which session holds it — the one to act on.
+ * which session holds it — the one to act on (locks.blocked); and the sessions holding a
+ * lock on optdb's tables that stops its writes before anyone waits for it: a transaction
+ * left open after DDL or LOCK TABLE holds it until it ends (locks.held).
  */
 import type pg from 'pg';
 import { withPooledClient } from '../db/pool.js';
 import type { CheckFamily, CheckResult } from './check.js';
+import { describeHolder, holderRemedy, type LockHolder, lockHolderRemedy, readLockHolders, type Session } from './lock-holders.js';
 import { oneLine, seconds, who } from './session-text.js';
 import { BLOCKING_SESSIONS, WAITING_SESSIONS } from './sql/locks.js';
 
 export interface LockThresholds {
-  /** A wait at least this long fails instead of warning. */
+  /** A wait at least this long — or a lock on optdb's tables held by a transaction this old — fails instead of warning. */
   readonly failAfterSeconds: number;
 }
 
@@ -31,15 +34,8 @@ interface Waiting {
   blocking_pids: number[];
 }
 
-interface Blocker {
-  pid: number;
-  user: string | null;
-  application: string | null;
-  state: string | null;
-  query: string | null;
-  transaction_seconds: number | null;
-  state_seconds: number | null;
-}
+/** A session others wait for (BLOCKING_SESSIONS). */
+type Blocker = Session;
 
 /** The family with another fail threshold (tests lower it instead of waiting a minute). */
 export function locksFamily(thresholds: LockThresholds): CheckFamily {
@@ -47,7 +43,7 @@ export function locksFamily(thresholds: LockThresholds): CheckFamily {
     name: 'locks',
     async run({ pool }) {
       return withPooledClient(pool, async (client) => {
-        return [await blocked(client, thresholds)];
+        return [await blocked(client, thresholds), held(await readLockHolders(client), thresholds)];
       });
     },
   };
@@ -91,8 +87,25 @@ function describeBlocker(pid: number, blocker: Blocker | undefined): string {
 function remedyFor(pid: number, blocker: Blocker | undefined): string {
   if (pid === 0) return 'a prepared transaction holds the lock: COMMIT PREPARED or ROLLBACK PREPARED it (see pg_prepared_xacts)';
   if (!blocker) return `pid ${pid} has ended since: rerun optdb doctor`;
-  if (blocker.state?.startsWith('idle in transaction')) {
-    return `pid ${pid} holds the lock and is idle in transaction: end it with SELECT pg_terminate_backend(${pid}), and fix the application (${who(blocker)}) so it commits promptly`;
-  }
-  return `pid ${pid} holds the lock and is ${blocker.state ?? 'running'}: wait for it to finish, or fix the application (${who(blocker)}) that holds the lock this long`;
+  return holderRemedy(blocker);
+}
+
+/**
+ * Locks on optdb's tables that stop its writes, whether or not anyone waits yet. Granted
+ * ones only: a session still queued for one is a waiter, in locks.blocked. Any such lock
+ * warns — every write to the table stops while it is held; one held by a transaction open
+ * for failAfterSeconds fails, as a wait that long does.
+ */
+function held(holders: readonly LockHolder[], thresholds: LockThresholds): CheckResult {
+  const holding = holders.filter((holder) => holder.granted);
+  const details = { failAfterSeconds: thresholds.failAfterSeconds, holders: holding };
+  if (holding.length === 0) return { id: 'locks.held', status: 'pass', summary: "no session holds a lock on optdb's tables that stops its writes", details };
+  const oldest = Math.max(...holding.map((holder) => holder.transaction_seconds ?? 0));
+  return {
+    id: 'locks.held',
+    status: oldest >= thresholds.failAfterSeconds ? 'fail' : 'warn',
+    summary: `${holding.length} session(s) hold a lock on optdb's tables that stops its writes (and, ACCESS EXCLUSIVE, its reads): ${holding.map(describeHolder).join('; ')}`,
+    remedy: holding.map(lockHolderRemedy).join('; '),
+    details,
+  };
 }

@@ -8,15 +8,19 @@
  * writes — even in a transaction rolled back afterwards — would take row locks a running
  * ingest may be waiting for, write WAL and leave dead rows. Every EXPLAIN still runs in a
  * transaction that is rolled back, because the copy path's staging tables are created for
- * it, and with lock and statement timeouts (SET LOCAL: holds through a pooler too).
+ * it. Planning takes the statement's table locks (AccessShareLock for a read,
+ * RowExclusiveLock for a write), so an EXPLAIN can wait behind DDL or LOCK TABLE: it
+ * gives up at doctor's lock_timeout (bounded-pool.ts), and the statements after it are not
+ * explained — they would only wait for the same lock — and the results name its holder.
  */
 import type pg from 'pg';
 import { classifyError } from '../db/error-policy.js';
 import { withPooledClient } from '../db/pool.js';
 import type { CheckFamily, CheckResult } from './check.js';
+import { type LockWait, lockWaitOf, lockWaitResult } from './lock-wait.js';
 import { OPTDB_TABLES } from './optdb-tables.js';
 import { type ExplainJson, planShape, type PlanShape } from './plan-walker.js';
-import { EXPLAIN_TIMEOUTS, EXPLAINED_STATEMENTS, type ExplainedStatement, RANDOM_PAGE_COST, READ_SAMPLE, type ReadSample, RELATION_ROWS } from './sql/plans.js';
+import { EXPLAINED_STATEMENTS, type ExplainedStatement, RANDOM_PAGE_COST, READ_SAMPLE, type ReadSample, RELATION_ROWS } from './sql/plans.js';
 
 /** Tables smaller than this are fine to read whole (and on an empty database, all are). */
 export const LARGE_TABLE_ROWS = 100_000;
@@ -39,6 +43,8 @@ interface Explained {
   readonly shape?: PlanShape;
   readonly wholeReads?: readonly WholeRead[];
   readonly error?: ReturnType<typeof classifyError>;
+  /** The error was the end of a wait for a lock. */
+  readonly lockWait?: LockWait;
 }
 
 export const plans: CheckFamily = {
@@ -50,7 +56,11 @@ export const plans: CheckFamily = {
       const sample = await readSample(client);
       const randomPageCost = (await client.query<{ random_page_cost: number }>(RANDOM_PAGE_COST)).rows[0]!.random_page_cost;
       const explained: Explained[] = [];
-      for (const statement of EXPLAINED_STATEMENTS) explained.push(await explainOne(client, statement, sample));
+      for (const statement of EXPLAINED_STATEMENTS) {
+        const result = await explainOne(client, statement, sample);
+        explained.push(result);
+        if (result.lockWait) return lockedOut(result);
+      }
       const of = (kind: ExplainedStatement['kind']) => explained.filter((_, i) => EXPLAINED_STATEMENTS[i]!.kind === kind);
       return [resultFor('write', of('write'), randomPageCost), resultFor('read', of('read'), randomPageCost, sample)];
     });
@@ -69,6 +79,16 @@ function notExplained(missing: readonly string[]): CheckResult[] {
   }));
 }
 
+/** One finding per statement kind: the plans were not judged, and who holds the lock. */
+function lockedOut(blocked: Explained): CheckResult[] {
+  const blockedKind = EXPLAINED_STATEMENTS.find((statement) => statement.name === blocked.name)?.kind;
+  return (['write', 'read'] as const).map((kind) => {
+    const what = `not explained: the EXPLAIN of ${blocked.name}${kind === blockedKind ? '' : `, before the ${kind} statements,`}`;
+    const result = lockWaitResult(`plans.${kind}-statements`, blocked.lockWait!, { what });
+    return { ...result, details: { ...result.details, statement: blocked.name } };
+  });
+}
+
 async function readSample(client: pg.PoolClient): Promise<ReadSample> {
   return (await client.query<ReadSample>(READ_SAMPLE)).rows[0]!;
 }
@@ -76,7 +96,7 @@ async function readSample(client: pg.PoolClient): Promise<ReadSample> {
 async function explainOne(client: pg.PoolClient, statement: ExplainedStatement, sample: ReadSample): Promise<Explained> {
   await client.query('BEGIN');
   try {
-    for (const sql of [...EXPLAIN_TIMEOUTS, ...statement.setup]) await client.query(sql);
+    for (const sql of statement.setup) await client.query(sql);
     const { rows } = await client.query<{ 'QUERY PLAN': ExplainJson }>(`EXPLAIN (FORMAT JSON) ${statement.sql}`, statement.parameters(sample));
     const shape = planShape(rows[0]!['QUERY PLAN']);
     // Sizes are looked up in the same transaction, where the staging tables exist.
@@ -85,11 +105,12 @@ async function explainOne(client: pg.PoolClient, statement: ExplainedStatement, 
     const wholeReads = shape.seqScans
       .map((scan) => ({ table: scan.relation, tableRows: tableRows.get(scan.relation) ?? 0, keptRows: scan.keptRows, filtered: scan.filtered }))
       .filter((read) => read.tableRows > LARGE_TABLE_ROWS && read.keptRows < read.tableRows * KEPT_SHARE);
+    await client.query('ROLLBACK');
     return { name: statement.name, shape, wholeReads };
   } catch (error) {
-    return { name: statement.name, error: classifyError(error) };
-  } finally {
     await client.query('ROLLBACK').catch(() => undefined);
+    const lockWait = await lockWaitOf(error, client);
+    return { name: statement.name, error: classifyError(error), ...(lockWait ? { lockWait } : {}) };
   }
 }
 

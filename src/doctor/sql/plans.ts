@@ -31,11 +31,24 @@ export interface ExplainedStatement {
   parameters(sample: ReadSample): unknown[];
 }
 
-/** The values the read statements are planned for: real ones, so the estimates are. */
+/**
+ * The values the read statements are planned for, taken from the planner's own statistics
+ * (pg_stats) rather than the tables: the values the estimates know, and no lock on a table
+ * a transaction may hold (doctor must not wait on what it diagnoses). The most common
+ * underlying, and the day of the latest capture time ANALYZE saw; stand-ins before the
+ * first ANALYZE.
+ */
 export const READ_SAMPLE = `
-  SELECT coalesce((SELECT underlying_ticker FROM options LIMIT 1), 'SPY') AS underlying,
-         coalesce((SELECT max(captured_at) FROM option_snapshots), now())::date::text AS day`;
-
+  SELECT coalesce(
+           (SELECT coalesce((most_common_vals::text::text[])[1], (histogram_bounds::text::text[])[1])
+            FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'options' AND attname = 'underlying_ticker'),
+           'SPY') AS underlying,
+         coalesce(
+           (SELECT max(captured_at)
+            FROM pg_stats s,
+                 unnest(coalesce(s.most_common_vals::text::timestamptz[], '{}') || coalesce(s.histogram_bounds::text::timestamptz[], '{}')) AS captured_at
+            WHERE s.schemaname = current_schema() AND s.tablename = 'option_snapshots' AND s.attname = 'captured_at'),
+           now())::date::text AS day`;
 
 const BATCH_ROWS = DEFAULT_BATCH_LIMITS.maxRows;
 const nullArrays = (count: number) => () => Array.from({ length: count }, () => new Array<null>(BATCH_ROWS).fill(null));
@@ -68,6 +81,3 @@ export const RELATION_ROWS = `
 
 /** 4 is the default, costed for spinning disks; SSDs make index lookups far cheaper than that. */
 export const RANDOM_PAGE_COST = `SELECT current_setting('random_page_cost')::float8 AS random_page_cost`;
-
-/** Bounds for the explain transaction: planning is quick, but it waits for locks DDL holds. */
-export const EXPLAIN_TIMEOUTS = [`SET LOCAL lock_timeout = '5s'`, `SET LOCAL statement_timeout = '30s'`];
