@@ -24,6 +24,7 @@ const CONSISTENCY = `SELECT (SELECT count(*)::int FROM option_day_aggs) AS rows,
                             (SELECT coalesce(sum(rows), 0)::int FROM import_batches) AS ledger_rows,
                             (SELECT count(*)::int FROM import_batches) AS batches`;
 const BATCH_SIZE = 500;
+const STEP_FRACTION = 0.3; // OPTDB_LIMIT_STEP_FRACTION: its default, stated for the steps the tests expect
 
 let dir: string;
 let bars: string;
@@ -189,7 +190,9 @@ test('the server stopped and started again mid-ingest: the ingest retries, finis
 
 test('the server down for longer than the retry limits: one clear line, exit 1; a rerun resumes', { timeout: 240_000 }, async () => {
   await withOwnServer('down', async (own) => {
-    const env = { OPTDB_RETRY_MAX_TIME_MS: '3000', OPTDB_RETRY_ATTEMPTS: '3' };
+    // Three retries, so four attempts per batch; the time limit is far above what four
+    // attempts against a stopped server take, so that the attempt limit is what ends them.
+    const env = { OPTDB_RETRY_MAX_TIME_MS: '600000', OPTDB_RETRY_ATTEMPTS: '3' };
     const { done, caught, releaseLocker } = await ingestCaughtMidBatch(own.url, env);
     let result: CliResult | undefined;
     let gaveUpAfterMs: number;
@@ -204,7 +207,6 @@ test('the server down for longer than the retry limits: one clear line, exit 1; 
     assert.ok(result, 'the ingest did not give up within 30 s of the server going down');
 
     assert.equal(result.code, 1, outcome(result));
-    assert.equal(result.stdout, '', 'a summary was printed for a failed ingest');
     assert.doesNotMatch(result.stderr, /^\s+at /m, 'stack trace printed');
     assert.ok(!result.stderr.includes(own.password), 'password printed');
     // Retry notices aside, exactly one line says what failed, and the next one the remedy.
@@ -213,18 +215,26 @@ test('the server down for longer than the retry limits: one clear line, exit 1; 
     assert.equal(failures.length, 1, result.stderr);
     assert.match(
       failures[0]!,
-      /^optdb: A batch of \d+ rows from .*bars\.csv could not be written after \d+ attempt\(s\): (ECONNREFUSED|57P0\d|08\d{3}) /,
+      /^optdb: A batch of \d+ rows from .*bars\.csv could not be written after 4 attempt\(s\): (ECONNREFUSED|57P0\d|08\d{3}) /,
     );
+    // A notice follows each failed attempt that another attempt follows: 1, 2 and 3 for the
+    // batch that gave up, none numbered 4 or more for any batch.
+    const noticed = [...result.stderr.matchAll(/^optdb: \S+ on a batch of \d+ rows \(attempt (\d+)\); retrying$/gm)].map((match) => Number(match[1]));
+    assert.deepEqual([...new Set(noticed)].sort(), [1, 2, 3], `retry notices for attempts ${noticed.join(', ')}`);
     const remedy = lines[lines.indexOf(failures[0]!) + 1];
     assert.match(remedy ?? '', /^ {2}\S/, `no remedy line after the failure:\n${result.stderr}`);
     const committedNote = /^ {2}(\d+) rows were committed before this; run the same command again to resume after them\.$/m.exec(result.stderr);
     assert.ok(committedNote, `no line saying what was committed:\n${result.stderr}`);
+    // The summary is printed all the same, marked stopped with the failure.
+    const stopped = summaryOf(result) as Summary & { stopped?: string };
+    assert.equal(`optdb: ${stopped.stopped}`, failures[0]);
 
     await own.server.start();
     const [atRestart] = await query(own.url, CONSISTENCY);
     assert.equal(atRestart.rows, atRestart.ledger_rows, 'a partial batch is visible after the failed ingest');
     assert.ok(atRestart.batches > 0 && atRestart.rows < barRows);
     assert.equal(Number(committedNote[1]), atRestart.ledger_rows, 'the committed count said is not what the ledger holds');
+    assert.equal(stopped.inserted, atRestart.ledger_rows, 'the stopped summary does not count what the ledger holds');
 
     // The same command again: what was committed is skipped, the rest written.
     const rerun = await ingest(own.url, env);
@@ -262,13 +272,22 @@ test('fewer connection slots than the pool asks for: 53300 is retried at lower c
       const [{ used }] = (await holders[0]!.query(`SELECT count(*)::int AS used FROM pg_stat_activity WHERE backend_type = 'client backend'`)).rows;
       assert.equal(settings.max - used, free);
 
-      const result = await ingest(own.url, { OPTDB_POOL_SIZE: '10' }, ['--concurrency', '6']);
+      const result = await ingest(own.url, { OPTDB_POOL_SIZE: '10', OPTDB_LIMIT_STEP_FRACTION: String(STEP_FRACTION) }, ['--concurrency', '6']);
       assert.equal(result.code, 0, result.stderr);
       const summary = summaryOf(result);
       assert.equal(summary.inserted + summary.unchanged, barRows);
       assert.equal(summary.updated + summary.skipped + summary.rejected, 0);
       assert.match(result.stderr, /^optdb: 53300 on a batch of \d+ rows \(attempt \d+\); retrying$/m);
-      assert.match(result.stderr, /^optdb: write limit 6 → [1-5] \(the server is overloaded/m, 'the overload lowered the write limit');
+      // Every change of the limit, in order: an overload takes floor(fraction × limit) off
+      // it (at least one), a run of healthy writes adds one, each starts where the last ended.
+      const changes = [...result.stderr.matchAll(/^optdb: write limit (\d+) → (\d+) \(([^,)]+)/gm)].map((match) => ({ from: Number(match[1]), to: Number(match[2]), reason: match[3] }));
+      assert.ok(changes.some((change) => change.reason === 'the server is overloaded'), `the overload did not lower the write limit:\n${result.stderr}`);
+      assert.equal(changes[0]!.from, 6);
+      for (const [i, change] of changes.entries()) {
+        if (i > 0) assert.equal(change.from, changes[i - 1]!.to, 'a change that does not start where the last one ended');
+        const step = change.reason === 'the server is overloaded' ? -Math.max(1, Math.floor(change.from * STEP_FRACTION)) : change.reason === 'healthy again' ? 1 : NaN;
+        assert.equal(change.to - change.from, step, `write limit ${change.from} → ${change.to} (${change.reason})`);
+      }
       assert.doesNotMatch(result.stderr, /^\s+at /m, 'stack trace printed');
       note('slots', { settings, summary, stderr: result.stderr });
     } finally {
