@@ -77,7 +77,8 @@ async function errorDetail(response: Response): Promise<string> {
   } catch {
     // not JSON: a proxy's HTML page, plain text
   }
-  const compact = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  // Only the start is shown: cut before any pattern runs over a body of any size.
+  const compact = text.slice(0, DETAIL_LENGTH * 4).replace(/<[^<>]*>/g, ' ').replace(/\s+/g, ' ').trim();
   return compact.slice(0, DETAIL_LENGTH) || response.statusText || 'no body';
 }
 

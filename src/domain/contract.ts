@@ -89,7 +89,8 @@ export function checkStatedContract(ticker: OptionTicker, stated: StatedContract
     return fail(`${prefix}expiration_date ${expirationDate} contradicts the ticker (${ticker.expirationDate})`);
   }
   if (strikePrice !== null && strikeThousandths(strikePrice) !== ticker.strikeThousandths) {
-    return fail(`${prefix}strike_price ${strikePrice} contradicts the ticker (${ticker.strikePrice})`);
+    const strike = strikePrice.length > 40 ? `${strikePrice.slice(0, 40)}…` : strikePrice;
+    return fail(`${prefix}strike_price ${strike} contradicts the ticker (${ticker.strikePrice})`);
   }
   if (exerciseStyle !== null && !isExerciseStyle(exerciseStyle)) return fail(`bad ${prefix}exercise_style: ${shown(exerciseStyle)}`);
   if (sharesPerContract !== null && (BigInt(sharesPerContract) < 1n || BigInt(sharesPerContract) > MAX_SHARES_PER_CONTRACT)) {

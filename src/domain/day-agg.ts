@@ -12,7 +12,7 @@ import { contractFromTicker } from './contract.js';
 import { compareDecimalText, isDecimalText, isIntegerText, isNegativeText, isPlainDecimalText } from './numeric-text.js';
 import type { Validated } from './snapshot.js';
 import { parseTicker } from './ticker.js';
-import { newYorkDate } from './timestamp.js';
+import { nanosProblem, newYorkDate } from './timestamp.js';
 
 const PRICES = ['open', 'high', 'low', 'close'] as const;
 
@@ -46,8 +46,8 @@ export function validateDayAgg(fields: Readonly<Record<string, string>>): Valida
   if (volumeProblem) return { ok: false, reason: volumeProblem };
   const windowStart = present(fields, 'window_start');
   if (windowStart === undefined) return missing('window_start');
-  const windowProblem = integerProblem('window_start', windowStart);
-  if (windowProblem) return { ok: false, reason: windowProblem };
+  const windowProblem = integerProblem('window_start', windowStart) ?? nanosProblem(BigInt(windowStart));
+  if (windowProblem) return { ok: false, reason: windowProblem.startsWith('not') || windowProblem.startsWith('negative') ? windowProblem : `bad window_start: ${windowStart.slice(0, 40)} is ${windowProblem}` };
   const transactions = present(fields, 'transactions');
   const transactionsProblem = transactions === undefined ? undefined : integerProblem('transactions', transactions);
   if (transactionsProblem) return { ok: false, reason: transactionsProblem };

@@ -8,7 +8,7 @@ import type { TableRow } from '../write/tables.js';
 import { checkStatedContract, type ContractRow, contractFromTicker } from './contract.js';
 import { compareDecimalText, isIntegerText, isNegativeText } from './numeric-text.js';
 import { parseTicker } from './ticker.js';
-import { microsToIso, truncateMicros } from './timestamp.js';
+import { microsToIso, nanosProblem, truncateMicros } from './timestamp.js';
 
 export const SNAPSHOT_SOURCE = 'polygon';
 
@@ -79,6 +79,8 @@ class Fields {
   nanos(name: string): bigint | null {
     const text = this.integer(name);
     if (text === null || BigInt(text) === 0n) return null;
+    const problem = nanosProblem(BigInt(text));
+    if (problem !== undefined) return reject(`bad ${this.label(name)}: ${text.length > 40 ? `${text.slice(0, 40)}…` : text} is ${problem}`);
     return BigInt(text) / 1000n;
   }
 
@@ -97,7 +99,9 @@ export function validateSnapshot(value: JsonValue, options: SnapshotOptions): Va
     return validate(value, options);
   } catch (error) {
     if (error instanceof Rejection) return { ok: false, reason: error.message };
-    throw error;
+    // Whatever else a record makes fail (a value nested too deep for the stack, say), it
+    // is that record's problem: it is rejected, and the run goes on.
+    return { ok: false, reason: `unreadable result: ${error instanceof Error ? error.message : String(error)}` };
   }
 }
 

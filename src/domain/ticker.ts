@@ -162,15 +162,27 @@ export function strikeFromThousandths(n: number): string {
   return `${whole}.${String(thousandths).padStart(3, '0')}`;
 }
 
+// Room for zeros a writer may pad with ("00150.000000"), far below what could be slow.
+const MAX_STRIKE_TEXT = 40;
+
+function withoutTrailingZeros(digits: string): string {
+  let end = digits.length;
+  while (end > 0 && digits.charCodeAt(end - 1) === 48 /* 0 */) end--;
+  return digits.slice(0, end);
+}
+
 /**
  * "150" | "150.0" | "12.50" | "0.001" -> integer thousandths. Trailing zeros past the third
  * decimal ("150.0000") are accepted since they are exact; any other 4th+ decimal is not.
  */
 export function thousandthsFromStrike(text: string): number {
+  // A strike is at most 5 digits and 3 decimals: anything much longer is refused before
+  // any pattern runs over it (the text comes from files and the API).
+  if (typeof text === 'string' && text.length > MAX_STRIKE_TEXT) throw new RangeError(`thousandthsFromStrike: strike of ${text.length} characters: "${text.slice(0, 20)}…"`);
   const m = typeof text === 'string' ? /^(\d+)(?:\.(\d+))?$/.exec(text) : null;
   if (!m) throw new RangeError(`thousandthsFromStrike: not a plain decimal strike: ${JSON.stringify(text)}`);
   const whole = m[1]!.replace(/^0+(?=\d)/, '');
-  const frac = (m[2] ?? '').replace(/0+$/, '');
+  const frac = withoutTrailingZeros(m[2] ?? '');
   if (frac.length > 3) throw new RangeError(`thousandthsFromStrike: more than 3 decimals in "${text}"`);
   const n = whole.length > 5 ? Infinity : Number(whole) * 1000 + Number(frac.padEnd(3, '0'));
   if (n < 1 || n > MAX_THOUSANDTHS) {

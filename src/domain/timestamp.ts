@@ -5,6 +5,20 @@
  */
 const MICROS_PER_MILLI = 1_000n;
 
+/**
+ * Market data's instants lie after the Unix epoch and before 2100: a value outside is a
+ * broken record, not a time (and one beyond JavaScript's dates would make formatting it
+ * throw). Rejecting it here keeps one record from stopping a run.
+ */
+const LATEST_NANOS = BigInt(Date.UTC(2100, 0, 1)) * 1_000_000n;
+
+/** Why these Unix nanoseconds are not a market-data time, or undefined when they are one. */
+export function nanosProblem(nanos: bigint): string | undefined {
+  if (nanos < 0n) return 'before 1970';
+  if (nanos >= LATEST_NANOS) return 'after 2100 (Unix nanoseconds expected)';
+  return undefined;
+}
+
 /** `YYYY-MM-DDTHH:MM:SS.ffffffZ` (nanoseconds are divided down to microseconds by the caller, truncating). */
 export function microsToIso(micros: bigint): string {
   const millis = micros / MICROS_PER_MILLI;

@@ -15,13 +15,13 @@
  * the cycle returns marked interrupted. The cycle returns only once every row handed to
  * the buffer is durable or rejected.
  */
-import { stringify } from 'lossless-json';
 import PQueue from 'p-queue';
 import { failsEveryRequest } from '../api/api-errors.js';
 import { countersSince } from '../api/api-events.js';
 import { PolygonApiError, type PolygonClient } from '../api/polygon-client.js';
 import { OptdbError } from '../errors.js';
 import { microsToIso, truncateMicros } from '../domain/timestamp.js';
+import { jsonText } from '../sources/records.js';
 import { isJsonObject } from '../sources/snapshot-page.js';
 import type { JsonValue } from '../sources/source-record.js';
 import { StopSignal } from '../stop-signal.js';
@@ -109,7 +109,7 @@ export async function runCycle(at: Date, underlyings: readonly string[], options
         async (error: unknown) => {
           if (!(error instanceof OptdbError && error.code === 'ROW_REJECTED')) return giveUp(error);
           rejected++;
-          await options.onReject?.({ underlying, position: first + index, raw: stringify(result) ?? '', reason: error.message });
+          await options.onReject?.({ underlying, position: first + index, raw: jsonText(result), reason: error.message });
         },
       ),
     );

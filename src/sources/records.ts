@@ -22,7 +22,7 @@ export function jsonRecord(
     location,
     value,
     get raw(): string {
-      text ??= stringify(value) ?? '';
+      text ??= jsonText(value);
       return text;
     },
   };
@@ -36,4 +36,13 @@ export function unreadableRecord(
   reason: string,
 ): UnreadableRecord {
   return { kind: 'unreadable', format, source, location, raw, reason };
+}
+
+/** A value's JSON text, or why it cannot be shown (nested too deep to serialize on the stack). */
+export function jsonText(value: JsonValue): string {
+  try {
+    return stringify(value) ?? '';
+  } catch (error) {
+    return `(not shown: ${error instanceof Error ? error.message : String(error)})`;
+  }
 }
