@@ -184,12 +184,21 @@ test('a row the database refuses rejects only its own write', async () => {
   }
 });
 
-test('a batch held up by another session\'s lock is reported as a slow write, again while it waits, then lands', async () => {
+/** Runs `work` while another session holds option_snapshots locked; `release` ends that transaction. */
+async function whileTableLocked(work: (release: () => Promise<unknown>) => Promise<void>): Promise<void> {
   const locker = new pg.Client({ connectionString: db.url });
   await locker.connect();
   try {
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE option_snapshots IN ACCESS EXCLUSIVE MODE');
+    await work(() => locker.query('ROLLBACK'));
+  } finally {
+    await locker.end();
+  }
+}
+
+test('a batch held up by another session\'s lock is reported as a slow write, again while it waits, then lands', () =>
+  whileTableLocked(async (release) => {
     const events: WriteEvent[] = [];
     const buffer = snapshotWriteBuffer(createStrategy('copy', pool, prisma), MINUTE, { slowWriteMs: 200, onEvent: (event) => events.push(event) });
     const written = buffer.write(result(40_000));
@@ -197,35 +206,25 @@ test('a batch held up by another session\'s lock is reported as a slow write, ag
     const slow = events.filter((event) => event.kind === 'slow-write');
     assert.ok(slow.length >= 2, `slow writes reported: ${JSON.stringify(events)}`);
     assert.deepEqual({ ...slow[0], seconds: 0 }, { kind: 'slow-write', table: 'option_snapshots', batches: 1, rows: 1, seconds: 0, retrying: undefined });
-    await locker.query('ROLLBACK');
+    await release();
     assert.equal(await written, 'written');
     const reported = slow.length;
     await buffer.close();
     assert.equal(events.filter((event) => event.kind === 'slow-write').length, reported, 'reported after the batch was written');
-  } finally {
-    await locker.end();
-  }
-});
+  }));
 
-test('three batches held up by one lock are reported together, with their count', async () => {
-  const locker = new pg.Client({ connectionString: db.url });
-  await locker.connect();
-  try {
-    await locker.query('BEGIN');
-    await locker.query('LOCK TABLE option_snapshots IN ACCESS EXCLUSIVE MODE');
+test('three batches held up by one lock are reported together, with their count', () =>
+  whileTableLocked(async (release) => {
     const events: WriteEvent[] = [];
     const buffer = snapshotWriteBuffer(createStrategy('copy', pool, prisma), MINUTE, { slowWriteMs: 300, maxBatchRows: 1, concurrency: 3, onEvent: (event) => events.push(event) });
     const written = Promise.all([41_000, 41_001, 41_002].map((i) => buffer.write(result(i))));
     const together = () => events.find((event) => event.kind === 'slow-write' && event.batches === 3);
     for (let i = 0; i < 200 && !together(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual({ ...together(), seconds: 0 }, { kind: 'slow-write', table: 'option_snapshots', batches: 3, rows: 3, seconds: 0, retrying: undefined }, JSON.stringify(events));
-    await locker.query('ROLLBACK');
+    await release();
     assert.deepEqual(await written, ['written', 'written', 'written']);
     await buffer.close();
-  } finally {
-    await locker.end();
-  }
-});
+  }));
 
 test('a requested concurrency change is applied in steps, visible in events and metrics, while writes go on', async () => {
   const metrics = new OptdbMetrics();
