@@ -36,6 +36,7 @@ function policy(code: string, category: ErrorCategory, action: ErrorAction, mean
 }
 
 const PERSISTS = 'none if a retry succeeds; if it keeps failing, run `optdb doctor`';
+const RETRIES_USED_UP = 'it failed on every retry: run `optdb doctor`, which names locks, blocked sessions, connection limits and settings';
 const MIGRATE = 'run `optdb migrate` against this database, then rerun';
 const CREDENTIALS = "check the user name and password in DATABASE_URL (and the server's pg_hba.conf)";
 const ISOLATE = 'the rejected rows are reported with this message: fix them at the source, or leave them out';
@@ -165,6 +166,11 @@ const PRISMA_CODE = /^P[1-9][0-9]{3}$/;
 const MAX_CAUSE_DEPTH = 5;
 
 /** The policy for a code: exact, then Prisma equivalent, then the SQLSTATE's class. */
+/** The remedy once a batch has failed for good: for a transient error, the retries are spent. */
+export function remedyAfterRetries(policy: ErrorPolicy): string {
+  return policy.remedy === PERSISTS ? RETRIES_USED_UP : policy.remedy;
+}
+
 export function policyFor(code: string): ErrorPolicy | undefined {
   const normalized = code.trim().toUpperCase();
   const resolved = PRISMA_EQUIVALENTS[normalized] ?? normalized;

@@ -19,7 +19,7 @@
 import pRetry, { AbortError } from 'p-retry';
 import type { Config } from '../config.js';
 import { anotherAttemptFollows, pRetryOptions, type RetryLimits } from '../retry-limits.js';
-import { classifyError, type ClassifiedError } from '../db/error-policy.js';
+import { classifyError, type ClassifiedError, remedyAfterRetries } from '../db/error-policy.js';
 import { OptdbError } from '../errors.js';
 import type { LedgerEntry } from '../ingest/ledger.js';
 import { type Batch, splitBatch } from './batch.js';
@@ -188,6 +188,6 @@ function failure(batch: Batch, classified: ClassifiedError, attempts: number): O
   return new OptdbError(
     'WRITE_FAILED',
     `A batch of ${batch.rows.length} rows${where} could not be written after ${attempts} attempt(s): ${classified.code} ${classified.message}`,
-    { remedy: classified.policy.remedy, cause: classified.cause },
+    { remedy: remedyAfterRetries(classified.policy), cause: classified.cause },
   );
 }
