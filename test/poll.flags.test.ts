@@ -144,6 +144,8 @@ test('poll --once with option_snapshots locked: the writes time out, are retried
   assert.match(result.stderr, /55P03 on a batch of \d+ rows \(attempt 2\); retrying/);
   assert.doesNotMatch(result.stderr, /attempt 3/);
   assert.match(result.stderr, /^optdb: A batch of \d+ rows could not be written after 3 attempt\(s\): 55P03 canceling statement due to lock timeout$/m);
+  assert.match(result.stderr, /it failed on every retry: run `optdb doctor`/);
+  assert.doesNotMatch(result.stderr, /none if a retry succeeds/);
   assert.deepEqual(await storedTickers(db), []);
   assert.deepEqual(await storedTickers(db, 'options'), [], "the batch's contracts were rolled back with it");
 });
