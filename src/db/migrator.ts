@@ -22,6 +22,10 @@ import { inTransaction } from './transaction.js';
 /** The key Prisma's schema engine locks on PostgreSQL; sharing it excludes `prisma migrate` too. */
 export const PRISMA_MIGRATION_LOCK_KEY = 72707369;
 const LOCK_TIMEOUT = '5min';
+// Reading the status is a short read of a small table: it never waits long on a lock
+// (doctor reads it too, and must not hang behind what it diagnoses).
+const STATUS_LOCK_TIMEOUT = '2s';
+const STATUS_STATEMENT_TIMEOUT = '10s';
 
 // The table exactly as Prisma's schema engine creates it.
 const CREATE_MIGRATIONS_TABLE = `
@@ -104,6 +108,8 @@ export async function migrate(url: string, files?: MigrationFile[]): Promise<Mig
 export async function migrationStatus(url: string, files?: MigrationFile[]): Promise<MigrationStatus> {
   const migrations = files ?? (await readMigrationFiles());
   return withMigrationSession(url, async (client) => {
+    // Its own session, closed after: a session setting is safe here.
+    await client.query(`SET lock_timeout = '${STATUS_LOCK_TIMEOUT}'; SET statement_timeout = '${STATUS_STATEMENT_TIMEOUT}'`);
     const exists = await client.query(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS exists`);
     const rows: AppliedRow[] = exists.rows[0].exists ? (await client.query<AppliedRow>(SELECT_APPLIED)).rows : [];
     const entries: MigrationStatusEntry[] = migrations.map((migration) => {
