@@ -109,3 +109,21 @@ test('results are printed as each check finishes: the first ones are out before 
     await holder.release();
   }
 });
+
+test('an ACCESS EXCLUSIVE lock on _prisma_migrations: doctor still ends, its migrations check saying it could not read them', async () => {
+  const client = new pg.Client({ connectionString: db.url, application_name: HOLDER_APPLICATION });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('LOCK TABLE _prisma_migrations IN ACCESS EXCLUSIVE MODE');
+    const result = await runCli(['doctor'], doctorEnv(), GUARD_MS);
+    assert.equal(result.signal, null, `killed by the test's guard: doctor waited on the lock; output so far:\n${result.stdout}`);
+    assert.notEqual(result.code, 0, result.stdout);
+    assert.match(result.stdout, /^ {2}(WARN|FAIL) {2}migrations\b.*55P03/m);
+    assert.match(result.stdout, /^ {2}PASS {2}connectivity /m);
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+    await client.end();
+  }
+});
