@@ -19,6 +19,14 @@ export interface Answer {
 }
 
 const DETAIL_LENGTH = 200;
+/**
+ * The most a body may hold: a full page (250 chain results, 1,000 contracts) is well under
+ * a megabyte. A body past this is not a page; reading stops there, so no answer can grow
+ * memory without bound.
+ */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** Of an error's body only the start is shown. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /** The 2xx answer's body, or an AttemptFailure; the caller's own abort is rethrown as it is. */
 export async function sendRequest(url: URL, settings: RequestSettings): Promise<Answer> {
@@ -35,7 +43,11 @@ export async function sendRequest(url: URL, settings: RequestSettings): Promise<
     const response = await fetch(url, { headers: { authorization: `Bearer ${settings.apiKey}`, accept: 'application/json' }, signal: stop.signal });
     status = response.status;
     const failure = failureForStatus(response.status);
-    if (failure === undefined) return { status, text: await response.text() };
+    if (failure === undefined) {
+      const text = await bodyText(response, MAX_BODY_BYTES);
+      if (text === undefined) throw new AttemptFailure('malformed', `a body of more than ${MAX_BODY_BYTES} bytes is not a page`, status);
+      return { status, text };
+    }
     const detail = await errorDetail(response);
     throw new AttemptFailure(failure, detail, status, retryAfterMs(response.headers.get('retry-after')));
   } catch (error) {
@@ -66,7 +78,7 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 async function errorDetail(response: Response): Promise<string> {
   let text: string;
   try {
-    text = await response.text();
+    text = (await bodyText(response, MAX_ERROR_BODY_BYTES, 'cut')) ?? '';
   } catch {
     return response.statusText || 'no body';
   }
@@ -80,6 +92,29 @@ async function errorDetail(response: Response): Promise<string> {
   // Only the start is shown: cut before any pattern runs over a body of any size.
   const compact = text.slice(0, DETAIL_LENGTH * 4).replace(/<[^<>]*>/g, ' ').replace(/\s+/g, ' ').trim();
   return compact.slice(0, DETAIL_LENGTH) || response.statusText || 'no body';
+}
+
+/**
+ * The body as text, read up to `limit` bytes: past it, undefined — or with 'cut', the
+ * text so far. The rest is not read (the stream is cancelled).
+ */
+async function bodyText(response: Response, limit: number, over: 'fail' | 'cut' = 'fail'): Promise<string | undefined> {
+  if (!response.body) return '';
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return text + decoder.decode();
+      bytes += value.byteLength;
+      if (bytes > limit) return over === 'cut' ? text + decoder.decode(value.subarray(0, Math.max(0, value.byteLength - (bytes - limit)))) : undefined;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
 }
 
 /** "ECONNRESET", "ECONNREFUSED", "terminated"…: undici puts the system error in `cause`. */
