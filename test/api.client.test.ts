@@ -65,6 +65,12 @@ function tickerOf(result: JsonValue): string {
 const fixtureTickers = (texts: readonly string[]): string[] => texts.map((text) => (JSON.parse(text) as { details: { ticker: string } }).details.ticker);
 const tickers = (pages: readonly ApiPage[]): string[] => pages.flatMap((page) => page.results.map(tickerOf));
 
+/** Waits until `condition` holds; the bound only ends a broken test. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1_000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(condition(), 'the condition never held');
+}
+
 async function rejection(promise: Promise<unknown>): Promise<PolygonApiError> {
   try {
     await promise;
@@ -226,7 +232,8 @@ test('500, 502 and 503 are retried, and lower the concurrency gently', { timeout
 
 test('an answer slower than the timeout is aborted and retried', { timeout: 10_000 }, async (t) => {
   const { server, client, events } = await setup(t, {}, { timeoutMs: 200 });
-  server.script(CHAIN, { kind: 'slow', delayMs: 1_000 });
+  // Held past the test's own timeout: only the client's timeout can end this request.
+  server.script(CHAIN, { kind: 'slow', delayMs: 60_000 });
   const pages = await collect(client.chainSnapshot('AAPL'));
   assert.deepEqual(tickers(pages), fixtureTickers(AAPL));
   assert.equal(server.requestsTo(CHAIN).length, 4, 'the first page twice, then two more');
@@ -237,11 +244,14 @@ test('an answer slower than the timeout is aborted and retried', { timeout: 10_0
 });
 
 test('a call cancelled through its signal stops at once: not retried, not counted as a failure', { timeout: 10_000 }, async (t) => {
-  const { server, client } = await setup(t, {}, { timeoutMs: 5_000 });
-  server.script(CHAIN, { kind: 'slow', delayMs: 3_000 });
+  // Neither the answer nor the client's timeout comes before the test's own timeout: only
+  // the signal can end this call.
+  const { server, client } = await setup(t, {}, { timeoutMs: 60_000 });
+  server.script(CHAIN, { kind: 'slow', delayMs: 60_000 });
   const controller = new AbortController();
   const pages = collect(client.chainSnapshot('AAPL', {}, { signal: controller.signal }));
-  setTimeout(() => controller.abort(new Error('shutting down')), 100);
+  await until(() => server.requestsTo(CHAIN).length === 1); // the request is in flight
+  controller.abort(new Error('shutting down'));
   await assert.rejects(pages, /shutting down/);
   assert.equal(server.requestsTo(CHAIN).length, 1);
   assert.deepEqual(client.counters, { requests: 1, throttled: 0, retries: 0, failures: 0 });
@@ -313,16 +323,19 @@ test('404: an error naming the underlying, no retries', { timeout: 10_000 }, asy
   assert.equal(client.counters.retries, 0);
 });
 
-test('the request rate holds: N requests at r per second take at least (N-1)/r', { timeout: 10_000 }, async (t) => {
-  const rate = 20;
-  const spx = sampleChain('I:SPX', 11);
+test('the request rate holds: request starts are spaced by 1/r, as the server receives them', { timeout: 10_000 }, async (t) => {
+  const rate = 10;
+  const interval = 1000 / rate;
+  const spx = sampleChain('I:SPX', 6);
   const { server, client } = await setup(t, { chains: { 'I:SPX': spx } }, { requestsPerSecond: rate, concurrency: 8 });
-  const started = performance.now();
   await Promise.all(fixtureTickers(spx).map((ticker) => client.contractSnapshot('I:SPX', ticker)));
-  const elapsed = performance.now() - started;
-  assert.equal(server.requests.length, 11);
-  // The limiter keeps time with Date.now(), whose 1 ms steps may cost up to 1 ms.
-  assert.ok(elapsed >= ((11 - 1) / rate) * 1000 - 1, `11 requests in ${elapsed.toFixed(1)} ms`);
+  const arrivals = server.requests.map((request) => request.receivedAt).sort((a, b) => a - b);
+  assert.equal(arrivals.length, 6);
+  // The spacing is the behaviour: without the limiter all six, free to run at once, arrive
+  // within a few ms. The bounds leave half an interval for how long each took to arrive.
+  const gaps = arrivals.slice(1).map((at, i) => Math.round(at - arrivals[i]!));
+  assert.ok(gaps.every((gap) => gap >= interval / 2), `gaps between arrivals: ${gaps.join(', ')} ms`);
+  assert.ok(arrivals.at(-1)! - arrivals[0]! >= (arrivals.length - 1.5) * interval, `gaps between arrivals: ${gaps.join(', ')} ms`);
 });
 
 test('fractional rates are accepted: the free tier is 5 requests a minute', () => {

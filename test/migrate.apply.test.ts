@@ -90,8 +90,17 @@ test('migrate waits for a migration lock held by another session (Prisma uses th
   await holder.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATION_LOCK_KEY]);
   let finished = false;
   const running = migrate(db.url).then((r) => ((finished = true), r));
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  assert.equal(finished, false, 'migrate must not proceed while the lock is held');
+  // The server says so: a session of this database waits for that advisory lock (a bigint
+  // key's low 32 bits are its objid).
+  const WAITING = `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+    WHERE a.datname = current_database() AND l.locktype = 'advisory' AND NOT l.granted AND l.objid = $1`;
+  for (let i = 0; i < 1_500 && !finished; i++) {
+    if ((await holder.query(WAITING, [PRISMA_MIGRATION_LOCK_KEY])).rows[0].n === 1) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(finished, false, 'migrate went on while the lock was held');
+  assert.equal((await holder.query(WAITING, [PRISMA_MIGRATION_LOCK_KEY])).rows[0].n, 1, 'migrate is not waiting for the lock');
+  assert.equal((await holder.query(`SELECT to_regclass('_prisma_migrations') AS t`)).rows[0].t, null, 'migrate did something before it had the lock');
   await holder.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATION_LOCK_KEY]);
   await holder.end();
   assert.ok((await running).applied.length > 0);

@@ -75,6 +75,28 @@ async function setup(t: TestContext, fixtures: Partial<PolygonServerOptions> = {
   return { server, db, client, buffer, strategy, events, cycle };
 }
 
+/** The buffer as a cycle uses it, telling the test when rows are handed over and when a fetcher asks for room and gets it. */
+function watched(buffer: PollBuffer, on: { write?: () => void; room?: () => void; roomGiven?: () => void }): PollBuffer {
+  return {
+    write: (input: Parameters<PollBuffer['write']>[0]) => {
+      on.write?.();
+      return buffer.write(input);
+    },
+    room: async () => {
+      on.room?.();
+      await buffer.room();
+      on.roomGiven?.();
+    },
+    flush: () => buffer.flush(),
+  } as unknown as PollBuffer;
+}
+
+/** Waits until `condition` holds; the bound only ends a broken test. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 2_000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(condition(), 'the condition never held');
+}
+
 const tickerOf = (text: string): string => (JSON.parse(text) as { details: { ticker: string } }).details.ticker;
 
 /** What each served result says, read losslessly and independently of optdb's validation. */
@@ -179,21 +201,24 @@ test('a rerun of the same cycle changes nothing: same rows, no new row versions'
 });
 
 test('fetchers wait while the write buffer is full: no next page is asked for until rows are durable', { timeout: 30_000 }, async (t) => {
-  const { server, db, strategy, cycle } = await setup(t, {}, KEY, { maxPendingRows: 250 });
+  const { server, db, strategy, buffer, cycle } = await setup(t, {}, KEY, { maxPendingRows: 250 });
   let release!: () => void;
   strategy.hold = new Promise<void>((resolve) => (release = resolve));
   const chain = '/v3/snapshot/options/AAPL';
-  const running = cycle(AT, ['AAPL']);
+  // What happened, in order, with the pages the server had been asked for at each point.
+  const order: string[] = [];
+  const note = (what: string) => order.push(`${what} (${server.requestsTo(chain).length} requested)`);
+  const running = cycle(AT, ['AAPL'], { buffer: watched(buffer, { room: () => note('room asked'), roomGiven: () => note('room given') }) });
   try {
-    for (let i = 0; i < 200 && strategy.batches === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.equal(strategy.batches, 1, 'the first page reached the database');
-    // Without the bound, the other two pages would be fetched within milliseconds.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(server.requestsTo(chain).length, 1, 'the second page waited for the first to be written');
+    await until(() => strategy.batches === 1 && order.length > 0);
+    // The first page is in a batch the database holds, and its fetcher is parked in room().
+    assert.deepEqual(order, ['room asked (1 requested)']);
+    note('batch released');
   } finally {
     release(); // also when an assertion failed: a held buffer would never close
   }
   const result = await running;
+  assert.deepEqual(order.slice(0, 3), ['room asked (1 requested)', 'batch released (1 requested)', 'room given (1 requested)']);
   assert.equal(result.rowsWritten, 600);
   assert.equal(server.requestsTo(chain).length, 3);
   assert.equal(await rowCount(db), 600);
@@ -243,19 +268,18 @@ test('a key the API refuses stops the cycle with the client\'s error, naming POL
 });
 
 test('cancelling the signal stops the fetching; the pages already fetched are written', { timeout: 30_000 }, async (t) => {
-  const { server, db, events, cycle } = await setup(t);
-  server.script('/v3/snapshot/options/AAPL', { kind: 'ok' }, { kind: 'slow', delayMs: 20_000 });
+  const { server, db, buffer, cycle } = await setup(t);
+  server.script('/v3/snapshot/options/AAPL', { kind: 'ok' }, { kind: 'slow', delayMs: 60_000 });
+  const expected = [...CHAINS.AAPL.slice(0, 250), ...CHAINS.SPY, ...CHAINS['I:SPX']];
   const controller = new AbortController();
-  const running = cycle(AT, Object.keys(CHAINS), { signal: controller.signal });
-  for (let i = 0; i < 500 && !server.requests.some((request) => request.fault === 'slow'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.ok(server.requests.some((request) => request.fault === 'slow'), 'the second AAPL page was asked for');
-  // The one-page chains answered at once; give their pages a moment to reach the buffer.
-  for (let i = 0; i < 100 && events.filter((event) => event.kind === 'request' && event.status === 200).length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  let handed = 0;
+  const running = cycle(AT, Object.keys(CHAINS), { signal: controller.signal, buffer: watched(buffer, { write: () => handed++ }) });
+  // The second AAPL page hangs; every other page has been handed to the buffer.
+  await until(() => server.requests.some((request) => request.fault === 'slow') && handed === expected.length);
   controller.abort(new Error('Ctrl-C'));
   const result = await running;
   assert.equal(result.interrupted, true);
   assert.deepEqual(result.failed, [], 'an interrupted chain is not a failed one');
-  const expected = [...CHAINS.AAPL.slice(0, 250), ...CHAINS.SPY, ...CHAINS['I:SPX']];
   assert.deepEqual(await stored(db, '2026-11-27T15:05:00Z'), served(expected));
   assert.equal(result.rowsWritten, expected.length);
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { syncBuiltinESMExports } from 'node:module';
+import { mock, test } from 'node:test';
 import { OptdbError } from '../src/errors.js';
 import { nextCycleAt, parseEvery, sleepUntil } from '../src/poll/poll-schedule.js';
 
@@ -69,11 +70,32 @@ test('a step that does not divide 09:30 runs at the open, then returns to its gr
   assert.equal(nextCycleAt(first, { ...daily, previous: first }).toISOString(), '2026-03-12T13:30:00.000Z');
 });
 
-test('sleepUntil resolves true once the wall clock has reached the time', async () => {
+test('sleepUntil resolves true once the wall clock has reached the time, never before, in slices', async () => {
   assert.equal(await sleepUntil(at('2020-01-01T00:00:00Z')), true, 'a time in the past');
-  const target = new Date(Date.now() + 25);
-  assert.equal(await sleepUntil(target), true);
-  assert.ok(Date.now() >= target.getTime(), 'never wakes before the target');
+  // A fake clock for Date and the timers. sleepUntil waits with node:timers/promises'
+  // setTimeout, imported by name: syncBuiltinESMExports hands it the mocked one (and back).
+  const start = at('2026-03-10T14:00:00Z').getTime();
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: start });
+  syncBuiltinESMExports();
+  try {
+    let woke = false;
+    const sleeping = sleepUntil(new Date(start + 90_000)).then((reached) => ((woke = true), reached));
+    const advance = async (ms: number): Promise<boolean> => {
+      mock.timers.tick(ms);
+      await new Promise((resolve) => setImmediate(resolve)); // let the sleeper react
+      return woke;
+    };
+    // A first slice of 60 s, then the wall clock is read again and the rest waited.
+    assert.equal(await advance(59_999), false);
+    assert.equal(await advance(1), false, 'woke at the end of the first slice');
+    assert.equal(await advance(29_999), false, 'woke before the target');
+    assert.equal(await advance(1), true, 'did not wake at the target');
+    assert.equal(await sleeping, true);
+    assert.equal(Date.now(), start + 90_000);
+  } finally {
+    mock.timers.reset();
+    syncBuiltinESMExports();
+  }
 });
 
 test('sleepUntil resolves false when aborted, before or during the wait', async () => {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { type GateEvent, WriteGate } from '../src/write/write-gate.js';
 
@@ -18,7 +17,11 @@ test('overload lowers the limit by at most the step fraction, never below one', 
     limits.push(gate.limit);
   }
   assert.deepEqual(limits.slice(0, 4), [75, 57, 43, 33]);
-  for (let i = 1; i < limits.length; i++) assert.ok(limits[i - 1]! - limits[i]! <= Math.max(1, Math.floor(limits[i - 1]! * 0.25)));
+  // Each step is exactly the fraction of the limit it starts from (rounded down), at least one.
+  for (let i = 1; i < limits.length; i++) {
+    const from = limits[i - 1]!;
+    assert.equal(limits[i], Math.max(1, from - Math.max(1, Math.floor(from * 0.25))), `step ${i} from ${from}`);
+  }
   assert.equal(limits.at(-1), 1);
 });
 
@@ -35,28 +38,29 @@ test('health raises the limit by one per run of good writes, never above the req
   assert.equal(gate.limit, 4, 'never above the requested limit');
 });
 
-test('a requested change is applied in steps no larger than the fraction, one per interval: 700 → 500 → 300 → 100', async () => {
+test('a requested change is applied in steps no larger than the fraction, one per interval: 700 → 500 → 300 → 100', (t) => {
+  // A fake clock: the gate paces its ramp with setInterval, so every step is taken exactly
+  // when the clock passes an interval, never sooner, whatever the machine's load.
+  t.mock.timers.enable({ apis: ['setInterval'] });
   const events: GateEvent[] = [];
   const gate = new WriteGate({ limit: 700, stepFraction: 2 / 7, stepIntervalMs: 40, onEvent: (event) => events.push(event) });
-  const started = performance.now();
   gate.requestLimit(100);
-  assert.equal(gate.limit, 500, 'the first step is taken at once');
-  assert.equal(gate.target, 100);
-  const limitNow = (): number => gate.limit; // read afresh: the ramp changes it between checks
-  while (limitNow() !== 100) {
-    assert.ok(performance.now() - started < 5_000, 'the ramp did not finish');
-    await sleep(10);
+  // [ms on the clock, limit] at each change: the first step at once, the next ones 40 ms apart.
+  const reached = [[0, gate.limit]];
+  for (let ms = 1; ms <= 200; ms++) {
+    t.mock.timers.tick(1);
+    if (gate.limit !== reached.at(-1)![1]) reached.push([ms, gate.limit]);
   }
-  const steps = events.filter((event) => event.kind === 'limit');
+  assert.deepEqual(reached, [[0, 500], [40, 300], [80, 100]]);
+  assert.equal(gate.target, 100);
   assert.deepEqual(
-    steps.map((event) => [event.from, event.to, event.reason]),
+    events.map((event) => event.kind === 'limit' && [event.from, event.to, event.reason]),
     [
       [700, 500, 'requested'],
       [500, 300, 'requested'],
       [300, 100, 'requested'],
     ],
   );
-  assert.ok(performance.now() - started >= 2 * 40 - 5, 'the three steps took at least two intervals');
   gate.close();
 });
 
