@@ -99,9 +99,12 @@ export class ResilientWriter {
     const canFallBack = strategyIndex + 1 < this.strategies.length;
     const firstAttempt = Date.now();
     let plannerErrors = 0;
+    // Counted here: the time limit can end the retries before their number does.
+    let attempts = 0;
     try {
       const counts = await pRetry(
         async () => {
+          attempts++;
           try {
             return await strategy.write(batch);
           } catch (error) {
@@ -135,7 +138,7 @@ export class ResilientWriter {
     } catch (error) {
       if (!(error instanceof Redirect)) {
         if (error instanceof OptdbError) throw error;
-        throw failure(batch, classifyError(error), this.options.retry.retries + 1);
+        throw failure(batch, classifyError(error), attempts);
       }
       return this.redirect(batch, strategyIndex, error, refusedRecords);
     }
