@@ -108,10 +108,13 @@ export async function migrate(url: string, files?: MigrationFile[]): Promise<Mig
 export async function migrationStatus(url: string, files?: MigrationFile[]): Promise<MigrationStatus> {
   const migrations = files ?? (await readMigrationFiles());
   return withMigrationSession(url, async (client) => {
-    // Its own session, closed after: a session setting is safe here.
-    await client.query(`SET lock_timeout = '${STATUS_LOCK_TIMEOUT}'; SET statement_timeout = '${STATUS_STATEMENT_TIMEOUT}'`);
-    const exists = await client.query(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS exists`);
-    const rows: AppliedRow[] = exists.rows[0].exists ? (await client.query<AppliedRow>(SELECT_APPLIED)).rows : [];
+    // SET LOCAL, in a transaction of its own: the URL may be a transaction pooler's, where
+    // a session setting would stay on the server connection for its next client.
+    const rows = await inTransaction(client, async () => {
+      await client.query(`SET LOCAL lock_timeout = '${STATUS_LOCK_TIMEOUT}'; SET LOCAL statement_timeout = '${STATUS_STATEMENT_TIMEOUT}'`);
+      const exists = await client.query(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS exists`);
+      return exists.rows[0].exists ? (await client.query<AppliedRow>(SELECT_APPLIED)).rows : [];
+    });
     const entries: MigrationStatusEntry[] = migrations.map((migration) => {
       const row = rows.filter((r) => r.migration_name === migration.name && r.rolled_back_at === null).at(-1);
       if (!row) return { name: migration.name, state: 'pending', finishedAt: undefined };
