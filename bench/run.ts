@@ -149,9 +149,17 @@ async function runOptdb(url: string, args: string[]): Promise<RunOutcome> {
   return { peakRssMb: summary.peakRssMb, cpuSeconds: summary.cpuSeconds };
 }
 
-const rate = (r: Result) => r.rows / r.seconds;
-const bigFileRun = (results: Result[]) => results.find((r) => r.name.startsWith('optdb copy, '));
-const dryRun = (results: Result[]) => results.find((r) => r.name.startsWith('optdb --dry-run'));
+function rate(r: Result): number {
+  return r.rows / r.seconds;
+}
+
+function bigFileRun(results: Result[]): Result | undefined {
+  return results.find((r) => r.name.startsWith('optdb copy, '));
+}
+
+function dryRun(results: Result[]): Result | undefined {
+  return results.find((r) => r.name.startsWith('optdb --dry-run'));
+}
 
 /** Each target this run missed, in words; empty when all were met. */
 function missedTargets(results: Result[]): string[] {
