@@ -127,3 +127,25 @@ test('an ACCESS EXCLUSIVE lock on _prisma_migrations: doctor still ends, its mig
     await client.end();
   }
 });
+
+test("a holder's statement with a password literal is shown masked, in text and in --json", async () => {
+  const client = new pg.Client({ connectionString: db.url, application_name: HOLDER_APPLICATION });
+  client.on('error', () => {});
+  await client.connect();
+  const secret = 'hunter2-secret-77';
+  try {
+    await client.query('BEGIN');
+    await client.query('LOCK TABLE options IN ACCESS EXCLUSIVE MODE');
+    // Rolled back below: the role never exists outside this transaction.
+    await client.query(`CREATE ROLE optdb_lock_held_masked PASSWORD '${secret}'`);
+    for (const args of [['doctor'], ['doctor', '--json']]) {
+      const result = await runCli(args, doctorEnv(), GUARD_MS);
+      assert.equal(result.signal, null, result.stdout);
+      assert.ok(!`${result.stdout}${result.stderr}`.includes(secret), `${args.join(' ')} printed the password:\n${result.stdout}`);
+      assert.match(result.stdout, /CREATE ROLE optdb_lock_held_masked PASSWORD '\*\*\*\*'/, args.join(' '));
+    }
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+    await client.end();
+  }
+});

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { withPooledClient } from '../db/pool.js';
 import type { CheckFamily, CheckResult } from './check.js';
 import { type ConnectionSlots, usableSlots } from './connection-slots.js';
-import { oneLine, seconds, who } from './session-text.js';
+import { oneLine, seconds, who, withStatementsShown } from './session-text.js';
 import { IDLE_IN_TRANSACTION, LONG_QUERIES, SESSIONS_BY_STATE_AND_APPLICATION } from './sql/connections.js';
 
 export interface ConnectionThresholds {
@@ -93,7 +93,7 @@ interface IdleSession {
 
 async function idleInTransaction(client: pg.PoolClient, thresholds: ConnectionThresholds): Promise<CheckResult> {
   const limit = thresholds.idleInTransactionSeconds;
-  const sessions = (await client.query<IdleSession>(IDLE_IN_TRANSACTION, [limit])).rows;
+  const sessions = withStatementsShown((await client.query<IdleSession>(IDLE_IN_TRANSACTION, [limit])).rows);
   const details = { thresholdSeconds: limit, sessions };
   if (sessions.length === 0) return { id: 'connections.idle-in-transaction', status: 'pass', summary: `no session in this database idle in a transaction for over ${limit} s`, details };
   const pids = sessions.map((session) => session.pid);
@@ -122,7 +122,7 @@ interface RunningQuery {
 
 async function longQueries(client: pg.PoolClient, thresholds: ConnectionThresholds): Promise<CheckResult> {
   const limit = thresholds.longQuerySeconds;
-  const queries = (await client.query<RunningQuery>(LONG_QUERIES, [limit])).rows;
+  const queries = withStatementsShown((await client.query<RunningQuery>(LONG_QUERIES, [limit])).rows);
   const details = { thresholdSeconds: limit, queries };
   if (queries.length === 0) return { id: 'connections.long-queries', status: 'pass', summary: `no statement in this database running for over ${limit} s`, details };
   return {

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { OPTDB_TABLES } from './optdb-tables.js';
-import { oneLine, seconds, who } from './session-text.js';
+import { oneLine, seconds, who, withStatementsShown } from './session-text.js';
 import { LOCK_HOLDERS } from './sql/locks.js';
 
 /** A server session as pg_stat_activity shows it (columns NULL for a role without pg_read_all_stats). */
@@ -27,7 +27,7 @@ export interface LockHolder extends Session {
 }
 
 export async function readLockHolders(queryable: Pick<pg.Pool, 'query'>): Promise<LockHolder[]> {
-  return (await queryable.query<LockHolder>(LOCK_HOLDERS, [OPTDB_TABLES])).rows;
+  return withStatementsShown((await queryable.query<LockHolder>(LOCK_HOLDERS, [OPTDB_TABLES])).rows);
 }
 
 /** `pid 4711 (postgres, psql, idle in transaction for 12 s, transaction open 15 s) holds AccessExclusiveLock on options: LOCK TABLE …` */

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { withPooledClient } from '../db/pool.js';
 import type { CheckFamily, CheckResult } from './check.js';
 import { describeHolder, holderRemedy, type LockHolder, lockHolderRemedy, readLockHolders, type Session } from './lock-holders.js';
-import { oneLine, seconds, who } from './session-text.js';
+import { oneLine, seconds, who, withStatementsShown } from './session-text.js';
 import { BLOCKING_SESSIONS, WAITING_SESSIONS } from './sql/locks.js';
 
 export interface LockThresholds {
@@ -52,10 +52,10 @@ export function locksFamily(thresholds: LockThresholds): CheckFamily {
 export const locks: CheckFamily = locksFamily(LOCK_THRESHOLDS);
 
 async function blocked(client: pg.PoolClient, thresholds: LockThresholds): Promise<CheckResult> {
-  const waiting = (await client.query<Waiting>(WAITING_SESSIONS)).rows;
+  const waiting = withStatementsShown((await client.query<Waiting>(WAITING_SESSIONS)).rows);
   if (waiting.length === 0) return { id: 'locks.blocked', status: 'pass', summary: 'no session in this database is waiting for a lock', details: { waiting: [] } };
   const blockerPids = [...new Set(waiting.flatMap((session) => session.blocking_pids))];
-  const blockers = (await client.query<Blocker>(BLOCKING_SESSIONS, [blockerPids])).rows;
+  const blockers = withStatementsShown((await client.query<Blocker>(BLOCKING_SESSIONS, [blockerPids])).rows);
   const byPid = new Map(blockers.map((blocker) => [blocker.pid, blocker]));
   const longest = Math.max(...waiting.map((session) => session.wait_seconds));
   // Act on the head of each queue: a blocker that is itself waiting is released with it.

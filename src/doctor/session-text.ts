@@ -1,4 +1,5 @@
 /** How the connections and locks checks name a server session in a one-line summary. */
+import { redactText } from '../redact.js';
 
 export interface SessionIdentity {
   readonly user: string | null;
@@ -18,4 +19,21 @@ export function seconds(value: number): string {
 /** A statement's text on one line (pg_stat_activity keeps the newlines). */
 export function oneLine(query: string | null): string {
   return (query ?? '').replace(/\s+/g, ' ').trim() || '(none)';
+}
+
+// `PASSWORD '…'` (CREATE/ALTER ROLE, also ENCRYPTED PASSWORD); the literal may be cut short
+// by the 200-character limit of the text read.
+const PASSWORD_LITERAL = /\b(password\s+)'(?:[^']|'')*(?:'|$)/gi;
+
+/**
+ * Another session's statement as doctor may show it — in CI logs, in `--json`: a password
+ * literal, a URL's password and password=… parameters masked.
+ */
+export function shownStatement(query: string | null): string | null {
+  return query === null ? null : redactText(query.replace(PASSWORD_LITERAL, "$1'****'"));
+}
+
+/** Rows read from pg_stat_activity, their `query` masked before anything else sees them. */
+export function withStatementsShown<T extends { query: string | null }>(rows: readonly T[]): T[] {
+  return rows.map((row) => ({ ...row, query: shownStatement(row.query) }));
 }
