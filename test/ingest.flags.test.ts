@@ -219,3 +219,26 @@ test('an unknown flag is a usage error: exit 2 naming it, nothing read or writte
   assert.equal(result.stdout, '');
   assert.deepEqual(await counts(db), NOTHING);
 });
+
+test('--rejects or --metrics-file naming an input (or a link to it) is refused before the input is touched', async () => {
+  const content = `${CSV_HEADER}\n${barLine(1)}\n`;
+  const input = await dir.write('is-input.csv', content);
+  const link = path.join(dir.path, 'link-to-input.csv');
+  await fs.symlink(input, link);
+  for (const args of [['--rejects', input], ['--rejects', link], ['--metrics-file', input], ['--rejects', path.relative(process.cwd(), input)]]) {
+    const result = await ingest(undefined, [input, '--dry-run', ...args]);
+    assert.equal(result.code, 1, args.join(' '));
+    assert.match(result.stderr, /is also an input .*writing it would destroy the input before it is read/, args.join(' '));
+    assert.equal(await fs.readFile(input, 'utf8'), content, 'the input is untouched');
+  }
+});
+
+test('--metrics-file is replaced whole: no temporary file is left beside it', async () => {
+  const input = await dir.write('metrics-whole.csv', `${CSV_HEADER}\n${barLine(1)}\n${barLine(2)}\n`);
+  const metricsFile = path.join(dir.path, 'whole.prom');
+  await fs.writeFile(metricsFile, 'stale\n');
+  const result = await ingest(undefined, [input, '--dry-run', '--metrics-file', metricsFile]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(samples(await fs.readFile(metricsFile, 'utf8')).get('optdb_rows_read_total'), 2);
+  assert.deepEqual((await fs.readdir(dir.path)).filter((name) => name.startsWith('whole.prom')), ['whole.prom']);
+});

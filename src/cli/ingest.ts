@@ -1,3 +1,5 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { type Config, DEFAULT_WRITE_CONCURRENCY, requireConcurrencyWithinPool } from '../config.js';
 import type { DatabaseTarget } from '../db/database.js';
@@ -71,6 +73,7 @@ export function registerIngest(program: Command, config: () => Config): void {
       if (flags.importId !== undefined && paths.length > 1) {
         throw new OptdbError('CONFIG_INVALID', `--import-id names one input, got ${paths.length}.`, { remedy: 'Run one ingest per input, or drop --import-id.' });
       }
+      await refuseOutputsThatAreInputs(paths, { '--rejects': flags.rejects, '--metrics-file': flags.metricsFile });
       try {
         printSummary(flags.dryRun ? await run(paths, flags, undefined) : await runWithDatabase(config(), paths, flags), flags);
       } catch (error) {
@@ -172,6 +175,25 @@ async function run(
     // Also after a failure: the retries and errors that led to it are in the metrics.
     await metricsOutput.writeFile();
     await metricsOutput.close();
+  }
+}
+
+/**
+ * An output file that is also an input would be truncated before it is read (`--rejects
+ * data.csv`): refused before anything is opened. Same file: same device and inode, or
+ * the same resolved path for an output that does not exist yet.
+ */
+async function refuseOutputsThatAreInputs(inputs: readonly string[], outputs: Record<string, string | undefined>): Promise<void> {
+  const identity = async (file: string) => {
+    const stat = await fs.stat(file).catch(() => undefined);
+    return stat ? `${stat.dev}:${stat.ino}` : path.resolve(file);
+  };
+  const inputIds = new Map<string, string>();
+  for (const input of inputs) if (input !== '-') inputIds.set(await identity(input), input);
+  for (const [flag, output] of Object.entries(outputs)) {
+    if (output === undefined) continue;
+    const input = inputIds.get(await identity(output));
+    if (input !== undefined) throw new OptdbError('CONFIG_INVALID', `${flag} ${output} is also an input (${input}): writing it would destroy the input before it is read.`, { remedy: `Give ${flag} another file.` });
   }
 }
 

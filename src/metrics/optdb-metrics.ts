@@ -9,6 +9,7 @@
  * `--metrics-listen` both serve them over HTTP while they run (metrics-server.ts), with
  * the process's own CPU, memory and event-loop metrics added.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ApiEvent } from '../api/api-events.js';
@@ -162,7 +163,18 @@ export class OptdbMetrics {
     return this.registry.metrics();
   }
 
+  /**
+   * Writes the exposition to `path` whole: into a new file beside it, then renamed over it,
+   * so that a scraper (node_exporter's textfile collector) never reads half a file.
+   */
   async writeFile(path: string): Promise<void> {
-    await fs.writeFile(path, await this.exposition());
+    const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await fs.writeFile(temporary, await this.exposition(), { flag: 'wx' });
+      await fs.rename(temporary, path);
+    } catch (error) {
+      await fs.rm(temporary, { force: true });
+      throw error;
+    }
   }
 }
