@@ -4,7 +4,7 @@
  * them) and ANALYZE as the first remedy; `optdb doctor` checks for it and `optdb ingest`
  * analyzes what it changed a lot.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import { classifyError } from './error-policy.js';
 import { inTransaction } from './transaction.js';
 
@@ -74,7 +74,7 @@ export async function analyzeTables(client: pg.ClientBase, tables: readonly stri
         await inTransaction(client, async () => {
           await client.query(SET_LOCAL, ['lock_timeout', `${timeouts.lockTimeoutMs}ms`]);
           await client.query(SET_LOCAL, ['statement_timeout', `${timeouts.statementTimeoutMs}ms`]);
-          await client.query(`ANALYZE "${table}"`);
+          await client.query(`ANALYZE ${pg.escapeIdentifier(table)}`);
         });
         const warning = warnings[0];
         if (warning) result.failed.push({ table, code: warning.code ?? '01000', meaning: warning.message ?? 'skipped with a warning' });

@@ -3,6 +3,7 @@
  * through transaction poolers. Shared with doctor's plans check, which explains the
  * merge statements against the same tables.
  */
+import pg from 'pg';
 import { CONTRACT_COLUMNS } from './contracts-sql.js';
 import type { TableSpec } from './tables.js';
 
@@ -15,9 +16,9 @@ export const CREATE_STAGED_CONTRACTS = `CREATE TEMPORARY TABLE ${STAGED_CONTRACT
 
 /** A staging table with the target's columns and types, empty. */
 export function createStagedRows(table: TableSpec): string {
-  return `CREATE TEMPORARY TABLE ${STAGED_ROWS} ON COMMIT DROP AS SELECT ${stagedColumns(table)} FROM "${table.name}" WITH NO DATA`;
+  return `CREATE TEMPORARY TABLE ${STAGED_ROWS} ON COMMIT DROP AS SELECT ${stagedColumns(table)} FROM ${pg.escapeIdentifier(table.name)} WITH NO DATA`;
 }
 
 export function stagedColumns(table: TableSpec): string {
-  return table.columns.map((c) => `"${c.name}"`).join(', ');
+  return table.columns.map((c) => pg.escapeIdentifier(c.name)).join(', ');
 }

@@ -5,9 +5,12 @@
  * RETURNING (xmax = 0) tells inserted rows from updated ones, and rows neither inserted
  * nor updated are unchanged. Identifiers come only from the fixed TableSpecs.
  */
+import pg from 'pg';
 import type { TableSpec } from './tables.js';
 
-const quote = (name: string) => `"${name}"`;
+// Quoted by the driver's own escaping even though the names come from a fixed list: a
+// name that ever held a quote would still make a valid identifier, never SQL.
+const quote = (name: string) => pg.escapeIdentifier(name);
 
 /** `from` yields the batch's rows with the table's column names and types (a staging table, or unnest). */
 export function upsertStatement(table: TableSpec, from: string): string {
