@@ -22,6 +22,12 @@ const FORMAT = 'chain-json';
 const PIECE_END = /[}\]]/g;
 /** How much of the text around a syntax error, or before a truncation, a reject shows. */
 const CONTEXT_CHARS = 200;
+/**
+ * The most text one result (or the page's own fields) may span: a result is a few KB. Past
+ * this the document is not a snapshot page, and reading it stops there rather than hold
+ * an unbounded value (a gzip bomb of one endless string) in memory.
+ */
+export const MAX_VALUE_CHARS = 32 * 1024 * 1024;
 
 interface SyntaxProblem {
   readonly message: string;
@@ -37,6 +43,8 @@ export async function* readChainJson(source: string, chunks: AsyncIterable<Buffe
   let started = false;
   // The end of the text read so far: what a truncated document's reject shows.
   let tail = '';
+  // Text read since the last result was completed.
+  let sinceResult = 0;
 
   const records = function* (outputs: WalkerOutput[]): Generator<SourceRecord> {
     for (const output of outputs) {
@@ -62,9 +70,13 @@ export async function* readChainJson(source: string, chunks: AsyncIterable<Buffe
     let start = 0;
     while (start < text.length) {
       const end = pieceEnd.exec(text) === null ? text.length : pieceEnd.lastIndex;
+      sinceResult += end - start;
+      if (sinceResult > MAX_VALUE_CHARS) return { message: `a value longer than ${MAX_VALUE_CHARS} characters: not a snapshot page`, near: text.slice(start, Math.min(end, start + CONTEXT_CHARS)) };
+      const completedBefore = walker.completed;
       try {
         const tokens = tokenize(text.slice(start, end));
         if (typeof tokens !== 'symbol') for (const token of tokens.values) walker.consume(token);
+        if (walker.completed > completedBefore) sinceResult = 0;
       } catch (error) {
         if (error instanceof OptdbError) throw error;
         const near = text.slice(Math.max(0, end - CONTEXT_CHARS), end);

@@ -33,6 +33,11 @@ export class ResultsWalker {
     return this.top !== undefined && this.depth > 0;
   }
 
+  /** How many results (and page problems) are waiting for `take`. */
+  get completed(): number {
+    return this.output.length;
+  }
+
   /** Results (and page problems) completed since the last call. */
   take(): WalkerOutput[] {
     return this.output.splice(0);

@@ -1,0 +1,59 @@
+/**
+ * No input can grow memory without bound: gzip bombs — a few hundred KB that decompress to
+ * 200 MB with no line break, or into one endless JSON string — ingested by the built CLI
+ * under a heap far smaller than what they decompress to. Each ends as one reject with its
+ * reason (the run goes on to the end of the input), never as an out-of-memory abort.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { runCli } from './harness/cli.js';
+import { TestDatabases } from './harness/database.js';
+import { useTempDirectory } from './harness/temp-dir.js';
+
+const HEAP_CAP_MB = 100;
+const BOMB_BYTES = 200 * 1024 * 1024;
+const databases = new TestDatabases();
+const dir = useTempDirectory('optdb-bombs-');
+after(() => databases.dropAll());
+
+async function bomb(name: string, head: string, tail = ''): Promise<string> {
+  const body = Buffer.alloc(BOMB_BYTES, 'a');
+  const file = path.join(dir.path, name);
+  await fs.writeFile(file, gzipSync(Buffer.concat([Buffer.from(head), body, Buffer.from(tail)]), { level: 9 }));
+  return file;
+}
+
+async function ingestUnderCap(file: string, format: string): Promise<{ summary: Record<string, number>; rejects: { location: number; reason: string }[] }> {
+  const db = await databases.migrated(`bomb_${format.replace(/-/g, '_')}`);
+  const rejects = `${file}.rejects.ndjson`;
+  const result = await runCli(['ingest', file, '--format', format, '--json', '--no-progress', '--rejects', rejects], { DATABASE_URL: db.url, NODE_OPTIONS: `--max-old-space-size=${HEAP_CAP_MB}` }, 240_000);
+  assert.equal(result.code, 0, `exit ${result.code} ${result.signal ?? ''}: ${result.stderr.slice(-1_500)}`);
+  const text = await fs.readFile(rejects, 'utf8');
+  return { summary: JSON.parse(result.stdout), rejects: text.trimEnd().split('\n').map((line) => JSON.parse(line)) };
+}
+
+test('NDJSON: 200 MB without a newline is one reject; the line after it is read', async () => {
+  const file = await bomb('line.ndjson.gz', '', '\n{"details":{"ticker":"not-a-ticker"}}\n');
+  const { summary, rejects } = await ingestUnderCap(file, 'chain-ndjson');
+  assert.deepEqual([summary.rowsRead, summary.rejected], [2, 2]);
+  assert.equal(rejects[0]!.location, 1);
+  assert.match(rejects[0]!.reason, /^a line of \d+ characters, longer than \d+$/);
+  assert.equal(rejects[1]!.location, 2);
+});
+
+test('day_aggs CSV: a 200 MB line is one reject', async () => {
+  const file = await bomb('line.csv.gz', 'ticker,volume,open,close,high,low,window_start,transactions\n');
+  const { summary, rejects } = await ingestUnderCap(file, 'day-aggs-csv');
+  assert.deepEqual([summary.rowsRead, summary.rejected], [1, 1]);
+  assert.match(rejects[0]!.reason, /^malformed CSV: a line of \d+ characters, longer than 65536$/);
+});
+
+test('chain JSON: one endless string in a result ends the document with one reject', async () => {
+  const file = await bomb('string.json.gz', '{"status":"OK","results":[{"details":{"ticker":"', '"}}]}');
+  const { summary, rejects } = await ingestUnderCap(file, 'chain-json');
+  assert.deepEqual([summary.rowsRead, summary.rejected], [1, 1]);
+  assert.match(rejects[0]!.reason, /^malformed JSON: a value longer than \d+ characters: not a snapshot page$/);
+});
