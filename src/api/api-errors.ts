@@ -8,6 +8,9 @@
  * (malformed JSON, truncated, wrong shape — a proxy's error page, a half-written answer).
  * Not retried: 401/403 (the key or the plan: no retry changes it), 404 (no such
  * underlying or contract), any other 4xx (the request itself is wrong).
+ *
+ * No message made here holds the key, even when a server echoes it back: every text is
+ * masked with the literal key (withoutKey) before it reaches an error or an event.
  */
 import { type OptdbErrorCode, OptdbError } from '../errors.js';
 import { redactText, redactUrl } from '../redact.js';
@@ -61,6 +64,34 @@ export class AttemptFailure extends Error {
     super(`${status === undefined ? kind : `HTTP ${status}`}: ${detail}`, options);
     this.name = 'AttemptFailure';
   }
+
+  /**
+   * This failure with the key masked. A server may echo the header it was sent, and an
+   * HTTP library's error may quote it; a cause that quotes the key is left out.
+   */
+  withoutKey(apiKey: string): AttemptFailure {
+    if (apiKey === '') return this;
+    const causeQuotes = causesQuote(this.cause, apiKey);
+    if (!causeQuotes && !this.message.includes(apiKey)) return this;
+    return new AttemptFailure(this.kind, withoutKey(this.detail, apiKey), this.status, this.retryAfterMs, causeQuotes ? {} : { cause: this.cause });
+  }
+}
+
+const KEY_MASK = '****';
+
+/** The text with every occurrence of the key masked: messages hold text a server sent. */
+export function withoutKey(text: string, apiKey: string): string {
+  return apiKey === '' ? text : text.replaceAll(apiKey, KEY_MASK);
+}
+
+/** Whether an error's chain of causes quotes the key anywhere (a bounded walk). */
+function causesQuote(cause: unknown, apiKey: string): boolean {
+  for (let depth = 0; cause !== undefined && cause !== null && depth < 8; depth++) {
+    const text = cause instanceof Error ? `${cause.message}\n${cause.stack ?? ''}` : String(cause);
+    if (text.includes(apiKey)) return true;
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return false;
 }
 
 /** A request that failed for good; `failure` and `status` say why. */
@@ -89,12 +120,14 @@ export function failsEveryRequest(error: unknown): boolean {
  * The error a caller sees. `subject` names what was asked for ("the option chain of
  * I:SPX"), so a 404 names the underlying.
  */
-export function apiError(failure: AttemptFailure, request: { url: string; subject: string }, attempts: number): PolygonApiError {
-  const url = redactUrl(request.url);
-  const detail = redactText(failure.detail);
+export function apiError(failure: AttemptFailure, request: { url: string; subject: string }, attempts: number, apiKey: string): PolygonApiError {
+  const url = redactUrl(withoutKey(request.url, apiKey));
+  const cause = failure.withoutKey(apiKey);
+  const detail = redactText(cause.detail);
   const where = `${request.subject} (GET ${url})`;
+  // The subject is the caller's text, the detail the server's: the whole message is masked.
   const make = (code: OptdbErrorCode, message: string, remedy: string): PolygonApiError =>
-    new PolygonApiError(code, message, failure.kind, failure.status, url, attempts, { remedy, cause: failure });
+    new PolygonApiError(code, withoutKey(message, apiKey), failure.kind, failure.status, url, attempts, { remedy, cause });
   switch (failure.kind) {
     case 'unauthorized':
       return make(
@@ -119,7 +152,7 @@ export function apiError(failure: AttemptFailure, request: { url: string; subjec
     default:
       return make(
         'API_REQUEST_FAILED',
-        `${where} failed after ${attempts} attempt(s); the last: ${redactText(failure.message)}`,
+        `${where} failed after ${attempts} attempt(s); the last: ${redactText(cause.message)}`,
         'The API kept failing (rate limits, server errors or timeouts): try again later, lower the request rate or concurrency, or raise the timeout.',
       );
   }

@@ -5,8 +5,8 @@
  *
  * | option             | default                   | unit / meaning                                          |
  * |--------------------|---------------------------|---------------------------------------------------------|
- * | apiKey             | $POLYGON_API_KEY          | the key, sent as `Authorization: Bearer`                |
- * | baseUrl            | https://api.polygon.io    | any endpoint that speaks the same API                   |
+ * | apiKey             | $POLYGON_API_KEY          | the key, sent as `Authorization: Bearer`: printable ASCII without spaces |
+ * | baseUrl            | https://api.polygon.io    | any endpoint that speaks the same API; http only to loopback |
  * | requestsPerSecond  | 50                        | request starts per second (free tier: 5/min = 0.083)     |
  * | concurrency        | 8                         | requests in flight at most (AIMD lowers it on trouble)   |
  * | timeoutMs          | 30000                     | per request, from sending to the last body byte (ms)    |
@@ -21,7 +21,7 @@ import { OptdbError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import type { ApiEvent } from './api-events.js';
 import type { RetryLimits } from '../retry-limits.js';
-import { readApiKey } from './api-key.js';
+import { API_KEY_VARIABLE, readApiKey } from './api-key.js';
 
 export interface PolygonClientOptions {
   readonly apiKey?: string;
@@ -63,9 +63,10 @@ const CLIENT_DEFAULTS = Object.freeze({
 /** The key and the settings, apart: settings get logged, the key must not be. */
 export function resolveClientOptions(options: PolygonClientOptions): { apiKey: string; settings: ClientSettings } {
   const retry = { ...CLIENT_DEFAULTS.retry, ...options.retry };
-  const apiKey = options.apiKey?.trim() || readApiKey(options.env);
+  const given = options.apiKey?.trim();
+  const apiKey = checkApiKey(given || readApiKey(options.env), given ? '`apiKey`' : API_KEY_VARIABLE);
   const settings: ClientSettings = Object.freeze({
-    baseUrl: baseUrl(options.baseUrl ?? CLIENT_DEFAULTS.baseUrl),
+    baseUrl: checkBaseUrl(options.baseUrl ?? CLIENT_DEFAULTS.baseUrl),
     requestsPerSecond: positive('requestsPerSecond', options.requestsPerSecond ?? CLIENT_DEFAULTS.requestsPerSecond),
     concurrency: integer('concurrency', options.concurrency ?? CLIENT_DEFAULTS.concurrency, 1),
     timeoutMs: positive('timeoutMs', options.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs),
@@ -95,17 +96,48 @@ function integer(name: string, value: number, min: number): number {
   return value;
 }
 
-function baseUrl(text: string): string {
+/**
+ * The key goes into a header. A control character there makes fetch refuse the header
+ * with an error that quotes all of it, key included; the keys the API hands out are
+ * printable ASCII, so anything else is a copy-paste accident. The key is never echoed.
+ */
+function checkApiKey(key: string, source: string): string {
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code < 0x21 || code > 0x7e) {
+      const what = code === 0x20 ? 'a space' : code < 0x20 || code === 0x7f ? 'a control character' : 'a non-ASCII character';
+      throw new OptdbError('CONFIG_INVALID', `Expected the API key (${source}) to be printable ASCII without spaces, got ${what} (U+${code.toString(16).toUpperCase().padStart(4, '0')}) at position ${i + 1} of ${key.length} (key hidden)`, {
+        remedy: `Set ${source} again to the key on your Polygon.io (Massive) dashboard, without quotes, spaces or line breaks.`,
+      });
+    }
+  }
+  return key;
+}
+
+/**
+ * The base URL without a trailing slash, or CONFIG_INVALID naming `name` (the option, flag
+ * or variable the URL came from). Plain http would send the key in clear text: only to
+ * this machine (loopback), where tests and local proxies listen.
+ */
+export function checkBaseUrl(text: string, name = 'baseUrl'): string {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw invalid('baseUrl', 'an absolute http(s) URL', redactUrl(text));
+    throw invalid(name, 'an absolute http(s) URL', redactUrl(text));
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('baseUrl', 'an absolute http(s) URL', redactUrl(text));
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(name, 'an absolute http(s) URL', redactUrl(text));
   // The key travels in a header: a base URL with a query or credentials would be printed in errors.
   if (url.search || url.hash || url.username || url.password) {
-    throw invalid('baseUrl', 'a URL without query, fragment or credentials', redactUrl(`${url.origin}${url.pathname}`));
+    throw invalid(name, 'a URL without query, fragment or credentials', redactUrl(`${url.origin}${url.pathname}`));
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw invalid(name, 'an https:// URL (plain http:// would send the API key in clear text; it is allowed only to localhost, 127.0.0.0/8 or [::1])', url.origin);
   }
   return url.href.replace(/\/+$/, '');
+}
+
+/** `hostname` as URL normalises it: 127.1 and 0x7f.0.0.1 are already 127.0.0.1, IPv6 is bracketed. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }

@@ -8,7 +8,7 @@
 import pRetry, { AbortError } from 'p-retry';
 import { redactText, redactUrl } from '../redact.js';
 import { anotherAttemptFollows, pRetryOptions } from '../retry-limits.js';
-import { apiError, AttemptFailure, FAILURE_POLICIES, PolygonApiError } from './api-errors.js';
+import { apiError, AttemptFailure, FAILURE_POLICIES, PolygonApiError, withoutKey } from './api-errors.js';
 import type { ApiCounters, ApiEvent } from './api-events.js';
 import { sendRequest } from './api-request.js';
 import type { ClientSettings } from './client-options.js';
@@ -39,7 +39,9 @@ export class PageFetcher {
 
   async fetch(request: PageRequest): Promise<ReadPage> {
     const { retry } = this.options;
-    const url = redactUrl(request.url.href);
+    // Every text this fetcher reports is masked with the key: a next_url or an error body
+    // comes from the server, which may echo the key it was sent.
+    const url = redactUrl(withoutKey(request.url.href, this.#apiKey));
     const firstAttempt = Date.now();
     let attempts = 0;
     let last: AttemptFailure | undefined;
@@ -52,7 +54,7 @@ export class PageFetcher {
           } catch (error) {
             if (!(error instanceof AttemptFailure)) throw new AbortError(error instanceof Error ? error : new Error(String(error)));
             last = error;
-            if (!FAILURE_POLICIES[error.kind].retry) throw new AbortError(apiError(error, { url, subject: request.subject }, attempt));
+            if (!FAILURE_POLICIES[error.kind].retry) throw new AbortError(apiError(error, { url, subject: request.subject }, attempt, this.#apiKey));
             throw error;
           }
         },
@@ -62,7 +64,7 @@ export class PageFetcher {
           onFailedAttempt: (error) => {
             if (!anotherAttemptFollows(error, retry, firstAttempt) || !(error instanceof AttemptFailure)) return;
             this.counters.retries++;
-            this.emit({ kind: 'retry', url, attempt: error.attemptNumber, reason: error.kind, detail: redactText(error.message) });
+            this.emit({ kind: 'retry', url, attempt: error.attemptNumber, reason: error.kind, detail: redactText(withoutKey(error.message, this.#apiKey)) });
           },
         },
       );
@@ -70,7 +72,7 @@ export class PageFetcher {
       if (request.signal?.aborted) throw error; // cancelled by the caller: not a failure
       this.counters.failures++;
       if (error instanceof PolygonApiError) throw error;
-      if (last) throw apiError(last, { url, subject: request.subject }, attempts);
+      if (last) throw apiError(last, { url, subject: request.subject }, attempts, this.#apiKey);
       throw error;
     }
   }
@@ -87,13 +89,15 @@ export class PageFetcher {
       this.report(url, attempt, status, started, undefined);
       this.limiter.onSuccess();
       return page;
-    } catch (error) {
-      if (!(error instanceof AttemptFailure)) throw error; // the caller's abort
-      this.report(url, attempt, error.status ?? status, started, error);
-      if (error.kind === 'throttled') this.onThrottled(url, error.retryAfterMs);
-      const policy = FAILURE_POLICIES[error.kind];
+    } catch (thrown) {
+      if (!(thrown instanceof AttemptFailure)) throw thrown; // the caller's abort
+      // Masked where it enters: the retry events and the final error are made from it.
+      const failure = thrown.withoutKey(this.#apiKey);
+      this.report(url, attempt, failure.status ?? status, started, failure);
+      if (failure.kind === 'throttled') this.onThrottled(url, failure.retryAfterMs);
+      const policy = FAILURE_POLICIES[failure.kind];
       if (policy.concurrencyFactor !== undefined) this.limiter.onFailure(round, policy.concurrencyFactor, policy.limitReason);
-      throw error;
+      throw failure;
     }
   }
 

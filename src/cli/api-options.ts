@@ -5,7 +5,7 @@
  *
  * | flag                    | environment      | default                | unit |
  * |-------------------------|------------------|------------------------|------|
- * | --base-url              | POLYGON_BASE_URL | https://api.polygon.io |      |
+ * | --base-url              | POLYGON_BASE_URL | https://api.polygon.io | http:// only to loopback (the key would travel in clear) |
  * | (the key)               | POLYGON_API_KEY  | required               |      |
  * | --rate                  |                  | 50                     | request starts per second |
  * | --request-concurrency   |                  | 8                      | requests in flight |
@@ -14,7 +14,7 @@
  */
 import type { Command } from 'commander';
 import type { ApiEvent } from '../api/api-events.js';
-import type { PolygonClientOptions } from '../api/client-options.js';
+import { checkBaseUrl, type PolygonClientOptions } from '../api/client-options.js';
 import { checked, integerOption } from './option-parsers.js';
 
 export const BASE_URL_VARIABLE = 'POLYGON_BASE_URL';
@@ -29,7 +29,7 @@ export interface ApiFlags {
 
 export function addApiOptions(command: Command): Command {
   return command
-    .option('--base-url <url>', `API base URL (env ${BASE_URL_VARIABLE}, default https://api.polygon.io)`)
+    .option('--base-url <url>', `API base URL (env ${BASE_URL_VARIABLE}, default https://api.polygon.io; http:// only to localhost)`)
     .option('--rate <requests/s>', 'API requests started per second at most (default 50; the free tier allows 5/min: 0.083)', checked(parseRate, 'a number > 0, e.g. 50 or 0.083'))
     .option('--request-concurrency <n>', 'API requests in flight at most (default 8; halved on 429s, recovering)', integerOption(1, 1_000))
     .option('--timeout <duration>', 'per API request, sending to the last byte: 500ms, 30s, or ms (default 30s)', checked(parseTimeout, 'a duration such as 500ms or 30s'))
@@ -38,7 +38,9 @@ export function addApiOptions(command: Command): Command {
 
 /** The client's options from the flags (the key is read by the client from POLYGON_API_KEY). */
 export function clientOptions(flags: ApiFlags, onEvent: (event: ApiEvent) => void, env: NodeJS.ProcessEnv = process.env): PolygonClientOptions {
-  const baseUrl = flags.baseUrl ?? (env[BASE_URL_VARIABLE]?.trim() || undefined);
+  const given = flags.baseUrl ?? (env[BASE_URL_VARIABLE]?.trim() || undefined);
+  // Checked here too, so that a bad URL is named by where it came from (the flag or the variable).
+  const baseUrl = given === undefined ? undefined : checkBaseUrl(given, flags.baseUrl !== undefined ? '--base-url' : BASE_URL_VARIABLE);
   return {
     env,
     onEvent,

@@ -1,5 +1,6 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Config } from '../config.js';
+import { OptdbError } from '../errors.js';
 import { compareAtLargestTasks } from '../loadtest/comparison.js';
 import { LOADTEST_DEFAULTS, type LoadtestReport, runLoadtest } from '../loadtest/loadtest.js';
 import { formatDuration, planLoadtest } from '../loadtest/plan.js';
@@ -11,6 +12,9 @@ import { say, warn } from './output.js';
 import { onInterrupt } from './shutdown.js';
 import { printTable } from './table-output.js';
 import { withDatabase } from './with-database.js';
+
+/** The pooler target's URL when --pooler-url is not given; the one place for a password. */
+export const POOLER_URL_VARIABLE = 'OPTDB_POOLER_URL';
 
 interface LoadtestFlags {
   tasks: number[];
@@ -44,7 +48,7 @@ export function registerLoadtest(program: Command, config: () => Config): void {
         .argParser(checked(parseDuration, 'a duration such as 500ms, 3s or 1m'))
         .default(LOADTEST_DEFAULTS.durationMs, formatDuration(LOADTEST_DEFAULTS.durationMs).replace(' ', '')),
     )
-    .option('--pooler-url <url>', 'the same database through a pooler (e.g. PgBouncer): adds a pooler target', parsePoolerUrl)
+    .option('--pooler-url <url>', `the same database through a pooler (e.g. PgBouncer), without a password: adds a pooler target (env ${POOLER_URL_VARIABLE}, which may hold one)`)
     .option('--max-minutes <n>', 'refuse a plan longer than this', integerOption(1, 24 * 60), LOADTEST_DEFAULTS.maxMinutes)
     .option('--keep-data', 'leave the load test\'s rows and contracts (underlying OPTDB) in the database')
     .option('--json', 'print { steps: [...], poolSize, durationMs }')
@@ -55,8 +59,9 @@ export function registerLoadtest(program: Command, config: () => Config): void {
         'them and their rows before and after the run, through DIRECT_URL (default DATABASE_URL).',
     )
     .action(async (flags: LoadtestFlags) => {
+      const poolerUrl = resolvePoolerUrl(flags.poolerUrl);
       const cfg = config();
-      const plan = planLoadtest({ pooler: flags.poolerUrl !== undefined, paths: flags.paths, tasks: flags.tasks, durationMs: flags.duration, maxMinutes: flags.maxMinutes });
+      const plan = planLoadtest({ pooler: poolerUrl !== undefined, paths: flags.paths, tasks: flags.tasks, durationMs: flags.duration, maxMinutes: flags.maxMinutes });
       const intro = `optdb loadtest: ${plan.steps.length} steps × ${formatDuration(flags.duration)} = ${formatDuration(plan.totalMs)} of writing (plus settling), pool ${cfg.poolSize}, limit ${flags.limit}`;
       if (flags.json) warn(intro);
       else say(intro);
@@ -64,7 +69,7 @@ export function registerLoadtest(program: Command, config: () => Config): void {
       const running = withDatabase(cfg, (target) =>
         runLoadtest({
           directUrl: target.directUrl,
-          poolerUrl: flags.poolerUrl,
+          poolerUrl,
           paths: flags.paths,
           tasks: flags.tasks,
           limit: flags.limit,
@@ -144,8 +149,28 @@ function parseDuration(text: string): number | undefined {
   return ms >= 1 ? ms : undefined;
 }
 
-/** Like DATABASE_URL: the value is never echoed, it may hold a password. */
-function parsePoolerUrl(text: string): string {
-  if (!/^postgres(ql)?:\/\//.test(text)) throw new InvalidArgumentError('expected a URL starting with postgresql:// or postgres:// (value hidden)');
+/**
+ * The pooler's URL: --pooler-url, else OPTDB_POOLER_URL. A password goes in the variable
+ * only: a command line is visible to every user of the machine (ps) and kept in shell
+ * history. Like DATABASE_URL, the value is never echoed — which is why this is checked
+ * here and not by commander, whose error quotes the argument.
+ */
+function resolvePoolerUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const name = flag !== undefined ? '--pooler-url' : POOLER_URL_VARIABLE;
+  const text = flag ?? (env[POOLER_URL_VARIABLE]?.trim() || undefined);
+  if (text === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(text) || !URL.canParse(text)) {
+    throw new OptdbError('CONFIG_INVALID', `Invalid ${name}: expected a URL starting with postgresql:// or postgres:// (percent-encode special characters), got (value hidden)`);
+  }
+  if (flag !== undefined && holdsPassword(new URL(text))) {
+    throw new OptdbError('CONFIG_INVALID', '--pooler-url holds a password: a command line is visible to other users (ps) and kept in shell history (value hidden)', {
+      remedy: `Pass the URL in ${POOLER_URL_VARIABLE} instead (e.g. read -rs ${POOLER_URL_VARIABLE} && export ${POOLER_URL_VARIABLE}), or give --pooler-url without the password and set PGPASSWORD.`,
+    });
+  }
   return text;
+}
+
+/** user:password@, or a password among the parameters (?password=, ?sslpassword=). */
+function holdsPassword(url: URL): boolean {
+  return url.password !== '' || [...url.searchParams.keys()].some((name) => /password/i.test(name));
 }
