@@ -117,3 +117,30 @@ test('an input with no rows is said to have none; a rerun that finds everything 
   assert.equal(end('skipped'), end('inserted'));
   assert.match(again.stdout, /^ {2}skipped +2 {2}\(committed by an earlier run\)$/m);
 });
+
+test('a bar whose open lies above its high, or a price in exponent notation, is rejected with the reason', async () => {
+  const db = await databases.migrated('accounting_bars');
+  const file = path.join(dir.path, 'bars.csv');
+  await fs.writeFile(
+    file,
+    [
+      HEADER,
+      'O:H230616C00050000,12,1e3,1.1,1.2,1.0,1686888000000000000,3',
+      'O:I230616C00050000,12,1000,1.1,1.2,1.0,1686888000000000000,3',
+      'O:J230616C00050000,12,1.1,1.3,1.2,1.0,1686888000000000000,3',
+      'O:K230616C00050000,12,1.1,1.15,1.2,1.0,1686888000000000000,3',
+    ].join('\n') + '\n',
+  );
+  const rejects = path.join(dir.path, 'bars-rejects.ndjson');
+  const result = await runCli(['ingest', file, '--json', '--rejects', rejects, '--no-progress'], { DATABASE_URL: db.url });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual((({ inserted, rejected }) => [inserted, rejected])(JSON.parse(result.stdout)), [1, 3]);
+  const reasons = (await fs.readFile(rejects, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line)).map((r) => [r.location, r.reason]);
+  assert.deepEqual(reasons, [
+    [2, 'exponent notation: open is "1e3"'],
+    [3, 'open 1000 outside [low 1.0, high 1.2]'],
+    [4, 'close 1.3 outside [low 1.0, high 1.2]'],
+  ]);
+  const [{ open }] = await query(db.url, 'SELECT open::text FROM option_day_aggs');
+  assert.equal(open, '1.1');
+});
