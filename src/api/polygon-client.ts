@@ -13,6 +13,7 @@
  */
 import { OptdbError } from '../errors.js';
 import { redactUrl } from '../redact.js';
+import { withoutKey } from './api-errors.js';
 import { type ApiCounters, type ApiEvent, emptyCounters } from './api-events.js';
 import { type ClientSettings, type PolygonClientOptions, resolveClientOptions } from './client-options.js';
 import { PageFetcher } from './page-fetcher.js';
@@ -70,10 +71,12 @@ export class PolygonClient {
   readonly #limiter: RequestLimiter;
   readonly #fetcher: PageFetcher;
   readonly #emit: (event: ApiEvent) => void;
+  readonly #apiKey: string;
 
   /** Throws CONFIG_INVALID for a missing key (POLYGON_API_KEY) or a bad option. */
   constructor(options: PolygonClientOptions = {}) {
     const { apiKey, settings } = resolveClientOptions(options);
+    this.#apiKey = apiKey;
     this.settings = settings;
     this.#emit = options.onEvent ?? (() => undefined);
     this.#limiter = new RequestLimiter({
@@ -128,7 +131,8 @@ export class PolygonClient {
       url = page.next;
       const key = url === undefined ? undefined : pageKey(url);
       if (url && key !== undefined && followed.has(key)) {
-        this.#emit({ kind: 'repeated-cursor', url: redactUrl(url.href), cursor: key });
+        // The URL is the server's: masked with the key too, in case it echoes it.
+        this.#emit({ kind: 'repeated-cursor', url: redactUrl(withoutKey(url.href, this.#apiKey)), cursor: withoutKey(key, this.#apiKey) });
         url = undefined;
       } else if (key !== undefined) {
         followed.add(key);
