@@ -126,6 +126,11 @@ test('Ctrl-C while a batch cannot finish (its table locked): optdb exits after O
 
   assert.equal(result.code, 130, result.stderr);
   assert.match(result.stderr, /still not finished 1\.5 s after the signal \(OPTDB_STOP_GRACE_MS\); exiting: what was committed stays, a rerun resumes/);
+  // The summary is printed all the same, once, with what was committed: nothing.
+  assert.match(result.stdout, /^stopped after reading 1 rows in /);
+  assert.match(result.stdout, /^ {2}inserted +0$/m);
+  assert.match(result.stdout, /^ {2}stopped: nothing was committed$/m);
+  assert.equal(result.stdout.match(/^stopped after reading/gm)?.length, 1);
   assert.ok(tookMs >= 1_400 && tookMs < 10_000, `exited ${tookMs} ms after the signal`);
   await locker.query('ROLLBACK');
   const [{ rows }] = await query(db.url, 'SELECT count(*)::int AS rows FROM option_day_aggs');

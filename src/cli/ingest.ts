@@ -90,19 +90,36 @@ async function runWithDatabase(config: Config, paths: string[], flags: IngestFla
   // Ctrl-C: stop reading; the batches under way commit (with their ledger rows), the
   // summary is printed and a server this command started is stopped before the exit.
   const interrupt = new AbortController();
-  const unregister = onInterrupt(async () => {
-    warn('optdb: stopping: the rows read so far are being written');
-    interrupt.abort();
-  }, config.stopGraceMs);
+  let summarySoFar: (() => IngestSummary) | undefined;
+  // The writes under way did not finish in time: the summary of what is committed is
+  // still printed before the exit.
+  const giveUp = () => {
+    if (summarySoFar) printSummary({ ...summarySoFar(), stopped: `the batches under way did not finish within ${config.stopGraceMs / 1000} s of the signal (OPTDB_STOP_GRACE_MS)` }, flags);
+  };
+  const unregister = onInterrupt(
+    async () => {
+      warn('optdb: stopping: the rows read so far are being written');
+      interrupt.abort();
+    },
+    config.stopGraceMs,
+    giveUp,
+  );
   try {
-    return await withDatabase(config, (target) => ingestInto(target, config, paths, { ...flags, concurrency }, interrupt.signal));
+    return await withDatabase(config, (target) => ingestInto(target, config, paths, { ...flags, concurrency }, interrupt.signal, (read) => (summarySoFar = read)));
   } finally {
     unregister();
   }
 }
 
 /** Ingests into an open database with the process's one pool and Prisma client. */
-export async function ingestInto(target: DatabaseTarget, config: Config, paths: string[], flags: IngestFlags, signal?: AbortSignal): Promise<IngestSummary> {
+export async function ingestInto(
+  target: DatabaseTarget,
+  config: Config,
+  paths: string[],
+  flags: IngestFlags,
+  signal?: AbortSignal,
+  onStarted?: IngestOptions['onStarted'],
+): Promise<IngestSummary> {
   await requireMigratedSchema(target.directUrl);
   const { pool, prisma, close } = openConnections(target.url, config);
   // The server processes that write, so that the closing ANALYZE can wait for their statistics.
@@ -125,6 +142,7 @@ export async function ingestInto(target: DatabaseTarget, config: Config, paths: 
         record: (entry) => recordBatch(pool, entry, retryLimitsFrom(config)),
       },
       signal,
+      onStarted,
     );
   } finally {
     unregister();
@@ -144,6 +162,7 @@ async function run(
   config?: Config,
   ledger?: IngestOptions['ledger'],
   signal?: AbortSignal,
+  onStarted?: IngestOptions['onStarted'],
 ): Promise<IngestSummary> {
   const metricsOutput = new MetricsOutput(flags);
   const { metrics } = metricsOutput;
@@ -168,6 +187,7 @@ async function run(
       ledger,
       importId: flags.importId,
       signal,
+      onStarted,
     });
   } finally {
     display.stop();
@@ -210,7 +230,13 @@ function parseMaxRejects(text: string): MaxRejects | undefined {
   return Number.isInteger(Number(match[1])) ? { count: Number(match[1]) } : undefined;
 }
 
+// A summary is printed once per command: a give-up at the end of the stop grace may print
+// it while the command is still finishing.
+let summaryPrinted = false;
+
 export function printSummary(summary: IngestSummary, flags: IngestFlags): void {
+  if (summaryPrinted) return;
+  summaryPrinted = true;
   if (flags.json) {
     say(JSON.stringify({ ...summary, elapsedMs: Math.round(summary.elapsedMs), rowsPerSecond: Math.round(summary.rowsPerSecond) }));
     return;
@@ -238,7 +264,8 @@ export function printSummary(summary: IngestSummary, flags: IngestFlags): void {
   const resume = summary.resumable
     ? 'run the same command again to resume after them'
     : 'stdin or a pipe has no identity to resume under: feed the whole input again (committed rows come back unchanged, never doubled), with --import-id <id> to make later runs resumable';
-  if (summary.stopped !== undefined) say(`  stopped: ${summary.dryRun ? 'checking stopped' : `the rows above are committed; ${resume}`}`);
+  const committed = summary.inserted + summary.updated + summary.unchanged;
+  if (summary.stopped !== undefined) say(`  stopped: ${summary.dryRun ? 'checking stopped' : committed === 0 ? 'nothing was committed' : `the rows above are committed; ${resume}`}`);
   else if (summary.interrupted && !summary.dryRun) say(`  interrupted: the rows above are committed; ${resume}`);
   else if (summary.interrupted) say('  interrupted');
 }
@@ -258,7 +285,7 @@ export function describeEvent(event: WriteEvent): string {
       const what = event.batches === 1 ? `a batch of ${event.rows} rows` : `${event.batches} batches (${event.rows} rows)`;
       return event.retrying
         ? `${what} for ${event.table} still not written after ${event.seconds} s: retrying after ${event.retrying}`
-        : `${what} for ${event.table} still being written after ${event.seconds} s: another session may hold a lock on it (\`optdb doctor\` shows blocked sessions under locks.blocked)`;
+        : `${what} for ${event.table} still being written after ${event.seconds} s: another session may hold a lock on ${event.table} or on options, where its contracts go (\`optdb doctor\` names it under locks.held and locks.blocked)`;
     }
     case 'queue-pressure':
       return `${event.queued} writes queued, more than 5× the limit of ${event.limit}: expect latency and timeouts (lower the load or raise the limit gradually)`;

@@ -6,7 +6,13 @@
  */
 type Cleanup = () => Promise<void>;
 
-const interrupts = new Map<Cleanup, number>();
+interface Interrupt {
+  readonly graceMs: number;
+  /** Called when the grace runs out, before the exit: the last chance to report. */
+  readonly onGiveUp: (() => void) | undefined;
+}
+
+const interrupts = new Map<Cleanup, Interrupt>();
 const cleanups = new Set<Cleanup>();
 let command: Promise<unknown> | undefined;
 let installed = false;
@@ -23,9 +29,9 @@ export function setRunningCommand(running: Promise<unknown>): void {
  * (OPTDB_STOP_GRACE_MS) optdb exits anyway — a database that went away must not hold the
  * exit for the whole retry time. Returns a function that unregisters it.
  */
-export function onInterrupt(stop: Cleanup, graceMs: number): () => void {
+export function onInterrupt(stop: Cleanup, graceMs: number, onGiveUp?: () => void): () => void {
   installHandlers();
-  interrupts.set(stop, graceMs);
+  interrupts.set(stop, { graceMs, onGiveUp });
   return () => interrupts.delete(stop);
 }
 
@@ -59,10 +65,18 @@ async function runCleanups(): Promise<void> {
   const failed = (error: unknown) => process.stderr.write(`optdb: cleanup failed: ${String(error)}\n`);
   // Without an interrupt handler the command would not notice: it is cut short instead.
   const graceful = interrupts.size > 0;
-  const graceMs = Math.max(0, ...interrupts.values());
+  const graceMs = Math.max(0, ...[...interrupts.values()].map((interrupt) => interrupt.graceMs));
+  const giveUps = [...interrupts.values()].flatMap((interrupt) => (interrupt.onGiveUp ? [interrupt.onGiveUp] : []));
   await Promise.all([...interrupts.keys()].map((stop) => stop().catch(failed)));
   interrupts.clear();
   if (graceful && (await within(graceMs, command?.catch(() => undefined))) === TIMED_OUT) {
+    for (const giveUp of giveUps) {
+      try {
+        giveUp();
+      } catch (error) {
+        failed(error);
+      }
+    }
     process.stderr.write(`optdb: still not finished ${graceMs / 1000} s after the signal (OPTDB_STOP_GRACE_MS); exiting: what was committed stays, a rerun resumes\n`);
   }
   // Bounded too: closing a pool waits for its checked-out connections, which a statement

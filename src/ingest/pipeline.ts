@@ -64,6 +64,11 @@ export interface IngestOptions {
    * wait for the batches under way, and return a summary marked `interrupted`.
    */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Called as the run starts, with a way to read its summary so far (what is committed up
+   * to now): for a caller that must report even when it cannot wait for the end.
+   */
+  readonly onStarted?: ((summarySoFar: () => IngestSummary) => void) | undefined;
 }
 
 export interface IngestProgress {
@@ -198,6 +203,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
       resumable: resumable && options.ledger !== undefined,
     };
   };
+  options.onStarted?.(() => summary());
 
   try {
     for (const path of paths) {
