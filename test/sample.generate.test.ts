@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { registerSample } from '../src/cli/sample.js';
 import { parseTicker } from '../src/domain/ticker.js';
 import { OptdbError } from '../src/errors.js';
@@ -362,12 +362,12 @@ test('bad options fail naming the option, the rule and the value', () => {
   assert.deepEqual({ ...defaults }, { out: '-', format: 'day-aggs-csv', underlyings: 20, contracts: 10_000, date: '2025-11-20', seed: 1 });
 });
 
-test('the CLI command rejects a bad option before writing anything', async () => {
-  const program = new Command('optdb').exitOverride();
+test('the CLI command rejects a bad option before writing anything, as a usage error (exit 2)', async () => {
+  const program = new Command('optdb').exitOverride().configureOutput({ writeErr: () => undefined });
   registerSample(program);
   await assert.rejects(
     program.parseAsync(['sample', '--out', '-', '--format', 'chain-ndjson', '--contracts', 'abc'], { from: 'user' }),
-    (error: unknown) => error instanceof OptdbError && error.message === '--contracts must be an integer >= 1, got `abc`',
+    (error: unknown) => error instanceof CommanderError && error.exitCode === 2 && error.message === 'error: --contracts must be an integer >= 1, got `abc`',
   );
   await assert.rejects(
     writeSample({ out: '-', format: 'chain-ndjson', underlyings: 2, contracts: 10_000_000, date: DATE, seed: 1 }),

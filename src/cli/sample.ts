@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { OptdbError } from '../errors.js';
 import { writeSample } from '../sample/generate-sample.js';
 import { SAMPLE_DEFAULTS, SAMPLE_FORMATS, type SampleFlags, resolveSampleOptions } from '../sample/sample-options.js';
 import { warn } from './output.js';
@@ -17,8 +18,15 @@ export function registerSample(program: Command): void {
     .option('--contracts <n>', `listed contracts in total (default ${SAMPLE_DEFAULTS.contracts})`)
     .option('--date <YYYY-MM-DD>', `trading day, a weekday (default ${SAMPLE_DEFAULTS.date})`)
     .option('--seed <n>', `random seed, 0..4294967295 (default ${SAMPLE_DEFAULTS.seed})`)
-    .action(async (flags: SampleFlags) => {
-      const options = resolveSampleOptions(flags);
+    .action(async function (this: Command, flags: SampleFlags) {
+      let options: ReturnType<typeof resolveSampleOptions>;
+      try {
+        options = resolveSampleOptions(flags);
+      } catch (error) {
+        // A bad value on the command line is a usage error (exit 2), as for every command.
+        if (error instanceof OptdbError && error.code === 'CONFIG_INVALID') this.error(`error: ${error.message}`, { exitCode: 2, code: 'optdb.invalidArgument' });
+        throw error;
+      }
       const { rows, bytes } = await writeSample(options);
       const where = options.out === '-' ? 'stdout' : String(options.out);
       warn(`sample: wrote ${rows} ${options.format} rows to ${where}, ${bytes} bytes`);
