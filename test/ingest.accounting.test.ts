@@ -11,6 +11,7 @@ import { after, test } from 'node:test';
 import { writeSample } from '../src/sample/generate-sample.js';
 import { runCli } from './harness/cli.js';
 import { TestDatabases } from './harness/database.js';
+import { ingestWithRejects, readRejects } from './harness/rejects.js';
 import { query } from './harness/sql.js';
 import { useTempDirectory } from './harness/temp-dir.js';
 
@@ -40,11 +41,11 @@ test('a stray quote at the start of a line rejects that line alone; every other 
   assert.equal(result.code, 0, result.stderr);
   const summary = JSON.parse(result.stdout);
   assert.deepEqual([summary.rowsRead, summary.valid, summary.rejected], [rows, rows - 1, 1]);
-  const [reject, ...more] = (await fs.readFile(rejects, 'utf8')).trimEnd().split('\n').map((text) => JSON.parse(text));
+  const [reject, ...more] = await readRejects(rejects);
   assert.deepEqual(more, []);
-  assert.equal(reject.location, 3);
-  assert.equal(reject.raw, lines[2]);
-  assert.match(reject.reason, /^malformed CSV: a quote opened at column 1 is not closed on this line/);
+  assert.equal(reject!.location, 3);
+  assert.equal(reject!.raw, lines[2]);
+  assert.match(reject!.reason, /^malformed CSV: a quote opened at column 1 is not closed on this line/);
 });
 
 test('a row the database refused is rejected again on the rerun, never counted as committed', async () => {
@@ -131,12 +132,9 @@ test('a bar whose open lies above its high, or a price in exponent notation, is 
       'O:K230616C00050000,12,1.1,1.15,1.2,1.0,1686888000000000000,3',
     ].join('\n') + '\n',
   );
-  const rejects = path.join(dir.path, 'bars-rejects.ndjson');
-  const result = await runCli(['ingest', file, '--json', '--rejects', rejects, '--no-progress'], { DATABASE_URL: db.url });
-  assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual((({ inserted, rejected }) => [inserted, rejected])(JSON.parse(result.stdout)), [1, 3]);
-  const reasons = (await fs.readFile(rejects, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line)).map((r) => [r.location, r.reason]);
-  assert.deepEqual(reasons, [
+  const { summary, rejects } = await ingestWithRejects(file, { DATABASE_URL: db.url });
+  assert.deepEqual([summary.inserted, summary.rejected], [1, 3]);
+  assert.deepEqual(rejects.map((r) => [r.location, r.reason]), [
     [2, 'exponent notation: open is "1e3"'],
     [3, 'open 1000 outside [low 1.0, high 1.2]'],
     [4, 'close 1.3 outside [low 1.0, high 1.2]'],

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { runCli } from './harness/cli.js';
+import { ingestWithRejects } from './harness/rejects.js';
 import { TestDatabases } from './harness/database.js';
 import { useTempDirectory } from './harness/temp-dir.js';
 
@@ -26,13 +26,9 @@ async function bomb(name: string, head: string, tail = ''): Promise<string> {
   return file;
 }
 
-async function ingestUnderCap(file: string, format: string): Promise<{ summary: Record<string, number>; rejects: { location: number; reason: string }[] }> {
+async function ingestUnderCap(file: string, format: string): ReturnType<typeof ingestWithRejects> {
   const db = await databases.migrated(`bomb_${format.replace(/-/g, '_')}`);
-  const rejects = `${file}.rejects.ndjson`;
-  const result = await runCli(['ingest', file, '--format', format, '--json', '--no-progress', '--rejects', rejects], { DATABASE_URL: db.url, NODE_OPTIONS: `--max-old-space-size=${HEAP_CAP_MB}` }, 240_000);
-  assert.equal(result.code, 0, `exit ${result.code} ${result.signal ?? ''}: ${result.stderr.slice(-1_500)}`);
-  const text = await fs.readFile(rejects, 'utf8');
-  return { summary: JSON.parse(result.stdout), rejects: text.trimEnd().split('\n').map((line) => JSON.parse(line)) };
+  return ingestWithRejects(file, { DATABASE_URL: db.url, NODE_OPTIONS: `--max-old-space-size=${HEAP_CAP_MB}` }, ['--format', format]);
 }
 
 test('NDJSON: 200 MB without a newline is one reject; the line after it is read', async () => {

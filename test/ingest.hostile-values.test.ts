@@ -12,6 +12,7 @@ import { redactText } from '../src/redact.js';
 import { runCli } from './harness/cli.js';
 import { TestDatabases } from './harness/database.js';
 import { FACTS_RESULT, sampleChain } from './harness/polygon-fixtures.js';
+import { ingestWithRejects, readRejects } from './harness/rejects.js';
 import { query } from './harness/sql.js';
 import { useTempDirectory } from './harness/temp-dir.js';
 
@@ -20,10 +21,6 @@ const dir = useTempDirectory('optdb-hostile-values-');
 after(() => databases.dropAll());
 
 const HEADER = 'ticker,volume,open,close,high,low,window_start,transactions';
-
-async function rejectsOf(file: string): Promise<{ location: number; reason: string; raw: string }[]> {
-  return (await fs.readFile(file, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line));
-}
 
 test('chain NDJSON: a 31-digit timestamp, a strike of 200,000 digits and a result nested 100,000 deep are rejected; the others stored', async () => {
   const db = await databases.migrated('hostile_chain');
@@ -41,7 +38,7 @@ test('chain NDJSON: a 31-digit timestamp, a strike of 200,000 digits and a resul
   assert.equal(result.code, 0, result.stderr);
   const summary = JSON.parse(result.stdout);
   assert.deepEqual([summary.rowsRead, summary.inserted, summary.rejected], [5, 2, 3]);
-  const reasons = (await rejectsOf(rejects)).map((r) => [r.location, r.reason]);
+  const reasons = (await readRejects(rejects)).map((r) => [r.location, r.reason]);
   assert.equal(reasons.length, 3);
   assert.deepEqual(reasons[0], [2, 'bad last_quote.last_updated: 1000000000000000000000000000000 is after 2100 (Unix nanoseconds expected)']);
   assert.equal(reasons[1]![0], 3);
@@ -62,7 +59,7 @@ test('chain JSON page: a result nested 100,000 deep is rejected with a reason; t
   assert.equal(result.code, 0, result.stderr);
   const summary = JSON.parse(result.stdout);
   assert.deepEqual([summary.rowsRead, summary.inserted, summary.rejected], [3, 2, 1]);
-  const [reject] = await rejectsOf(rejects);
+  const [reject] = await readRejects(rejects);
   assert.equal(reject!.location, 2);
   assert.ok(reject!.reason.length > 0);
 });
@@ -79,11 +76,9 @@ test('day_aggs CSV: a 26-digit window_start is rejected with its reason; the row
       'O:C230616C00050000,12,6.5,6.6,6.6,6.5,1686888000000000000,3',
     ].join('\n') + '\n',
   );
-  const rejects = path.join(dir.path, 'absurd-window-rejects.ndjson');
-  const result = await runCli(['ingest', file, '--json', '--rejects', rejects, '--no-progress'], { DATABASE_URL: db.url });
-  assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual((({ rowsRead, inserted, rejected }) => [rowsRead, inserted, rejected])(JSON.parse(result.stdout)), [3, 2, 1]);
-  assert.deepEqual((await rejectsOf(rejects)).map((r) => [r.location, r.reason]), [[3, 'bad window_start: 10000000000000000000000000 is after 2100 (Unix nanoseconds expected)']]);
+  const { summary, rejects } = await ingestWithRejects(file, { DATABASE_URL: db.url });
+  assert.deepEqual([summary.rowsRead, summary.inserted, summary.rejected], [3, 2, 1]);
+  assert.deepEqual(rejects.map((r) => [r.location, r.reason]), [[3, 'bad window_start: 10000000000000000000000000 is after 2100 (Unix nanoseconds expected)']]);
 });
 
 test('a line of 200,000 characters built to make a pattern backtrack is masked correctly', () => {
