@@ -27,7 +27,7 @@ const CONTEXT_CHARS = 200;
  * this the document is not a snapshot page, and reading it stops there rather than hold
  * an unbounded value (a gzip bomb of one endless string) in memory.
  */
-export const MAX_VALUE_CHARS = 32 * 1024 * 1024;
+const MAX_VALUE_CHARS = 32 * 1024 * 1024;
 
 interface SyntaxProblem {
   readonly message: string;

@@ -13,7 +13,7 @@ import type { JsonValue, SourceRecord } from './source-record.js';
 const FORMAT = 'chain-ndjson';
 const BLANK = /^\s*$/;
 /** Room for a whole response page saved on one line (250 results of a few KB each), and then some. */
-export const MAX_LINE_LENGTH = 32 * 1024 * 1024;
+const MAX_LINE_LENGTH = 32 * 1024 * 1024;
 
 export async function* readChainNdjson(source: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<SourceRecord> {
   let lineNumber = 0;

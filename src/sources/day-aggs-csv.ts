@@ -17,7 +17,7 @@ import type { CsvRecord, SourceRecord } from './source-record.js';
 
 const FORMAT = 'day-aggs-csv';
 /** A day_aggs line is about 80 characters; anything this long is not one. */
-export const MAX_LINE_LENGTH = 64 * 1024;
+const MAX_LINE_LENGTH = 64 * 1024;
 const BLANK = /^\s*$/;
 
 export async function* readDayAggsCsv(source: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<SourceRecord> {
