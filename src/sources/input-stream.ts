@@ -20,6 +20,15 @@ export interface InputStream {
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
+/*
+ * A gzip bomb — a few MB that inflate to terabytes — would keep a run busy for hours even
+ * though the readers' line and value limits keep memory flat. Real option files inflate
+ * 5–20 times (pretty-printed JSON perhaps 50), so past the first GiB an input may inflate
+ * at most MAX_INFLATION times what has been read of it; beyond that it is refused whole.
+ */
+const INFLATION_FREE_BYTES = 1024 * 1024 * 1024;
+const MAX_INFLATION = 200;
+
 export async function openInputStream(name: string, stdin: NodeJS.ReadableStream): Promise<InputStream> {
   const { stream, totalBytes } = name === '-' ? { stream: stdin, totalBytes: undefined } : await openFile(name);
   let bytes = 0;
@@ -78,9 +87,13 @@ async function* countBytes(
 async function* gunzip(name: string, stored: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   // Remember a read error from below, so that it is not reported as corrupt gzip.
   let readError: unknown;
+  let compressed = 0;
   async function* watched(): AsyncGenerator<Buffer> {
     try {
-      yield* stored;
+      for await (const chunk of stored) {
+        compressed += chunk.length;
+        yield chunk;
+      }
     } catch (error) {
       readError = error;
       throw error;
@@ -89,14 +102,27 @@ async function* gunzip(name: string, stored: AsyncIterable<Buffer>): AsyncGenera
   const inflated = pipeline(Readable.from(watched()), zlib.createGunzip(), () => {
     // Errors reach the loop below through the destroyed stream.
   });
+  let inflatedBytes = 0;
   try {
-    for await (const chunk of inflated) yield chunk as Buffer;
+    for await (const chunk of inflated) {
+      inflatedBytes += (chunk as Buffer).length;
+      if (inflatedBytes > INFLATION_FREE_BYTES && inflatedBytes > MAX_INFLATION * compressed) {
+        inflated.destroy();
+        throw new OptdbError('INPUT_UNREADABLE', `${name}: gzip data that inflates more than ${MAX_INFLATION} times (${mebibytes(compressed)} MiB read became ${mebibytes(inflatedBytes)} MiB): refused as a decompression bomb, not option data`);
+      }
+      yield chunk as Buffer;
+    }
   } catch (error) {
+    if (error instanceof OptdbError) throw error;
     if (readError !== undefined) throw readError;
     throw new OptdbError('INPUT_UNREADABLE', `${name}: truncated or corrupt gzip data (${messageOf(error)})`, {
       cause: error,
     });
   }
+}
+
+function mebibytes(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(1);
 }
 
 function toBuffer(chunk: string | Buffer | Uint8Array): Buffer {
