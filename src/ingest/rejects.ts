@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import { once } from 'node:events';
+import { openOutputFile } from '../output-file.js';
 
 export interface Reject {
   readonly source: string;
@@ -20,7 +21,7 @@ export class RejectSink {
   private total = 0;
 
   constructor(readonly path: string | undefined) {
-    this.stream = path ? fs.createWriteStream(path, { flags: 'w' }) : undefined;
+    this.stream = path ? fs.createWriteStream(path, { fd: openOutputFile(path) }) : undefined;
   }
 
   get count(): number {

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { openOutputFile } from '../output-file.js';
 
 const CHUNK_CHARS = 64 * 1024;
 
@@ -23,7 +24,7 @@ export interface OutputSink {
 export function openSink(out: string | NodeJS.WritableStream): OutputSink {
   if (typeof out !== 'string') return streamSink(out);
   if (out === '-') return streamSink(process.stdout);
-  const file = fs.createWriteStream(out);
+  const file = fs.createWriteStream(out, { fd: openOutputFile(out) });
   if (!out.endsWith('.gz')) {
     const finished = once(file, 'close').then(() => {});
     return streamSink(file, { finished, stored: () => file.bytesWritten, destroy: () => file.destroy() });
