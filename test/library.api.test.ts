@@ -1,7 +1,7 @@
 /**
  * optdb as a library: a program that embeds it imports everything from the public entry
- * (src/index.ts, shipped as the package's `optdb` export) and runs README's "As a
- * library" code — configuration, the database, migrations, one pool shared by Prisma and
+ * (src/index.ts, shipped as the package's `optdb` export) and runs the code of
+ * docs/library.md — configuration, the database, migrations, one pool shared by Prisma and
  * optdb's SQL, the write buffers and the ingest pipeline — against a real PostgreSQL.
  */
 import assert from 'node:assert/strict';
@@ -38,7 +38,7 @@ const databases = new TestDatabases();
 const dir = useTempDirectory('optdb-library-');
 after(() => databases.dropAll());
 
-/** README's set-up, as a program runs it: DATABASE_URL in the environment, resolveConfig() reads it. */
+/** docs/library.md's set-up, as a program runs it: DATABASE_URL in the environment, resolveConfig() reads it. */
 async function connect(url: string) {
   process.env.DATABASE_URL = url;
   delete process.env.DIRECT_URL;
@@ -61,7 +61,7 @@ async function connect(url: string) {
 
 const count = async (url: string, table: string): Promise<number> => (await query(url, `SELECT count(*)::int AS n FROM ${table}`))[0].n;
 
-test("README's set-up: resolveConfig → openDatabase → migrate an empty database → one pool shared by Prisma and optdb's SQL", async (t) => {
+test("docs/library.md's set-up: resolveConfig → openDatabase → migrate an empty database → one pool shared by Prisma and optdb's SQL", async (t) => {
   const db = await databases.empty('library_setup');
   const { config, database, pool, prisma, close } = await connect(db.url);
   t.after(close);
@@ -92,7 +92,7 @@ test("README's set-up: resolveConfig → openDatabase → migrate an empty datab
   assert.equal(pool.totalCount, 1, 'optdb SQL reused the same connection');
 });
 
-test("README's parseTicker examples", () => {
+test("docs/library.md's parseTicker examples", () => {
   const spxw = parseTicker('O:SPXW230712C04500000');
   assert.equal(spxw.ok, true);
   assert.ok(spxw.ok);
@@ -103,7 +103,7 @@ test("README's parseTicker examples", () => {
   assert.deepEqual(parseTicker('O:AAPL251321C00150000'), { ok: false, reason: 'bad date: month 13 in "251321"' });
 });
 
-test("README's many-writers example: snapshotWriteBuffer over createStrategy('copy'); each write resolves once its row is committed", async (t) => {
+test("docs/library.md's many-writers example: snapshotWriteBuffer over createStrategy('copy'); each write resolves once its row is committed", async (t) => {
   const db = await databases.migrated('library_buffer');
   const { pool, prisma, close } = await connect(db.url);
   t.after(close);
@@ -111,7 +111,7 @@ test("README's many-writers example: snapshotWriteBuffer over createStrategy('co
   const results = [...sampleChain('AAPL', 4_499), FACTS_RESULT].map((text) => JSON.parse(text) as Record<string, any>);
   const metrics = new OptdbMetrics();
 
-  // README's code, with the metrics registry README's Metrics section offers (option `metrics`).
+  // docs/library.md's code, with the metrics registry docs/metrics.md offers (option `metrics`).
   const buffer = snapshotWriteBuffer(createStrategy('copy', pool, prisma), { capturedAtMicros: undefined, resolutionMicros: 60_000_000n }, { metrics });
   const writes = results.map((result) => buffer.write(result));
   // Two writers look from another connection as soon as their write resolves: the row is there.
@@ -154,7 +154,7 @@ test("README's many-writers example: snapshotWriteBuffer over createStrategy('co
   const [facts] = await query(db.url, `SELECT captured_at::text, day_vwap::text, underlying_ticker FROM option_snapshots JOIN options USING (ticker) WHERE ticker = 'O:SPXW230712C04500000'`);
   assert.deepEqual(facts, { captured_at: '2023-07-12 15:00:00+00', day_vwap: '2.5245', underlying_ticker: 'I:SPX' });
 
-  // README: batches are cut at 2,000 rows (or 20 ms), three written at once.
+  // docs/library.md: batches are cut at 2,000 rows (or 20 ms), three written at once.
   const exposition = samples(await metrics.exposition());
   assert.equal(exposition.get('optdb_batch_duration_seconds_count{strategy="copy"}'), 4, '2,000 + 2,000 + 500, then the collapsed pair');
   assert.equal(exposition.get('optdb_rows_written_total{outcome="inserted"}'), 4_500);
