@@ -1,12 +1,13 @@
 /**
  * Compares `prisma/schema.prisma` with a live database: tables, columns, types,
  * nullability, defaults, enums, primary keys, unique constraints, foreign keys and
- * indexes. `prisma migrate diff` would do this, but it needs the schema engine binary
- * that cannot be downloaded here; the schema is read with Prisma's own WASM parser
+ * indexes. `prisma migrate diff` would do this, but it needs Prisma's schema engine
+ * binary, which optdb does not ship; the schema is read with Prisma's own WASM parser
  * (`@prisma/get-dmmf`) and the database from the catalogs.
  *
  * Used by the drift test (so the SQL migrations and the Prisma schema cannot drift
- * apart) and by `optdb doctor`.
+ * apart), by `optdb doctor`, and by table-drift.ts, which holds both shapes against the
+ * tables described in code.
  */
 import fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-/** The tables optdb owns: the ones doctor's statistics, plans and maintenance checks look at. */
-export const OPTDB_TABLES = ['options', 'option_snapshots', 'option_day_aggs', 'import_batches'] as const;
+import { TABLES } from '../schema/tables.js';
 
-export type OptdbTable = (typeof OPTDB_TABLES)[number];
+/** The tables optdb owns: the ones doctor's statistics, plans and maintenance checks look at. */
+export const OPTDB_TABLES = TABLES.map((table) => table.name);

@@ -7,7 +7,7 @@
  * through floating point — the row is rejected rather than stored as a number nobody
  * wrote. A bar is one day's trades: its open and close lie within [low, high].
  */
-import type { TableRow } from '../write/tables.js';
+import type { TableRow } from '../schema/tables.js';
 import { contractFromTicker } from './contract.js';
 import { compareDecimalText, isDecimalText, isIntegerText, isNegativeText, isPlainDecimalText } from './numeric-text.js';
 import type { Validated } from './snapshot.js';

@@ -11,6 +11,7 @@
 import { validateDayAgg } from '../domain/day-agg.js';
 import { type SnapshotOptions, type Validated, validateSnapshot } from '../domain/snapshot.js';
 import { OptdbError } from '../errors.js';
+import { OPTIONS } from '../schema/tables.js';
 import { openSource } from '../sources/open-source.js';
 import type { InputFormat, SourceRecord } from '../sources/source-record.js';
 import { type Batch, Batcher, type BatchLimits } from '../write/batch.js';
@@ -123,7 +124,7 @@ export class IngestStopped extends OptdbError {
   }
 }
 
-const CONTRACTS_TABLE = 'options';
+const CONTRACTS_TABLE = OPTIONS.name;
 
 /** Percent limits are judged only once this many rows were read, and at the end. */
 const MIN_ROWS_FOR_PERCENT = 1_000;

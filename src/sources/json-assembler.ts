@@ -5,8 +5,9 @@
  */
 import { LosslessNumber } from 'lossless-json';
 import type { Token } from 'stream-json/parser.js';
-import type { JsonObject, JsonValue } from '../domain/json-value.js';
+import type { JsonValue } from './source-record.js';
 
+export type JsonObject = { [key: string]: JsonValue };
 type Container = JsonValue[] | JsonObject;
 
 export class JsonAssembler {

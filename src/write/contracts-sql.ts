@@ -9,22 +9,18 @@
  * staging table filled by COPY; either way each statement is one flat INSERT/UPDATE.
  */
 import type { ContractRow } from '../domain/contract.js';
+import { OPTIONS, writtenColumns } from '../schema/tables.js';
 
-/** The text columns every contracts source provides, in this order. */
-export const CONTRACT_COLUMNS = [
-  'ticker',
-  'root',
-  'contract_type',
-  'expiration_date',
-  'strike_price',
-  'underlying_ticker',
-  'underlying_guess',
-  'shares_per_contract',
-  'exercise_style',
-  'primary_exchange',
-] as const;
+/**
+ * The text columns every contracts source provides, in this order: the `options` columns a
+ * write supplies (the database fills the rest), then the underlying guessed from the
+ * ticker, which stands in when no source names one.
+ */
+export const CONTRACT_COLUMNS = [...writtenColumns(OPTIONS).map((column) => column.name), 'underlying_guess'] as const;
 
-/** The contracts as bound parameters $1…$10, one text array per column. */
+type ContractColumn = (typeof CONTRACT_COLUMNS)[number];
+
+/** The contracts as bound parameters $1, $2, …: one text array per column. */
 export const CONTRACTS_FROM_PARAMETERS = `unnest(${CONTRACT_COLUMNS.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS i(${CONTRACT_COLUMNS.join(', ')})`;
 
 export function insertNewContracts(source: string): string {
@@ -64,18 +60,20 @@ export function enrichKnownContracts(source: string): string {
 
 /** One contract as text values in CONTRACT_COLUMNS order. */
 export function contractValues(c: ContractRow): (string | null)[] {
-  return [
-    c.ticker,
-    c.root,
-    c.contractType,
-    c.expirationDate,
-    c.strikePrice,
-    c.underlyingTicker,
-    c.underlyingGuess,
-    c.sharesPerContract === null ? null : String(c.sharesPerContract),
-    c.exerciseStyle,
-    c.primaryExchange,
-  ];
+  // Named, so that a column added to `options` does not compile until it is given a value.
+  const values: Record<ContractColumn, string | null> = {
+    ticker: c.ticker,
+    underlying_ticker: c.underlyingTicker,
+    root: c.root,
+    contract_type: c.contractType,
+    expiration_date: c.expirationDate,
+    strike_price: c.strikePrice,
+    shares_per_contract: c.sharesPerContract === null ? null : String(c.sharesPerContract),
+    exercise_style: c.exerciseStyle,
+    primary_exchange: c.primaryExchange,
+    underlying_guess: c.underlyingGuess,
+  };
+  return CONTRACT_COLUMNS.map((column) => values[column]);
 }
 
 /** The contracts as parameters for CONTRACTS_FROM_PARAMETERS: one text array per column. */
