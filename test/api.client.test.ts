@@ -16,7 +16,7 @@ import { RequestLimiter } from '../src/api/request-limiter.js';
 import { fromPlainJson } from '../src/domain/plain-json.js';
 import { validateSnapshot } from '../src/domain/snapshot.js';
 import { OptdbError } from '../src/errors.js';
-import type { JsonValue } from '../src/sources/source-record.js';
+import type { JsonValue } from '../src/domain/json-value.js';
 import { FACTS_RESULT, referenceContracts, sampleChain } from './harness/polygon-fixtures.js';
 import { type PolygonServer, PolygonServer as Server, type PolygonServerOptions } from './harness/polygon-server.js';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, test, type TestContext } from 'node:test';
 import { parse } from 'lossless-json';
 import { contractFromReference } from '../src/contracts/reference-contract.js';
-import type { JsonValue } from '../src/sources/source-record.js';
+import type { JsonValue } from '../src/domain/json-value.js';
 import { type CliResult, collect, runCli, spawnCli } from './harness/cli.js';
 import { TestDatabases, type TestDatabase } from './harness/database.js';
 import { type ReferenceContract, referenceContracts } from './harness/polygon-fixtures.js';

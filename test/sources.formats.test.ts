@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { isLosslessNumber, LosslessNumber } from 'lossless-json';
 import { openSource } from '../src/sources/open-source.js';
-import type { CsvRecord, JsonRecord, JsonValue, OpenedSource, SourceRecord } from '../src/sources/source-record.js';
+import type { JsonValue } from '../src/domain/json-value.js';
+import type { CsvRecord, JsonRecord, OpenedSource, SourceRecord } from '../src/sources/source-record.js';
 import { useTempDirectory } from './harness/temp-dir.js';
 
 /** A real snapshot result from Polygon's knowledge base (../shared/reference/facts.md §1). */

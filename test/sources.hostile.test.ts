@@ -8,12 +8,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import type { JsonValue } from '../src/domain/json-value.js';
 import { OptdbError, type OptdbErrorCode } from '../src/errors.js';
 import { openSource } from '../src/sources/open-source.js';
 import type {
   InputFormat,
   JsonRecord,
-  JsonValue,
   OpenedSource,
   SourceRecord,
   UnreadableRecord,

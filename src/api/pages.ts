@@ -10,8 +10,8 @@
  * nothing matches).
  */
 import { parse } from 'lossless-json';
-import type { JsonValue } from '../sources/source-record.js';
-import { isDataStatus, isJsonObject } from '../sources/snapshot-page.js';
+import { isJsonObject, type JsonValue } from '../domain/json-value.js';
+import { isDataStatus } from '../sources/snapshot-page.js';
 import { AttemptFailure } from './api-errors.js';
 
 /** What the client yields: one page, whole. */

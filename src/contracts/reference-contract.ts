@@ -11,10 +11,10 @@
  */
 import { isLosslessNumber } from 'lossless-json';
 import { checkStatedContract, type ContractRow, contractFromTicker, guessUnderlying } from '../domain/contract.js';
+import { isJsonObject, type JsonValue } from '../domain/json-value.js';
 import { isIntegerText } from '../domain/numeric-text.js';
+import { reject, Rejection } from '../domain/rejection.js';
 import { parseTicker } from '../domain/ticker.js';
-import { isJsonObject } from '../sources/snapshot-page.js';
-import type { JsonValue } from '../sources/source-record.js';
 
 export type ReferenceResult = { ok: true; contract: ContractRow } | { ok: false; ticker: string | undefined; reason: string };
 
@@ -24,22 +24,22 @@ export function contractFromReference(value: JsonValue): ReferenceResult {
   const text = (name: string): string | null => {
     const found = field(name);
     if (found === undefined) return null;
-    if (typeof found !== 'string' || found === '' || found.includes('\u0000')) throw new Rejection(`bad ${name}: ${shown(found)}`);
+    if (typeof found !== 'string' || found === '' || found.includes('\u0000')) reject(`bad ${name}: ${shown(found)}`);
     return found;
   };
   /** A number's digits as the API wrote them. */
   const number = (name: string, kind: 'decimal' | 'integer'): string | null => {
     const found = field(name);
     if (found === undefined) return null;
-    if (!isLosslessNumber(found) || (kind === 'integer' && !isIntegerText(found.value))) throw new Rejection(`bad ${name}: ${shown(found)}`);
+    if (!isLosslessNumber(found) || (kind === 'integer' && !isIntegerText(found.value))) reject(`bad ${name}: ${shown(found)}`);
     return found.value;
   };
   const tickerText = field('ticker');
   const ticker = typeof tickerText === 'string' ? tickerText : undefined;
   try {
-    if (ticker === undefined) throw new Rejection(`missing or bad ticker: ${shown(tickerText)}`);
+    if (ticker === undefined) reject(`missing or bad ticker: ${shown(tickerText)}`);
     const parsed = parseTicker(ticker);
-    if (!parsed.ok) throw new Rejection(`bad ticker: ${parsed.reason}`);
+    if (!parsed.ok) reject(`bad ticker: ${parsed.reason}`);
     const own = parsed.value;
 
     const stated = checkStatedContract(own, {
@@ -49,7 +49,7 @@ export function contractFromReference(value: JsonValue): ReferenceResult {
       exerciseStyle: text('exercise_style'),
       sharesPerContract: number('shares_per_contract', 'integer'),
     });
-    if (!stated.ok) throw new Rejection(stated.reason);
+    if (!stated.ok) reject(stated.reason);
     const contract = contractFromTicker(own, {
       ...stated.known,
       underlyingTicker: indexForm(text('underlying_ticker'), own.root),
@@ -61,8 +61,6 @@ export function contractFromReference(value: JsonValue): ReferenceResult {
     throw error;
   }
 }
-
-class Rejection extends Error {}
 
 /**
  * The reference may name an index option's underlying without the `I:` prefix ("SPX")

@@ -1,11 +1,15 @@
 /**
- * When a table's planner statistics are stale, and refreshing them safely. The knowledge
- * base names stale statistics as a trigger of bad plans (the incident's XX000 came with
- * them) and ANALYZE as the first remedy; `optdb doctor` checks for it and `optdb ingest`
- * analyzes what it changed a lot.
+ * When a table's planner statistics are stale, and refreshing them safely — the rule and
+ * the mechanism both the ingest and the doctor use. A plan made from stale row counts can
+ * be far off, and stale statistics are among the known triggers of the planner's internal
+ * error XX000 ("variable not found in subplan target list"); ANALYZE is the first remedy
+ * for both. The ingest analyzes what it changed a lot (ingest/refresh-statistics.ts); the
+ * doctor's statistics check finds stale tables and, with `--fix`, analyzes them
+ * (doctor/statistics.ts).
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { classifyError } from './error-policy.js';
+import { analyzeTable, SET_LOCAL } from './sql/table-statistics.js';
 import { inTransaction } from './transaction.js';
 
 export interface StalenessRule {
@@ -17,9 +21,9 @@ export interface StalenessRule {
 
 // Autovacuum analyzes a table once 50 rows + 10 % of it have changed (its default
 // analyze threshold and scale factor); past 20 % it has missed that point at least once
-// (disabled for the table, workers busy elsewhere, a bulk load between its naps). Health
-// tools read n_mod_since_analyze the same way (facts §8). Under 1,000 changed rows
-// estimates move too little to change a plan.
+// (disabled for the table, workers busy elsewhere, a bulk load between its naps).
+// PostgreSQL health tools (PgHero, check_postgres) read n_mod_since_analyze the same way.
+// Under 1,000 changed rows estimates move too little to change a plan.
 export const STALENESS_RULE: StalenessRule = Object.freeze({ staleShare: 0.2, minChangedRows: 1_000 });
 
 /** Stale: enough rows changed, and the table was never analyzed or changed by more than the share. */
@@ -49,9 +53,6 @@ interface ServerNotice {
   readonly message: string | undefined;
 }
 
-// set_config(…, true) is SET LOCAL with the value as a parameter.
-const SET_LOCAL = `SELECT set_config($1, $2, true)`;
-
 /**
  * ANALYZE each table in its own transaction with SET LOCAL lock and statement timeouts:
  * it never queues behind a writer for long, a timeout on one table keeps the others'
@@ -74,7 +75,7 @@ export async function analyzeTables(client: pg.ClientBase, tables: readonly stri
         await inTransaction(client, async () => {
           await client.query(SET_LOCAL, ['lock_timeout', `${timeouts.lockTimeoutMs}ms`]);
           await client.query(SET_LOCAL, ['statement_timeout', `${timeouts.statementTimeoutMs}ms`]);
-          await client.query(`ANALYZE ${pg.escapeIdentifier(table)}`);
+          await client.query(analyzeTable(table));
         });
         const warning = warnings[0];
         if (warning) result.failed.push({ table, code: warning.code ?? '01000', meaning: warning.message ?? 'skipped with a warning' });

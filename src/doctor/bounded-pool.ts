@@ -14,6 +14,7 @@
  */
 import type pg from 'pg';
 import { withPooledClient } from '../db/pool.js';
+import { setLocalTimeouts } from './sql/timeouts.js';
 
 export interface DoctorTimeouts {
   /** How long a statement may wait for one lock: 55P03 lock_not_available after it. */
@@ -42,7 +43,7 @@ export function boundedPool(pool: pg.Pool, timeouts: DoctorTimeouts = DOCTOR_TIM
 
 /** `client` with every statement bounded by `timeouts` (see the top of this file). */
 export function boundedClient<Client extends pg.ClientBase>(client: Client, timeouts: DoctorTimeouts = DOCTOR_TIMEOUTS): Client {
-  const setLocal = `SET LOCAL lock_timeout = '${timeouts.lockTimeoutMs}ms'; SET LOCAL statement_timeout = '${timeouts.statementTimeoutMs}ms'`;
+  const setLocal = setLocalTimeouts(timeouts);
   let inTransaction = false;
   const raw = client.query.bind(client) as (...args: unknown[]) => Promise<pg.QueryResult | pg.QueryResult[]>;
 

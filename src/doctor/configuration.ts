@@ -10,26 +10,7 @@ import { inTransaction } from '../db/transaction.js';
 import type { CheckFamily, CheckResult, DoctorContext } from './check.js';
 import { usableSlots } from './connection-slots.js';
 import type { PoolerFinding } from './pooler-detection.js';
-
-// The client connections others hold now (the server's slots come from the doctor
-// context). optdb's own connections ($1: application_name 'optdb', this doctor's included)
-// are what the pool needs, so they do not count against it. Without pg_read_all_stats,
-// other users' sessions show with every column NULL (backend_type too): they are someone
-// else's, so they count.
-const USED_BY_OTHERS = `
-  SELECT count(*)::int AS used_by_others FROM pg_stat_activity
-  WHERE (backend_type = 'client backend' OR backend_type IS NULL)
-    AND application_name IS DISTINCT FROM $1`;
-
-// The values this connection runs with, and where each comes from (database, user, …).
-// Read after SET LOCAL … TO DEFAULT, in the same transaction: doctor's own SET LOCAL
-// timeouts (bounded-pool.ts) would show instead, with source `session`.
-const SESSION_DEFAULTS = ['statement_timeout', 'lock_timeout'].map((name) => `SET LOCAL ${name} TO DEFAULT`);
-const TIMEOUTS = `
-  SELECT name, setting::bigint AS ms, source, quote_ident(current_user) AS role, quote_ident(current_database()) AS database
-  FROM pg_settings
-  WHERE name IN ('statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout')
-  ORDER BY name DESC`;
+import { SESSION_DEFAULTS, TIMEOUTS, USED_BY_OTHERS } from './sql/configuration.js';
 
 /** Above this share of the free connections, optdb leaves too little for anyone else (facts §8: warn at 80 %). */
 const SERVER_SHARE_WARN = 0.8;

@@ -7,6 +7,7 @@ import { classifyError } from '../db/error-policy.js';
 import { withPooledClient } from '../db/pool.js';
 import type { CheckFamily, CheckResult } from './check.js';
 import { missingPlannerFixes, parseServerVersionNum, pastEndOfLife } from './server-version.js';
+import { ROUND_TRIP, SERVER_VERSION } from './sql/connectivity.js';
 
 export const connectivity: CheckFamily = {
   name: 'connectivity',
@@ -19,11 +20,9 @@ export const connectivity: CheckFamily = {
         connected = true;
         const connectMs = performance.now() - started;
         const roundTripStarted = performance.now();
-        await client.query('SELECT 1');
+        await client.query(ROUND_TRIP);
         const roundTripMs = performance.now() - roundTripStarted;
-        const { rows } = await client.query<{ version_num: string; version: string }>(
-          "SELECT current_setting('server_version_num') AS version_num, current_setting('server_version') AS version",
-        );
+        const { rows } = await client.query<{ version_num: string; version: string }>(SERVER_VERSION);
         const versionText = rows[0]!.version.split(' ')[0]!;
         const version = parseServerVersionNum(Number(rows[0]!.version_num));
         const details = { connectMs: round(connectMs), roundTripMs: round(roundTripMs), serverVersion: versionText };

@@ -20,7 +20,16 @@ import type { CheckFamily, CheckResult } from './check.js';
 import { type LockWait, lockWaitOf, lockWaitResult } from './lock-wait.js';
 import { OPTDB_TABLES } from './optdb-tables.js';
 import { type ExplainJson, planShape, type PlanShape } from './plan-walker.js';
-import { EXPLAINED_STATEMENTS, type ExplainedStatement, RANDOM_PAGE_COST, READ_SAMPLE, type ReadSample, RELATION_ROWS } from './sql/plans.js';
+import {
+  EXPLAINED_STATEMENTS,
+  type ExplainedStatement,
+  explainJson,
+  MISSING_TABLES,
+  RANDOM_PAGE_COST,
+  READ_SAMPLE,
+  type ReadSample,
+  RELATION_ROWS,
+} from './sql/plans.js';
 
 /** Tables smaller than this are fine to read whole (and on an empty database, all are). */
 export const LARGE_TABLE_ROWS = 100_000;
@@ -67,8 +76,6 @@ export const plans: CheckFamily = {
   },
 };
 
-const MISSING_TABLES = `SELECT name AS table FROM unnest($1::text[]) AS name WHERE to_regclass(quote_ident(name)) IS NULL`;
-
 /** Without optdb's tables every statement fails to plan: one finding, not one per statement. */
 function notExplained(missing: readonly string[]): CheckResult[] {
   return (['write', 'read'] as const).map((kind) => ({
@@ -97,7 +104,7 @@ async function explainOne(client: pg.PoolClient, statement: ExplainedStatement, 
   await client.query('BEGIN');
   try {
     for (const sql of statement.setup) await client.query(sql);
-    const { rows } = await client.query<{ 'QUERY PLAN': ExplainJson }>(`EXPLAIN (FORMAT JSON) ${statement.sql}`, statement.parameters(sample));
+    const { rows } = await client.query<{ 'QUERY PLAN': ExplainJson }>(explainJson(statement.sql), statement.parameters(sample));
     const shape = planShape(rows[0]!['QUERY PLAN']);
     // Sizes are looked up in the same transaction, where the staging tables exist.
     const sizes = (await client.query<{ relation: string; rows: number }>(RELATION_ROWS, [shape.seqScans.map((scan) => scan.relation)])).rows;

@@ -2,7 +2,7 @@
  * Whether a URL reaches PostgreSQL through a connection pooler, and in which pool mode.
  *
  * Nothing in the wire protocol says "I am a pooler", so the evidence is circumstantial:
- * - the URL: a Neon `-pooler` host (PgBouncer in transaction mode, facts §4), or port 6432,
+ * - the URL: a Neon `-pooler` host (Neon runs PgBouncer in transaction mode there), or port 6432,
  *   PgBouncer's default;
  * - the server: `inet_server_port()` is the port the PostgreSQL backend listens on; when it
  *   differs from the URL's port, something in between forwards the connection (a pooler,
@@ -15,6 +15,7 @@
  * the common one (Neon, Supabase, most managed poolers) and the one that breaks the most.
  */
 import pg from 'pg';
+import { CONSOLE_CONFIG, CONSOLE_POOLS, CONSOLE_VERSION, SERVER_PORT } from './sql/pooler.js';
 
 export type PoolMode = 'transaction' | 'session' | 'statement';
 
@@ -71,7 +72,7 @@ export async function detectPooler(url: string, queryable: Pick<pg.Pool, 'query'
   if (fromUrl.neonPooler) evidence.push(`host ${fromUrl.host} is a Neon pooler endpoint (PgBouncer, transaction mode)`);
   if (fromUrl.pgbouncerPort) evidence.push(`port ${PGBOUNCER_DEFAULT_PORT} is PgBouncer's default port`);
 
-  const { rows } = await queryable.query<{ port: number | null }>('SELECT inet_server_port() AS port');
+  const { rows } = await queryable.query<{ port: number | null }>(SERVER_PORT);
   const serverPort = rows[0]?.port ?? undefined;
   const forwarded = serverPort !== undefined && fromUrl.port !== undefined && serverPort !== fromUrl.port;
   if (forwarded) evidence.push(`the server listens on port ${serverPort}, the URL names port ${fromUrl.port}: something forwards the connection`);
@@ -122,9 +123,9 @@ async function readPgBouncerConsole(url: string): Promise<PgBouncerConsole | und
   client.on('error', () => {});
   try {
     await client.connect();
-    const version = String((await client.query('SHOW VERSION')).rows[0]?.version ?? '').replace(/^PgBouncer\s+/i, '');
-    const pools = (await client.query<{ database: string; user: string; pool_mode?: string }>('SHOW POOLS')).rows;
-    const config = new Map((await client.query<{ key: string; value: string }>('SHOW CONFIG')).rows.map((row) => [row.key, row.value]));
+    const version = String((await client.query(CONSOLE_VERSION)).rows[0]?.version ?? '').replace(/^PgBouncer\s+/i, '');
+    const pools = (await client.query<{ database: string; user: string; pool_mode?: string }>(CONSOLE_POOLS)).rows;
+    const config = new Map((await client.query<{ key: string; value: string }>(CONSOLE_CONFIG)).rows.map((row) => [row.key, row.value]));
     // A database or user may override the default pool_mode; SHOW POOLS has the effective one.
     const ours = pools.find((pool) => pool.database === database && (user === '' || pool.user === user));
     const mode = ours?.pool_mode ?? config.get('pool_mode');

@@ -1,16 +1,17 @@
 /**
- * Step 4 of the checklist, "Check table statistics": are the planner's statistics on
- * optdb's tables current? The knowledge base names stale statistics as a trigger of bad
- * plans and ANALYZE as the first thing to run, so `--fix` runs it — one table per
- * transaction with lock and statement timeouts (SET LOCAL, which also holds through a
- * transaction pooler), so doctor never queues behind a lock for long, and a timeout on
- * one table does not roll back the statistics of the others.
+ * The doctor's check of stale statistics: are the planner's statistics on optdb's tables
+ * current? Stale statistics lead to bad plans, and ANALYZE is the first thing to run
+ * (db/table-statistics.ts), so `--fix` runs it — one table per transaction with lock and
+ * statement timeouts (SET LOCAL, which also holds through a transaction pooler), so doctor
+ * never queues behind a lock for long, and a timeout on one table does not roll back the
+ * statistics of the others.
  */
 import type pg from 'pg';
 import { ANALYZE_TIMEOUTS, type AnalyzeTimeouts, analyzeTables, isStale, STALENESS_RULE, type StalenessRule } from '../db/table-statistics.js';
 import { withPooledClient } from '../db/pool.js';
 import type { CheckFamily, CheckResult } from './check.js';
 import { OPTDB_TABLES } from './optdb-tables.js';
+import { TABLE_STATISTICS } from './sql/statistics.js';
 
 /** When a table counts as stale, and how long `--fix` may wait for and run ANALYZE. */
 export type StatisticsSettings = StalenessRule & AnalyzeTimeouts;
@@ -19,13 +20,6 @@ export type StatisticsSettings = StalenessRule & AnalyzeTimeouts;
 // the last ANALYZE is reported, not judged: the statistics of a table that has not
 // changed do not go stale.
 export const STATISTICS_SETTINGS: StatisticsSettings = Object.freeze({ ...STALENESS_RULE, ...ANALYZE_TIMEOUTS });
-
-const TABLE_STATISTICS = `
-  SELECT relname AS table, n_live_tup::float8 AS live_rows, n_mod_since_analyze::float8 AS changed_rows,
-         greatest(last_analyze, last_autoanalyze) AS last_analyzed
-  FROM pg_stat_user_tables
-  WHERE schemaname = current_schema() AND relname = ANY($1::text[])
-  ORDER BY relname`;
 
 interface TableStatistics {
   table: string;

@@ -5,7 +5,7 @@
  * them as bigint or as the API's text to keep every digit.
  */
 import { LosslessNumber } from 'lossless-json';
-import type { JsonValue } from '../sources/source-record.js';
+import type { JsonObject, JsonValue } from './json-value.js';
 
 export function fromPlainJson(value: unknown): JsonValue {
   if (value === null || value === undefined) return null;
@@ -15,7 +15,7 @@ export function fromPlainJson(value: unknown): JsonValue {
   if (value instanceof LosslessNumber) return value;
   if (Array.isArray(value)) return value.map(fromPlainJson);
   if (typeof value === 'object') {
-    const result: { [key: string]: JsonValue } = {};
+    const result: JsonObject = {};
     for (const [key, item] of Object.entries(value)) result[key] = fromPlainJson(item);
     return result;
   }

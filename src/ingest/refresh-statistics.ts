@@ -1,8 +1,8 @@
 /**
  * After an ingest, the tables it changed a lot are analyzed at once. Autovacuum would get
  * there, but only after its nap — and until then the planner plans the next batches and
- * queries with the row counts from before the load (the knowledge base: stale statistics
- * come before bad plans). Judged by what the ingest itself wrote against the planner's
+ * queries with the row counts from before the load, and plans made from stale statistics
+ * can be far off (db/table-statistics.ts). Judged by what the ingest itself wrote against the planner's
  * row estimate (pg_class.reltuples).
  *
  * A backend reports its row counts to the cumulative statistics at most once a second
@@ -22,14 +22,7 @@ import { withClient } from '../db/pool.js';
 import { retryTransient } from '../db/retry.js';
 import { type AnalyzeResult, analyzeTables, isStale, STALENESS_RULE } from '../db/table-statistics.js';
 import type { RetryLimits } from '../retry-limits.js';
-
-// reltuples is -1 for a table never analyzed (PostgreSQL 14 and later).
-const PLANNER_ROWS = `
-  SELECT name AS table, c.reltuples::float8 AS rows
-  FROM unnest($1::text[]) AS name
-  JOIN pg_class c ON c.oid = to_regclass(quote_ident(name))`;
-
-const STILL_RUNNING = `SELECT count(*)::int AS running FROM pg_stat_activity WHERE pid = ANY($1::int[])`;
+import { PLANNER_ROWS, WRITERS_RUNNING } from './sql/refresh-statistics.js';
 
 // Behind a transaction pooler the server connections outlive ours: never wait long.
 const WRITER_EXIT_WAIT_MS = 3_000;
@@ -71,6 +64,7 @@ function refreshOnce(url: string, changedRows: Readonly<Record<string, number>>,
   return withClient(url, async (client) => {
     await writersGone(client, writerPids);
     const { rows } = await client.query<{ table: string; rows: number }>(PLANNER_ROWS, [candidates]);
+    // rows is -1 for a table never analyzed.
     const stale = rows.filter((row) => isStale(changedRows[row.table]!, Math.max(row.rows, 0), row.rows >= 0)).map((row) => row.table);
     return analyzeTables(client, stale);
   });
@@ -79,7 +73,7 @@ function refreshOnce(url: string, changedRows: Readonly<Record<string, number>>,
 async function writersGone(client: pg.Client, pids: readonly number[]): Promise<void> {
   const deadline = Date.now() + WRITER_EXIT_WAIT_MS;
   while (pids.length > 0 && Date.now() < deadline) {
-    const { rows } = await client.query<{ running: number }>(STILL_RUNNING, [pids]);
+    const { rows } = await client.query<{ running: number }>(WRITERS_RUNNING, [pids]);
     if (rows[0]!.running === 0) return;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }

@@ -9,8 +9,8 @@
  * updates the same rows instead of adding new ones.
  */
 import { SNAPSHOTS } from '../write/tables.js';
+import type { JsonValue } from '../domain/json-value.js';
 import { validateSnapshot } from '../domain/snapshot.js';
-import type { JsonValue } from '../sources/source-record.js';
 import type { WriteStrategy } from '../write/strategy.js';
 import { WriteBuffer } from '../write/write-buffer.js';
 import type { BufferSettings } from '../write/write-buffers.js';

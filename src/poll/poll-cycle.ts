@@ -19,11 +19,10 @@ import PQueue from 'p-queue';
 import { failsEveryRequest } from '../api/api-errors.js';
 import { countersSince } from '../api/api-events.js';
 import { PolygonApiError, type PolygonClient } from '../api/polygon-client.js';
+import { isJsonObject, type JsonValue } from '../domain/json-value.js';
 import { OptdbError } from '../errors.js';
 import { microsToIso, truncateMicros } from '../domain/timestamp.js';
 import { jsonText } from '../sources/records.js';
-import { isJsonObject } from '../sources/snapshot-page.js';
-import type { JsonValue } from '../sources/source-record.js';
 import { StopSignal } from '../stop-signal.js';
 import type { PollBuffer } from './poll-buffer.js';
 

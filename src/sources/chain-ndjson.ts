@@ -7,8 +7,9 @@
 import { parse } from 'lossless-json';
 import { OverlongLine, readLines } from './lines.js';
 import { jsonRecord, unreadableRecord } from './records.js';
-import { isJsonObject, isPage, pageProblem, pageResults } from './snapshot-page.js';
-import type { JsonValue, SourceRecord } from './source-record.js';
+import { isJsonObject, type JsonValue } from '../domain/json-value.js';
+import { isPage, pageProblem, pageResults } from './snapshot-page.js';
+import type { SourceRecord } from './source-record.js';
 
 const FORMAT = 'chain-ndjson';
 const BLANK = /^\s*$/;

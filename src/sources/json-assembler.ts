@@ -5,9 +5,8 @@
  */
 import { LosslessNumber } from 'lossless-json';
 import type { Token } from 'stream-json/parser.js';
-import type { JsonValue } from './source-record.js';
+import type { JsonObject, JsonValue } from '../domain/json-value.js';
 
-export type JsonObject = { [key: string]: JsonValue };
 type Container = JsonValue[] | JsonObject;
 
 export class JsonAssembler {

@@ -1,6 +1,7 @@
 /** Builders for the records every reader yields (see source-record.ts). */
 import { stringify } from 'lossless-json';
-import type { InputFormat, JsonRecord, JsonValue, UnreadableRecord } from './source-record.js';
+import type { JsonValue } from '../domain/json-value.js';
+import type { InputFormat, JsonRecord, UnreadableRecord } from './source-record.js';
 
 /**
  * A JSON record. Without `raw`, the text is re-serialized only when someone reads it:

@@ -8,8 +8,8 @@
 import type { Token } from 'stream-json/parser.js';
 import { OptdbError } from '../errors.js';
 import { JsonAssembler, setMember } from './json-assembler.js';
-import { isPage, pageProblem, type JsonObject } from './snapshot-page.js';
-import type { JsonValue } from './source-record.js';
+import type { JsonObject, JsonValue } from '../domain/json-value.js';
+import { isPage, pageProblem } from './snapshot-page.js';
 
 export type WalkerOutput = { kind: 'result'; value: JsonValue } | { kind: 'problem'; reason: string; page: JsonObject };
 
@@ -23,7 +23,7 @@ export class ResultsWalker {
   private assembler: JsonAssembler | undefined;
   private assemblingResult = false;
   /** The page's own fields (status, request_id, ...): small, kept to judge the page. */
-  private readonly page: { [key: string]: JsonValue } = {};
+  private readonly page: JsonObject = {};
   private readonly output: WalkerOutput[] = [];
 
   constructor(private readonly source: string) {}

@@ -3,10 +3,7 @@
  * without results means. A page is `{ status, request_id, results, next_url }`; a
  * result never has these keys.
  */
-import { isLosslessNumber } from 'lossless-json';
-import type { JsonValue } from './source-record.js';
-
-export type JsonObject = { readonly [key: string]: JsonValue };
+import type { JsonObject, JsonValue } from '../domain/json-value.js';
 
 /** Keys that mark a response page (a result object never has them). */
 const PAGE_KEYS = ['results', 'status', 'request_id', 'next_url'] as const;
@@ -21,10 +18,6 @@ export function isDataStatus(status: unknown): boolean {
 
 export function isPageKey(key: string): boolean {
   return (PAGE_KEYS as readonly string[]).includes(key);
-}
-
-export function isJsonObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !isLosslessNumber(value);
 }
 
 export function isPage(value: JsonObject): boolean {

@@ -2,19 +2,11 @@
  * What every source yields: one record per input row, exactly as read — not yet
  * validated. Validation (src/domain) turns a record into a row or a reject.
  */
-import type { LosslessNumber } from 'lossless-json';
+import type { JsonValue } from '../domain/json-value.js';
 
 export type InputFormat = 'chain-json' | 'chain-ndjson' | 'day-aggs-csv';
 
 export const INPUT_FORMATS: readonly InputFormat[] = ['chain-json', 'chain-ndjson', 'day-aggs-csv'];
-
-/**
- * A JSON value as the source wrote it. Every number is a LosslessNumber holding its exact
- * text: nanosecond timestamps exceed Number.MAX_SAFE_INTEGER and prices must keep their
- * digits. A number and a string holding digits stay distinguishable (wrong types are
- * rejected, not coerced).
- */
-export type JsonValue = null | boolean | string | LosslessNumber | JsonValue[] | { [key: string]: JsonValue };
 
 interface RecordBase {
   /** The input's name as the user gave it (a path, or `-` for stdin). */

@@ -7,7 +7,7 @@
  * as `copy-merge.ts` creates them — empty and never analyzed, as they are when the real
  * merge is planned.
  */
-import { NEAREST_CHAIN, TOP_VOLUME } from '../../demo/queries.js';
+import { NEAREST_CHAIN, TOP_VOLUME } from '../../db/sql/read-queries.js';
 import { RECORD_BATCH } from '../../ingest/ledger.js';
 import { DEFAULT_BATCH_LIMITS } from '../../write/batch.js';
 import { CONTRACT_COLUMNS, CONTRACTS_FROM_PARAMETERS, enrichKnownContracts, insertNewContracts } from '../../write/contracts-sql.js';
@@ -81,3 +81,11 @@ export const RELATION_ROWS = `
 
 /** 4 is the default, costed for spinning disks; SSDs make index lookups far cheaper than that. */
 export const RANDOM_PAGE_COST = `SELECT current_setting('random_page_cost')::float8 AS random_page_cost`;
+
+/** $1: optdb's table names; those that do not exist (an unmigrated database). */
+export const MISSING_TABLES = `SELECT name AS table FROM unnest($1::text[]) AS name WHERE to_regclass(quote_ident(name)) IS NULL`;
+
+/** The plan of `sql` as JSON, without running it. */
+export function explainJson(sql: string): string {
+  return `EXPLAIN (FORMAT JSON) ${sql}`;
+}
