@@ -3,10 +3,11 @@
  * `option_snapshots` row and the contract it belongs to, or the reason it is rejected.
  */
 import { isLosslessNumber } from 'lossless-json';
-import type { JsonValue } from '../sources/source-record.js';
 import type { TableRow } from '../schema/tables.js';
 import { checkStatedContract, type ContractRow, contractFromTicker } from './contract.js';
+import { isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
 import { compareDecimalText, isIntegerText, isNegativeText } from './numeric-text.js';
+import { reject, Rejection } from './rejection.js';
 import { parseTicker } from './ticker.js';
 import { microsToIso, nanosProblem, truncateMicros } from './timestamp.js';
 
@@ -19,17 +20,6 @@ export interface SnapshotOptions {
 }
 
 export type Validated = { ok: true; row: TableRow; contract: ContractRow } | { ok: false; reason: string };
-
-class Rejection extends Error {}
-const reject = (reason: string): never => {
-  throw new Rejection(reason);
-};
-
-type JsonObject = { [key: string]: JsonValue };
-
-function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !isLosslessNumber(value);
-}
 
 function describe(value: JsonValue): string {
   if (value === null) return 'null';
@@ -48,7 +38,7 @@ class Fields {
   static of(parent: JsonObject, name: string): Fields {
     const value = parent[name];
     if (value === undefined || value === null) return new Fields(undefined, name);
-    if (!isObject(value)) return reject(`wrong type: ${name} is ${describe(value)}, expected an object`);
+    if (!isJsonObject(value)) return reject(`wrong type: ${name} is ${describe(value)}, expected an object`);
     return new Fields(value, name);
   }
 
@@ -106,7 +96,7 @@ export function validateSnapshot(value: JsonValue, options: SnapshotOptions): Va
 }
 
 function validate(value: JsonValue, options: SnapshotOptions): Validated {
-  if (!isObject(value)) return reject(`wrong type: result is ${describe(value)}, expected an object`);
+  if (!isJsonObject(value)) return reject(`wrong type: result is ${describe(value)}, expected an object`);
   const details = Fields.of(value, 'details');
   const tickerText = details.string('ticker') ?? reject('missing required field details.ticker');
   const parsed = parseTicker(tickerText);
