@@ -33,7 +33,7 @@ export interface Config {
   readonly poolAcquireTimeoutMs: number;
   /** Batches written at once by one process: the write gate's limit. */
   readonly writeConcurrency: number;
-  /** The write limit changes by at most this share of itself per step (the knowledge base: 700 → 500 → 300, not 700 → 100). */
+  /** The write limit changes by at most this share of itself per step (700 → 500 → 300, not 700 → 100 at once). */
   readonly limitStepFraction: number;
   /** Time between two steps of a requested limit change. */
   readonly limitStepIntervalMs: number;

@@ -41,7 +41,7 @@ test('write concurrency above the pool warns: batches queue for connections', as
   assert.match(concurrency.remedy ?? '', /OPTDB_WRITE_CONCURRENCY .* at most 2/);
 });
 
-test('pool × workers above what the server can give fails, as with the incident\'s pool of 1,200', async () => {
+test('pool × workers above what the server can give fails, as with a pool of 1,200', async () => {
   const { max } = await queryOne(db.url, "SELECT current_setting('max_connections')::int AS max");
   assert.ok(max < 500, `this test needs max_connections below 500 (the server has ${max})`);
   const results = await runFamily(configuration, { url: db.url, config: { poolSize: 50 }, workers: 10 });

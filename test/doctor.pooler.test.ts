@@ -75,7 +75,7 @@ test('a Neon -pooler host is recognised from the URL alone', () => {
   assert.equal(poolerFromUrl('postgresql://alex@db.internal:6432/optdb').pgbouncerPort, true);
 });
 
-test("the incident's URL parameters are flagged as misleading", async () => {
+test("URL parameters from Prisma's Rust-engine days are flagged as misleading", async () => {
   const url = `${db.url}${db.url.includes('?') ? '&' : '?'}pgbouncer=true&connection_limit=1200`;
   const parameters = resultFor(await runFamily(pooler, { url }), 'pooler.url-parameters');
   assert.equal(parameters.status, 'warn');

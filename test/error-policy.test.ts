@@ -308,7 +308,7 @@ test('real unique (P2002) and ON CONFLICT cardinality (21000) violations → iso
 });
 
 test('a real XX000 under the model API arrives as P2039 and is classified as a planner error (fresh connection, then fallback)', async () => {
-  // A trigger raising the incident's exact error stands in for the planner bug.
+  // A trigger raising the planner bug's exact error stands in for it.
   await pool.query(`CREATE FUNCTION raise_xx000() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN RAISE EXCEPTION 'variable not found in subplan target list' USING ERRCODE = 'XX000'; END $$`);
   await pool.query('CREATE TRIGGER raise_xx000 BEFORE INSERT ON options FOR EACH ROW EXECUTE FUNCTION raise_xx000()');

@@ -44,7 +44,7 @@ async function ingest(db: TestDatabase, args: string[]): Promise<{ summary: Reco
   return { summary: JSON.parse(result.stdout), stderr: result.stderr };
 }
 
-/** The incident's planner error, raised by the server on each INSERT into option_day_aggs for which `condition` holds. */
+/** The planner error XX000 "variable not found in subplan target list", raised by the server on each INSERT into option_day_aggs for which `condition` holds. */
 async function raisePlannerErrorWhen(db: TestDatabase, condition: string): Promise<void> {
   await query(db.url, `
     CREATE FUNCTION planner_bug() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -1,7 +1,7 @@
 /**
  * `optdb loadtest` on real PostgreSQL and a real PgBouncer (transaction mode), in short
  * runs (400 ms steps). Asserted are effects, never timings: every row a step reports is
- * in the table exactly once, the gate's queue is what the knowledge base's formula says,
+ * in the table exactly once, the gate's queue is tasks − limit,
  * queue pressure is warned about, database errors are counted by SQLSTATE, a pooler
  * target appears only when asked for, and the load test's data is gone afterwards —
  * including after Ctrl-C — while other data is untouched.

@@ -1,6 +1,6 @@
 /**
  * At scale through a real PgBouncer in transaction mode: a 1M-row ingest, and the write
- * buffer driven by 1,000 concurrent tasks — the incident's shape. Rows expected = rows in
+ * buffer driven by 1,000 concurrent tasks — the shape of code that fails under load. Rows expected = rows in
  * the database: none lost, none doubled.
  */
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 /**
- * The write buffer fed as the incident's application fed its database: many writers,
- * each writing row after row, for hundreds of batches. What it holds is bounded by its
+ * The write buffer fed the way code that fails under load feeds its database: many
+ * writers, each writing row after row, for hundreds of batches. What it holds is bounded by its
  * pending rows and the batches in flight: the heap after a full collection, read as the
  * run goes on, stays within a fixed bound of where it started, and every row is durable.
  */

@@ -1,6 +1,6 @@
 /**
- * The one table of failed requests and what to do about each (STYLE.md: every catch
- * site asks the table, none re-decides), and the translation of a final failure into an
+ * The one table of failed requests and what to do about each (every catch site asks
+ * the table, none decides again on its own), and the translation of a final failure into an
  * OptdbError that names the cause.
  *
  * Retried, with less concurrency (request-limiter.ts explains the factors):

@@ -56,7 +56,7 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The API's largest page per endpoint (facts §1). */
+/** The API's largest page per endpoint: 250 results for a chain snapshot, 1,000 for the contracts reference. */
 const MAX_PAGE_SIZE = Object.freeze({ snapshot: 250, contracts: 1000 });
 
 // What the client's users need, from the one module they import.

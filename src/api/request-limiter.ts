@@ -5,7 +5,7 @@
  * - **Rate**: request starts are spaced by 1/requestsPerSecond (p-queue's sliding window
  *   with one start per interval), so N requests take at least (N−1)/rate and no burst
  *   ever exceeds the rate. Fractions work: the free tier's 5/min is 0.083/s.
- * - **Concurrency, AIMD** (facts §7): a 429 halves the limit — the server said "slow down"
+ * - **Concurrency, AIMD** (additive increase, multiplicative decrease): a 429 halves the limit — the server said "slow down"
  *   in so many words; a 5xx, a timeout, a broken connection or a malformed body multiply
  *   it by 0.9 — those may be one bad node or one slow page, so the limit backs off
  *   gently, as Netflix's AIMD does on a drop. A run of `recoverAfter` successes adds one,

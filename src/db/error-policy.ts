@@ -1,6 +1,6 @@
 /**
- * optdb's one table of database failures and what to do about each (STYLE.md: "every
- * catch site asks that table; none re-decides"). The write paths, `optdb doctor` and
+ * optdb's one table of database failures and what to do about each: every catch site
+ * asks this table, none decides again on its own. The write paths, `optdb doctor` and
  * `optdb explain` all read it.
  *
  * Codes are PostgreSQL SQLSTATEs — exact, or a two-character class used as a fallback —
@@ -78,10 +78,9 @@ export const ERROR_POLICIES: readonly ErrorPolicy[] = Object.freeze([
   policy('53100', 'configuration', 'stop-with-remedy', 'disk_full: the server has no disk space left', 'free disk space on the server (data directory and pg_wal), then rerun'),
 
   // XX000 "variable not found in subplan target list" is a planner bug for one statement
-  // shape (facts §5), not bad data: never reject rows for it. The incident's lesson is
-  // that it depends on cached plans and connection state, so the same batch is tried
-  // once more on a fresh connection, then with the next simpler write strategy
-  // (copy → unnest → per-row).
+  // shape, fixed in minor releases, not bad data: never reject rows for it. It depends on
+  // cached plans and connection state, so the same batch is tried once more on a fresh
+  // connection, then with the next simpler write strategy (copy → unnest → per-row).
   policy('XX000', 'planner', 'retry-fresh-connection-then-fallback', 'internal_error, e.g. "variable not found in subplan target list": a PostgreSQL planner bug for this statement shape, not bad data', 'if it recurs, run ANALYZE on the tables and upgrade PostgreSQL to its latest minor release'),
   policy('XX001', 'corruption', 'stop', 'data_corrupted: the server found a corrupted table page', 'stop writing; check the server (amcheck, logs) and restore from a backup if needed'),
   policy('XX002', 'corruption', 'stop', 'index_corrupted: the server found a corrupted index', 'stop writing; REINDEX the index named in the message after checking the server'),

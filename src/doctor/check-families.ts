@@ -1,4 +1,9 @@
-/** Every doctor check family, in the order the knowledge base's checklist runs them. */
+/**
+ * Every doctor check family, in the order a database problem is diagnosed: can optdb
+ * connect, is the schema what it expects, then the database's health (statistics,
+ * connections, locks), the configuration (concurrency against the pool and the server,
+ * the pooler), the plans of optdb's own statements, and the upkeep of its tables.
+ */
 import type { CheckFamily } from './check.js';
 import { configuration } from './configuration.js';
 import { connections } from './connections.js';

@@ -1,7 +1,8 @@
 /**
- * Step 5 of the checklist, "semaphore limit vs connection pool size", with numbers: the
- * incident ran 100 concurrent operations over a pool sized 1,200 behind a pooler. Here:
- * optdb's write concurrency against its pool, the pool × processes against the
+ * The limits on concurrency, each against the next one down, with numbers: a semaphore of
+ * 100 concurrent operations over a pool sized 1,200 behind a pooler says nothing about the
+ * connections the server can give. Here: optdb's write concurrency against its pool, the
+ * pool × processes against the
  * connections the server can still give, the pool's acquire timeout, and the server-side
  * timeouts that decide how long a stuck statement or transaction can hold a connection.
  */
@@ -12,7 +13,7 @@ import { usableSlots } from './connection-slots.js';
 import type { PoolerFinding } from './pooler-detection.js';
 import { SESSION_DEFAULTS, TIMEOUTS, USED_BY_OTHERS } from './sql/configuration.js';
 
-/** Above this share of the free connections, optdb leaves too little for anyone else (facts §8: warn at 80 %). */
+/** Above this share of the free connections, optdb leaves too little for anyone else (PostgreSQL health tools warn at 80 % too). */
 const SERVER_SHARE_WARN = 0.8;
 const ACQUIRE_TIMEOUT_MAX_MS = 60_000;
 // A writer waiting for a connection waits for another writer's batch to finish.

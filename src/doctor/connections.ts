@@ -1,6 +1,6 @@
 /**
- * Step 4 of the checklist, "Check active connections": how full the server's connection
- * table is (a full one is the incident's 53300 "too many connections"), and the sessions
+ * Active connections: how full the server's connection table is (a full one answers
+ * new connections with 53300 "too many connections"), and the sessions
  * that hold what others need — transactions left open, statements that do not end.
  */
 import type pg from 'pg';
@@ -19,7 +19,7 @@ export interface ConnectionThresholds {
   readonly longQuerySeconds: number;
 }
 
-// The thresholds PgHero, check_postgres and Heroku's pg:diagnose use (facts §8): 80 % warns
+// The thresholds PgHero, check_postgres and Heroku's pg:diagnose use: 80 % warns
 // while there is room to act, 95 % is one burst of new pool connections from refusal; a
 // transaction idle for a minute holds its locks and holds back VACUUM for no work; a
 // statement running a minute is far past optdb's batches, which commit in seconds.

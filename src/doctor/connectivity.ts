@@ -1,6 +1,7 @@
 /**
- * Step 1 of the checklist: can optdb reach the server, how fast, and is the server a
- * release with the known fixes for the incident's XX000 planner bug.
+ * The first step of any diagnosis: can optdb reach the server, how fast, and is the
+ * server a release with the known fixes for the XX000 "variable not found in subplan
+ * target list" planner bugs.
  */
 import { connectRemedy } from '../db/connect-remedy.js';
 import { classifyError } from '../db/error-policy.js';

@@ -1,5 +1,5 @@
 /**
- * `optdb doctor`: the knowledge base's debugging checklist, run against a database.
+ * `optdb doctor`: a database problem diagnosed step by step, run against a database.
  * Families run in order, one at a time (the checks are light, and running them at once
  * would only add connections to a server that may already be short of them), and each
  * family's results are handed on as soon as it finishes: a check that waits is seen

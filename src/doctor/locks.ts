@@ -1,5 +1,5 @@
 /**
- * Step 4 of the checklist, "Check for locks": sessions waiting for a lock, how long, and
+ * Locks: sessions waiting for a lock, how long, and
  * which session holds it — the one to act on (locks.blocked); and the sessions holding a
  * lock on optdb's tables that stops its writes before anyone waits for it: a transaction
  * left open after DDL or LOCK TABLE holds it until it ends (locks.held).
@@ -18,7 +18,7 @@ export interface LockThresholds {
 
 // A wait that a snapshot happens to catch is usually two writers on the same rows for a
 // moment: it warns, so it is seen. A wait of a minute is no longer that (optdb's batches
-// commit in seconds, and health tools call a 60 s statement long, facts §8): the holder
+// commit in seconds, and PostgreSQL health tools call a 60 s statement long): the holder
 // is stuck or has left its transaction open, and every write queued behind it has stopped.
 export const LOCK_THRESHOLDS: LockThresholds = Object.freeze({ failAfterSeconds: 60 });
 

@@ -1,8 +1,9 @@
 /**
- * Step 4 of the checklist, "database health", beyond statistics: the upkeep a table of
+ * Database health beyond statistics: the upkeep a table of
  * hundreds of millions of snapshot rows needs — dead rows autovacuum has not reclaimed,
  * transaction-ID age, how often reads are served from memory, sizes, and indexes that are
- * invalid or duplicated. Thresholds follow what health tools use (facts §8).
+ * invalid or duplicated. Thresholds follow what PostgreSQL health tools use (PgHero,
+ * check_postgres, postgres_exporter).
  */
 import type pg from 'pg';
 import type { CheckFamily, CheckResult, CheckStatus } from './check.js';

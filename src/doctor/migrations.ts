@@ -1,8 +1,8 @@
 /**
  * The database is what optdb expects: every migration applied (read through the direct
  * URL, as `optdb migrate` would), and the tables, columns, keys and indexes the same as
- * prisma/schema.prisma describes — the knowledge base's 42P01/42703 "schema sync issue"
- * found before a write fails on it.
+ * prisma/schema.prisma describes — a schema out of sync, found before a write fails on it
+ * with 42P01 (undefined table) or 42703 (undefined column).
  */
 import type pg from 'pg';
 import { classifyError } from '../db/error-policy.js';

@@ -1,6 +1,6 @@
 /**
- * Connection-string parameters from Prisma's Rust-engine days (the incident's URL carried
- * `connection_limit=1200`). Prisma 7 hands the URL to node-postgres through adapter-pg,
+ * Connection-string parameters from Prisma's Rust-engine days (URLs written for it carry
+ * `connection_limit=1200` and the like). Prisma 7 hands the URL to node-postgres through adapter-pg,
  * which reads none of them: they stay in the URL and look like they do something.
  */
 export interface MisleadingParameter {

@@ -1,8 +1,9 @@
 /**
- * Step 2 of the checklist, "check query structure", on the current data: how the server
+ * Query structure, on the current data: how the server
  * plans optdb's own write and read statements. A large table read whole to use a small
  * part of it means an index is missing or not trusted; a SubPlan (a correlated subquery
- * run per row) is the shape behind the incident's XX000.
+ * run per row) is the shape behind the planner's XX000 "variable not found in subplan
+ * target list".
  *
  * Plain EXPLAIN, not EXPLAIN ANALYZE: the plan's shape is what is judged, and running the
  * writes — even in a transaction rolled back afterwards — would take row locks a running
@@ -132,7 +133,8 @@ function resultFor(kind: 'write' | 'read', explained: readonly Explained[], rand
   };
   const failed = explained.filter((e) => e.error);
   if (failed.length > 0) {
-    // A planner error (XX000) on optdb's own statement is the incident itself.
+    // A planner error (XX000) on optdb's own statement: the failure the simple statements
+    // are meant to avoid, happening on this server.
     const planner = failed.some((e) => e.error!.policy.category === 'planner');
     return {
       id,

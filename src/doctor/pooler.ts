@@ -1,8 +1,8 @@
 /**
- * Step 5 of the checklist, "pooler mode (transaction vs session)" and "connection string
- * parameters": is there a pooler between optdb and the server, and what follows from its
- * mode (facts §4) — where migrations must connect, whether prepared statements survive,
- * and which URL parameters only look like settings.
+ * The pooler and the connection string: is there a pooler between optdb and the server,
+ * and what follows from its mode — where migrations must connect (a transaction pooler
+ * loses session state between transactions: SET, advisory locks, SQL PREPARE), whether
+ * prepared statements survive, and which URL parameters only look like settings.
  */
 import { classifyError } from '../db/error-policy.js';
 import { withClient } from '../db/pool.js';

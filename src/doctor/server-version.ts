@@ -1,6 +1,6 @@
 /**
  * Which PostgreSQL releases are known to be missing fixes for `XX000 variable not found
- * in subplan target list` (facts §5), and which major versions are out of support.
+ * in subplan target list` (a planner bug, fixed in minor releases), and which major versions are out of support.
  *
  * The minimums are the minor releases that fixed the planner bugs behind that error:
  * partitionwise joins with lateral references (February 2024: 12.18, 13.14, 14.11, 15.6,

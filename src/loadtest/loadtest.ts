@@ -1,14 +1,15 @@
 /**
- * `runLoadtest`: the knowledge base's "Concurrency Scaling" table, measured. The same
- * write workload runs at each task count against a gate of `limit`, directly and through
- * a pooler when one is given, for each write path (write-paths.ts), one step at a time.
+ * `runLoadtest`: how writes behave as tasks outnumber the gate's slots (the queue is
+ * tasks − limit; past 5× the limit, trouble is expected), measured. The same write
+ * workload runs at each task count against a gate of `limit`, directly and through a
+ * pooler when one is given, for each write path (write-paths.ts), one step at a time.
  *
  * Set-up and cleanup go through the direct URL: the load test's contracts are created up
  * front, and its rows and contracts are deleted before the run (left by a crashed one)
  * and after it, also when the run is aborted — unless `keepData`.
  * Each target gets one pool and Prisma client for the whole run, sized like optdb's own
- * (OPTDB_POOL_SIZE, OPTDB_POOL_ACQUIRE_TIMEOUT_MS): the incident's 1,200 is one
- * environment variable away.
+ * (OPTDB_POOL_SIZE, OPTDB_POOL_ACQUIRE_TIMEOUT_MS): a pool as large as the failing setup's
+ * (1,200, behind a semaphore of 100) is one environment variable away.
  */
 import type { Config } from '../config.js';
 import { openConnections } from '../db/pool.js';

@@ -1,7 +1,7 @@
 /**
  * One load-test step: `tasks` closed loops, each writing one row at a time through a
- * fresh gate of `limit` slots for `durationMs` — the knowledge base's "tasks → semaphore"
- * layer as it ran in the incident. Then the writes still in flight settle, and the step
+ * fresh gate of `limit` slots for `durationMs` — hundreds of application tasks in front
+ * of a semaphore, the shape of code that fails under load. Then the writes still in flight settle, and the step
  * reports what a person tuning the limit needs: rows, rows/s, latency from a task's call
  * to its write settling (queue wait included), the gate's peak queue, errors by code.
  *

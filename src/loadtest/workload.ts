@@ -31,7 +31,7 @@ export const LOADTEST_SNAPSHOT_OPTIONS: SnapshotOptions = { capturedAtMicros: un
 
 const CHAIN_PAIRS = 100; // 200 contracts: a mid-sized chain
 const CHAIN_DATE = '2025-11-20';
-const SEED = 20251026; // the incident's date
+const SEED = 20251026; // fixed: every run writes the same rows
 const BASE_CAPTURED_MS = Date.UTC(2000, 0, 3);
 
 const UNDERLYING: Underlying = {

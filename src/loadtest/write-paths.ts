@@ -2,13 +2,13 @@
  * The ways a task can write one snapshot row, behind one small interface so that a
  * load-test step measures only what sits behind the gate:
  *
- * - `incident`: what broke in production — one Prisma `upsert` per row whose create
+ * - `incident`: the pattern that fails under load — one Prisma `upsert` per row whose create
  *   links the contract with a nested `connect` (Prisma runs a lookup and then the write
  *   itself, not one `INSERT … ON CONFLICT`);
- * - `per-row`: the knowledge base's fix — the same upsert with `ticker` assigned directly;
+ * - `per-row`: the usual fix — the same upsert with `ticker` assigned directly;
  * - `buffer`: optdb's write buffer — concurrent single-row writes coalesced into COPY
  *   batches (falling back to unnest, then per-row, on planner errors, as ingest does) —
- *   called from behind the same per-row gate: the incident's code with its upsert call
+ *   called from behind the same per-row gate: the `incident` code with its upsert call
  *   swapped for `buffer.write`. Only `limit` rows are ever in flight, so batches hold at
  *   most that many;
  * - `buffer-only`: the write buffer as optdb means it to be used — no per-row gate in

@@ -1,7 +1,8 @@
 /**
  * `optdb poll --limit-file <path>`: the write limit of a running poll, changed without a
- * restart. The knowledge base's rule for such a limit is to move it gradually (700 → 500
- * → 300 → 100): the file says the limit wanted, and the write gate gets there in steps.
+ * restart. Such a limit is moved gradually (700 → 500 → 300 → 100, not 700 → 100 at
+ * once), so that each step's effect is seen before the next: the file says the limit
+ * wanted, and the write gate gets there in steps.
  *
  * The file is polled (fs.watchFile, one stat per interval) rather than watched for
  * events: polling also sees a file that an editor replaces instead of rewriting, and one

@@ -1,6 +1,6 @@
 /**
  * One contract as a result of Polygon's option chain snapshot
- * (GET /v3/snapshot/options/{underlying}), field for field as facts.md §1 lists them.
+ * (GET /v3/snapshot/options/{underlying}), field for field as the API documents them.
  * Keys are in alphabetical order, as the API writes them.
  */
 import type { JsonOut } from './json-text.js';

@@ -56,10 +56,11 @@ export interface ContractDay {
 
 const VOLUME_SCALE = 150; // expected contracts at the money about to expire, for weight 1
 const OPEN_INTEREST_SCALE = 800;
-// The real snapshot in facts.md has exchange 302 and condition 209. The other ids are
-// plausible values from the same range, not a venue mapping; index options get 302 only
-// because they trade on a single exchange. No other condition codes: their meanings are
-// not something synthetic data should guess.
+// The real snapshot Polygon's documentation shows (test/harness/polygon-fixtures.ts) has
+// exchange 302 and condition 209. The other ids are plausible values from the same range,
+// not a venue mapping; index options get 302 only because they trade on a single
+// exchange. No other condition codes: their meanings are not something synthetic data
+// should guess.
 const STOCK_OPTION_EXCHANGES = [300, 301, 302, 303, 304, 307, 308, 309, 312, 313, 315, 316, 319, 322, 323, 325];
 const CONDITIONS = [209] as const;
 

@@ -1,8 +1,9 @@
 /**
- * The `prisma` strategy: the knowledge base's recommended pattern — one Prisma `upsert`
- * per row with the foreign key (`ticker`) assigned directly, never a nested `connect`.
- * Slow by design (a round trip per row); kept as the reference the bulk strategies are
- * checked against, and for small writes.
+ * The `prisma` strategy: the safe per-row pattern — one Prisma `upsert` per row with
+ * the foreign key (`ticker`) assigned directly, never a nested `connect` (which Prisma
+ * runs as a lookup and a write of its own, not one INSERT … ON CONFLICT). Slow by design
+ * (a round trip per row); kept as the reference the bulk strategies are checked against,
+ * and for small writes.
  *
  * Prisma's upsert always rewrites an existing row, so each row is read first and left
  * alone when nothing would change — the same "unchanged writes nothing" rule as the bulk

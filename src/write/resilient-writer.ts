@@ -6,8 +6,8 @@
  *  - a statement timeout (57014) → the batch is split in halves, which are retried;
  *  - a planner error (XX000) → retried once (the failed connection is discarded), then
  *    the batch falls back to the next simpler strategy: copy → unnest → per-row; on the
- *    simplest one it is retried like a transient error (the incident's XX000 came and went
- *    with concurrency, and there is no simpler way left to write the batch);
+ *    simplest one it is retried like a transient error (XX000 comes and goes with
+ *    concurrency, and there is no simpler way left to write the batch);
  *  - a data error (classes 22, 23, 21000) → the batch is split until the offending rows
  *    are alone; they are reported as refused, every other row is committed;
  *  - schema, configuration and corruption errors → stop, with the policy's remedy.

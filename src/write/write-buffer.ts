@@ -1,6 +1,6 @@
 /**
- * The write buffer: the shape of code in the incident behind optdb — hundreds of tasks,
- * each writing one row — made safe. Any number of callers `await buffer.write(row)`;
+ * The write buffer: the shape of code that fails under load — hundreds of tasks, each
+ * writing one row — made safe. Any number of callers `await buffer.write(row)`;
  * rows are coalesced into batches (bounded by rows and by a short delay) and written with
  * a batch strategy, so the database sees a few flat statements instead of hundreds of
  * concurrent upserts.

@@ -1,6 +1,6 @@
 /**
- * The write gate: the one place that decides how many writes run at once — the
- * knowledge base's semaphore, with its lessons built in.
+ * The write gate: the one place that decides how many writes run at once — a semaphore,
+ * with the lessons of running one under load built in.
  *
  * - **Limit changes are gradual.** A requested change (700 → 100) is applied in steps of
  *   at most `stepFraction` of the limit the change started from, one step per

@@ -1,7 +1,7 @@
 /**
  * A Polygon (Massive) REST API for tests: a real node:http server on 127.0.0.1 that
  * answers the option-chain snapshot, the single-contract snapshot and the contracts
- * reference in the documented format (facts.md §1) from the fixtures a test gives it —
+ * reference in the format Polygon documents, from the fixtures a test gives it —
  * paginated by `limit` (endpoint maximum enforced) with an opaque `cursor` and an
  * absolute `next_url` that does not carry the key, as the real API does.
  *

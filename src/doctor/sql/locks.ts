@@ -1,6 +1,5 @@
 /**
- * What the locks check reads: the knowledge base's `SELECT * FROM pg_locks WHERE NOT
- * granted`, joined to the sessions involved and to pg_blocking_pids(), for the current
+ * What the locks check reads: the lock requests not granted (pg_locks), joined to the sessions involved and to pg_blocking_pids(), for the current
  * database (the sessions optdb's writes can wait on).
  */
 
