@@ -14,7 +14,7 @@ import tseslint from 'typescript-eslint';
  * small shared modules every layer uses, which may use one another.
  */
 const LAYERS = [
-  ['errors.ts', 'config.ts', 'retry-limits.ts', 'redact.ts', 'stop-signal.ts', 'output-file.ts', 'schema', 'generated'],
+  ['errors.ts', 'config.ts', 'retry-limits.ts', 'redact.ts', 'stop-signal.ts', 'warning.ts', 'output-file.ts', 'schema', 'generated'],
   ['domain'],
   ['sources'],
   ['db'],

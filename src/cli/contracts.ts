@@ -5,20 +5,15 @@
  * failed (the others are stored) or an error stopped the sync, 2 for a bad flag.
  */
 import type { Command } from 'commander';
-import { PolygonClient } from '../api/polygon-client.js';
 import type { Config } from '../config.js';
 import { type SyncSummary, syncContracts } from '../contracts/contracts-sync.js';
-import { createPool } from '../db/pool.js';
-import { requireMigratedSchema } from '../db/schema-check.js';
 import { isCalendarDate } from '../domain/calendar-date.js';
 import { resolveUnderlyings } from '../poll/watchlist.js';
-import { retryLimitsFrom } from '../write/resilient-writer.js';
 import { describeApiEvent } from './api-event-text.js';
 import { type ApiFlags, addApiOptions, clientOptions } from './api-options.js';
 import { checked, integerOption, underlyingsOption } from './option-parsers.js';
 import { say, warn } from './output.js';
 import { onInterrupt, onShutdown } from './shutdown.js';
-import { withDatabase } from './with-database.js';
 
 interface SyncFlags extends ApiFlags {
   underlyings?: string[];
@@ -54,15 +49,6 @@ export function registerContracts(program: Command, config: () => Config): void 
 async function run(config: Config, flags: SyncFlags): Promise<SyncSummary> {
   const underlyings = await resolveUnderlyings({ underlyings: flags.underlyings ?? [], watchlist: flags.watchlist });
   let throttledShown = false;
-  // Made before the database is opened: a missing key fails at once, with its remedy.
-  const client = new PolygonClient(
-    clientOptions(flags, (event) => {
-      if (event.kind === 'throttled' && throttledShown) return; // the summary counts them
-      if (event.kind === 'throttled') throttledShown = true;
-      const text = describeApiEvent(event);
-      if (text !== undefined) warn(`optdb: ${text}`);
-    }),
-  );
   let shown = 0;
   // Ctrl-C: no further page is fetched; the pages fetched are written before the exit.
   const interrupt = new AbortController();
@@ -71,37 +57,28 @@ async function run(config: Config, flags: SyncFlags): Promise<SyncSummary> {
     interrupt.abort(new Error('interrupted'));
   }, config.stopGraceMs);
   try {
-    const summary = await withDatabase(config, async (target) => {
-      await requireMigratedSchema(target.directUrl);
-      const pool = createPool(target.url, config);
-      let closing: Promise<void> | undefined;
-      const close = () => (closing ??= pool.end());
-      const unregister = onShutdown(close);
-      try {
-        return await syncContracts({
-          client,
-          pool,
-          underlyings,
-          expired: flags.expired ?? false,
-          asOf: flags.asOf,
-          underlyingConcurrency: flags.underlyingConcurrency,
-          retry: retryLimitsFrom(config),
-          onReject: ({ underlying, ticker, reason }) => {
-            if (shown++ < REJECTS_SHOWN) warn(`optdb: rejected ${ticker ?? 'a contract'} (${underlying}): ${reason}`);
-          },
-          onFailed: ({ underlying, reason }) => warn(`optdb: skipped ${underlying}: ${reason}`),
-          signal: interrupt.signal,
-        });
-      } finally {
-        unregister();
-        await close();
-      }
+    const summary = await syncContracts(config, {
+      underlyings,
+      expired: flags.expired ?? false,
+      asOf: flags.asOf,
+      underlyingConcurrency: flags.underlyingConcurrency,
+      api: clientOptions(flags, (event) => {
+        if (event.kind === 'throttled' && throttledShown) return; // the summary counts them
+        if (event.kind === 'throttled') throttledShown = true;
+        const text = describeApiEvent(event);
+        if (text !== undefined) warn(`optdb: ${text}`);
+      }),
+      signal: interrupt.signal,
+      registerCleanup: onShutdown,
+      onReject: ({ underlying, ticker, reason }) => {
+        if (shown++ < REJECTS_SHOWN) warn(`optdb: rejected ${ticker ?? 'a contract'} (${underlying}): ${reason}`);
+      },
+      onFailed: ({ underlying, reason }) => warn(`optdb: skipped ${underlying}: ${reason}`),
     });
     if (summary.rejected > REJECTS_SHOWN) warn(`optdb: … and ${summary.rejected - REJECTS_SHOWN} more rejected`);
     return summary;
   } finally {
     unregisterInterrupt();
-    client.close();
   }
 }
 

@@ -3,18 +3,19 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import { withDatabase } from '../db/database.js';
 import { migrate } from '../db/migrator.js';
 import { NEAREST_CHAIN, TOP_VOLUME } from '../demo/queries.js';
-import { parseResolution } from '../domain/timestamp.js';
+import { ingestFiles } from '../ingest/ingest-files.js';
 import { redactUrl } from '../redact.js';
 import { writeSample } from '../sample/generate-sample.js';
 import { SAMPLE_DEFAULTS } from '../sample/sample-options.js';
-import { DEFAULT_BATCH_LIMITS } from '../write/batch.js';
-import { DEFAULT_RESOLUTION, type IngestFlags, ingestInto, printSummary } from './ingest.js';
+import { ingestListeners, printSummary } from './ingest-output.js';
 import { integerOption } from './option-parsers.js';
 import { say } from './output.js';
+import { createProgressDisplay } from './progress-display.js';
+import { onShutdown } from './shutdown.js';
 import { printTable } from './table-output.js';
-import { withDatabase } from './with-database.js';
 
 const DEMO_UNDERLYING = 'AAPL';
 
@@ -42,16 +43,20 @@ export function registerDemo(program: Command, config: () => Config): void {
         const bars = await writeSample({ ...sample, out: barsFile, format: 'day-aggs-csv' });
         say(`sample: ${chain.rows} option-chain snapshots and ${bars.rows} daily bars for ${date} in ${dir}`);
 
-        const flags: IngestFlags = {
-          strategy: 'copy',
-          batchSize: DEFAULT_BATCH_LIMITS.maxRows,
-          concurrency: Math.min(cfg.writeConcurrency, cfg.poolSize),
-          resolution: parseResolution(DEFAULT_RESOLUTION),
-          progress: true,
-          analyze: true,
-        };
-        const summary = await ingestInto(target, cfg, [chainFile, barsFile], flags);
-        printSummary(summary, flags);
+        // The ingest uses the server opened here: started once, stopped once.
+        const here: Config = Object.freeze({ ...cfg, databaseUrl: target.url, directUrl: target.directUrl });
+        const display = createProgressDisplay(true);
+        let summary;
+        try {
+          summary = await ingestFiles(here, [chainFile, barsFile], {
+            ...ingestListeners(display),
+            concurrency: Math.min(cfg.writeConcurrency, cfg.poolSize),
+            registerCleanup: onShutdown,
+          });
+        } finally {
+          display.stop();
+        }
+        printSummary(summary, {});
 
         const client = new pg.Client({ connectionString: target.url });
         await client.connect();
@@ -64,6 +69,6 @@ export function registerDemo(program: Command, config: () => Config): void {
           await client.end();
         }
         say(`\ndemo finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-      });
+      }, { registerCleanup: onShutdown });
     });
 }

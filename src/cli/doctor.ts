@@ -1,22 +1,18 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { createPool } from '../db/pool.js';
-import { CHECK_FAMILIES } from '../doctor/check-families.js';
-import { type CheckResult, createDoctorContext } from '../doctor/check.js';
-import { doctorExitCode, type DoctorReport, runDoctor } from '../doctor/doctor.js';
+import type { CheckResult } from '../doctor/check.js';
+import { checkDatabase } from '../doctor/check-database.js';
+import { doctorExitCode, type DoctorReport } from '../doctor/doctor.js';
 import { redactUrl } from '../redact.js';
 import { integerOption } from './option-parsers.js';
 import { say } from './output.js';
-import { withDatabase } from './with-database.js';
+import { onShutdown } from './shutdown.js';
 
 interface DoctorFlags {
   json?: boolean;
   fix?: boolean;
   workers: number;
 }
-
-// Enough for the checks plus one spare; doctor must not crowd a server short of connections.
-const DOCTOR_POOL_SIZE = 2;
 
 /** `optdb doctor`: exit 0 when every check passes, 1 when any warns, 2 when any fails. */
 export function registerDoctor(program: Command, config: () => Config): void {
@@ -27,17 +23,15 @@ export function registerDoctor(program: Command, config: () => Config): void {
     .option('--fix', 'repair what is safe to repair (ANALYZE stale tables, with lock and statement timeouts)')
     .option('--workers <n>', 'optdb processes that write to this server at once (for the configuration check)', integerOption(1, 10_000), 1)
     .action(async (flags: DoctorFlags) => {
-      const cfg = config();
-      const report = await withDatabase(cfg, async (target) => {
-        const pool = createPool(target.url, { poolSize: DOCTOR_POOL_SIZE, poolAcquireTimeoutMs: cfg.poolAcquireTimeoutMs });
-        try {
-          if (!flags.json) say(`optdb doctor: ${redactUrl(target.url)}${target.embedded ? ' (embedded)' : ''}`);
-          const context = createDoctorContext({ pool, url: target.url, directUrl: target.directUrl, config: cfg, workers: flags.workers, fix: flags.fix === true });
-          // Each result as its check finishes: a check that waits is seen waiting after the others.
-          return await runDoctor(context, CHECK_FAMILIES, flags.json ? undefined : printCheck);
-        } finally {
-          await pool.end();
-        }
+      const report = await checkDatabase(config(), {
+        workers: flags.workers,
+        fix: flags.fix === true,
+        registerCleanup: onShutdown,
+        onDatabase: (database) => {
+          if (!flags.json) say(`optdb doctor: ${redactUrl(database.url)}${database.embedded ? ' (embedded)' : ''}`);
+        },
+        // Each result as its check finishes: a check that waits is seen waiting after the others.
+        onResult: flags.json ? undefined : printCheck,
       });
       if (flags.json) say(JSON.stringify(report));
       else printTotals(report);

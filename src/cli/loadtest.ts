@@ -6,12 +6,11 @@ import { LOADTEST_DEFAULTS, type LoadtestReport, runLoadtest } from '../loadtest
 import { formatDuration, planLoadtest } from '../loadtest/plan.js';
 import type { StepResult } from '../loadtest/run-step.js';
 import { WRITE_PATH_NAMES, type WritePathName } from '../loadtest/write-paths.js';
-import { describeEvent } from './ingest.js';
 import { checked, integerOption } from './option-parsers.js';
 import { say, warn } from './output.js';
-import { onInterrupt } from './shutdown.js';
+import { onInterrupt, onShutdown } from './shutdown.js';
 import { printTable } from './table-output.js';
-import { withDatabase } from './with-database.js';
+import { describeWriteEvent } from './write-event-text.js';
 
 /** The pooler target's URL when --pooler-url is not given; the one place for a password. */
 export const POOLER_URL_VARIABLE = 'OPTDB_POOLER_URL';
@@ -66,24 +65,22 @@ export function registerLoadtest(program: Command, config: () => Config): void {
       if (flags.json) warn(intro);
       else say(intro);
       const controller = new AbortController();
-      const running = withDatabase(cfg, (target) =>
-        runLoadtest({
-          directUrl: target.directUrl,
-          poolerUrl,
-          paths: flags.paths,
-          tasks: flags.tasks,
-          limit: flags.limit,
-          durationMs: flags.duration,
-          maxMinutes: flags.maxMinutes,
-          keepData: flags.keepData,
-          config: cfg,
-          signal: controller.signal,
-          onGateEvent: (event, step) => warn(`optdb: ${step.target} ${step.path} ${step.tasks} tasks: ${describeEvent(event)}`),
-          onStep: (step, index, { steps }) => {
-            if (!flags.json) warn(`optdb: step ${index + 1}/${steps.length} ${describeStep(step)}`);
-          },
-        }),
-      );
+      const running = runLoadtest({
+        poolerUrl,
+        paths: flags.paths,
+        tasks: flags.tasks,
+        limit: flags.limit,
+        durationMs: flags.duration,
+        maxMinutes: flags.maxMinutes,
+        keepData: flags.keepData,
+        config: cfg,
+        signal: controller.signal,
+        registerCleanup: onShutdown,
+        onGateEvent: (event, step) => warn(`optdb: ${step.target} ${step.path} ${step.tasks} tasks: ${describeWriteEvent(event)}`),
+        onStep: (step, index, { steps }) => {
+          if (!flags.json) warn(`optdb: step ${index + 1}/${steps.length} ${describeStep(step)}`);
+        },
+      });
       // Ctrl-C: stop writing; the run deletes its data and the command ends before the exit.
       const unregister = onInterrupt(async () => controller.abort(), cfg.stopGraceMs);
       try {

@@ -7,9 +7,9 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { type Config, resolveConfig } from '../config.js';
-import { OPTDB_WARNING } from '../db/pool.js';
 import { OptdbError } from '../errors.js';
 import { redactText } from '../redact.js';
+import { OPTDB_WARNING } from '../warning.js';
 import { registerContracts } from './contracts.js';
 import { registerDb } from './db.js';
 import { registerDemo } from './demo.js';

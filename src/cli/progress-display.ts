@@ -10,6 +10,7 @@ const PLAIN_INTERVAL_MS = 5_000;
 
 export interface ProgressDisplay {
   update(progress: IngestProgress): void;
+  /** Ends the display; again is harmless. */
   stop(): void;
 }
 
@@ -53,6 +54,7 @@ class BarDisplay implements ProgressDisplay {
 
   stop(): void {
     if (this.started) this.bar.stop();
+    this.started = false;
   }
 }
 

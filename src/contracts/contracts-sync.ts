@@ -14,12 +14,17 @@ import type pg from 'pg';
 import PQueue from 'p-queue';
 import { failsEveryRequest } from '../api/api-errors.js';
 import { countersSince } from '../api/api-events.js';
-import { PolygonApiError, type PolygonClient } from '../api/polygon-client.js';
-import { withPooledClient } from '../db/pool.js';
+import type { PolygonClientOptions } from '../api/client-options.js';
+import { PolygonApiError, PolygonClient } from '../api/polygon-client.js';
+import type { Config } from '../config.js';
+import { type DatabaseHooks, withDatabase } from '../db/database.js';
+import { createPool, withPooledClient } from '../db/pool.js';
 import { retryTransient } from '../db/retry.js';
+import { requireMigratedSchema } from '../db/schema-check.js';
 import { type ContractRow, ContractSet } from '../domain/contract.js';
+import type { RetryLimits } from '../retry-limits.js';
 import { CONTRACTS_FROM_PARAMETERS, contractParameters, enrichKnownContracts, insertNewContracts } from '../write/contracts-sql.js';
-import { DEFAULT_RETRY_LIMITS, type RetryLimits } from '../write/resilient-writer.js';
+import { retryLimitsFrom } from '../write/resilient-writer.js';
 import { StopSignal } from '../stop-signal.js';
 import { contractFromReference } from './reference-contract.js';
 import { inTransaction } from '../db/transaction.js';
@@ -27,17 +32,17 @@ import { inTransaction } from '../db/transaction.js';
 const INSERT_NEW_CONTRACTS = insertNewContracts(CONTRACTS_FROM_PARAMETERS);
 const ENRICH_KNOWN_CONTRACTS = enrichKnownContracts(CONTRACTS_FROM_PARAMETERS);
 
-export interface SyncOptions {
-  readonly client: PolygonClient;
-  readonly pool: pg.Pool;
+export interface SyncOptions extends DatabaseHooks {
+  /** Whose contracts to list, checked and without duplicates: what resolveUnderlyings gives for a list and/or a watchlist file. */
   readonly underlyings: readonly string[];
+  /** The API client's settings (key, base URL, rate, timeouts); its `onEvent` sees every request, retry and 429. */
+  readonly api?: PolygonClientOptions | undefined;
   /** Also list the expired contracts. */
   readonly expired?: boolean;
   /** The day the listing is read for (YYYY-MM-DD; the API's default is today). */
   readonly asOf?: string | undefined;
   /** Underlyings listed at once (default 4). */
   readonly underlyingConcurrency?: number;
-  readonly retry?: RetryLimits;
   readonly onReject?: (reject: RejectedContract) => void;
   readonly onFailed?: (failure: { readonly underlying: string; readonly reason: string }) => void;
   /** Ctrl-C: no further page is fetched; the pages fetched are written. */
@@ -69,8 +74,40 @@ export interface SyncSummary {
   readonly interrupted: boolean;
 }
 
-export async function syncContracts(options: SyncOptions): Promise<SyncSummary> {
-  const { client, pool } = options;
+/**
+ * Lists the contracts of the underlyings and writes them into the configured database,
+ * opening it (the embedded server when there is no DATABASE_URL) and one pool, and
+ * closing them however the sync ends.
+ */
+export async function syncContracts(config: Config, options: SyncOptions): Promise<SyncSummary> {
+  const { underlyings } = options;
+  // Made before the database is opened: a missing key fails at once, with its remedy.
+  const client = new PolygonClient(options.api);
+  try {
+    return await withDatabase(
+      config,
+      async (database) => {
+        await requireMigratedSchema(database.directUrl);
+        const pool = createPool(database.url, config);
+        let closing: Promise<void> | undefined;
+        const close = () => (closing ??= pool.end());
+        const unregister = options.registerCleanup?.(close);
+        try {
+          await options.onDatabase?.(database);
+          return await syncWith(client, pool, underlyings, retryLimitsFrom(config), options);
+        } finally {
+          unregister?.();
+          await close();
+        }
+      },
+      options,
+    );
+  } finally {
+    client.close();
+  }
+}
+
+async function syncWith(client: PolygonClient, pool: pg.Pool, underlyings: readonly string[], retry: RetryLimits, options: SyncOptions): Promise<SyncSummary> {
   const started = performance.now();
   const before = client.counters;
   // Aborted on Ctrl-C, and by the sync itself when it must stop (bad key, database failure).
@@ -97,7 +134,7 @@ export async function syncContracts(options: SyncOptions): Promise<SyncSummary> 
             pageContracts.add(read.contract);
           }
           const contracts = pageContracts.sorted();
-          const written = contracts.length === 0 ? { created: 0, updated: 0 } : await writePage(pool, contracts, options.retry ?? DEFAULT_RETRY_LIMITS);
+          const written = contracts.length === 0 ? { created: 0, updated: 0 } : await writePage(pool, contracts, retry);
           counts.pages++;
           counts.listed += page.results.length;
           counts.created += written.created;
@@ -124,13 +161,13 @@ export async function syncContracts(options: SyncOptions): Promise<SyncSummary> 
     if (!signal.aborted) await syncUnderlying(underlying);
   };
   try {
-    await Promise.all(options.underlyings.map((underlying) => queue.add(listUnless(underlying))));
+    await Promise.all(underlyings.map((underlying) => queue.add(listUnless(underlying))));
   } finally {
     stop.release();
   }
   if (fatal !== undefined) throw fatal;
   return {
-    underlyings: options.underlyings.length,
+    underlyings: underlyings.length,
     failed,
     ...counts,
     ...countersSince(before, client.counters),

@@ -8,11 +8,9 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { redactText } from '../redact.js';
+import { OPTDB_WARNING } from '../warning.js';
 
 export const APPLICATION_NAME = 'optdb';
-
-/** The name of the process warnings optdb emits (the CLI prints them in its own voice). */
-export const OPTDB_WARNING = 'OptdbWarning';
 
 type ConnectCallback = ((error: Error) => void) | ((error: null, client: pg.Client) => void);
 

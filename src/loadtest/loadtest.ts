@@ -12,19 +12,24 @@
  * (1,200, behind a semaphore of 100) is one environment variable away.
  */
 import type { Config } from '../config.js';
+import { type DatabaseHooks, withDatabase } from '../db/database.js';
 import { openConnections } from '../db/pool.js';
 import { requireMigratedSchema } from '../db/schema-check.js';
 import { retryLimitsFrom } from '../write/resilient-writer.js';
 import type { GateEvent } from '../write/write-gate.js';
-import { type LoadtestPlan, planLoadtest, type StepPlan, type TargetName } from './plan.js';
+import { type LoadtestPlan, planLoadtest, type StepPlan } from './plan.js';
 import { runStep, type StepResult } from './run-step.js';
 import { createContracts, deleteLoadtestData } from './workload-sql.js';
 import { createWorkload } from './workload.js';
 import { openWritePath, type WritePathDeps, type WritePathName } from './write-paths.js';
 
-export interface LoadtestOptions {
-  /** The server without a pooler: set-up, cleanup and the `direct` target. */
-  readonly directUrl: string;
+export interface LoadtestOptions extends Pick<DatabaseHooks, 'registerCleanup'> {
+  /**
+   * The server without a pooler: set-up, cleanup and the `direct` target. Default: the
+   * configured database (DIRECT_URL, else DATABASE_URL, else the embedded server, started
+   * for the run and stopped after it).
+   */
+  readonly directUrl?: string | undefined;
   /** The same database through a pooler: adds a `pooler` target. */
   readonly poolerUrl?: string;
   readonly paths: readonly WritePathName[];
@@ -37,7 +42,7 @@ export interface LoadtestOptions {
   readonly maxMinutes: number;
   /** Leave the load test's rows and contracts in the database. */
   readonly keepData?: boolean;
-  readonly config: Pick<Config, 'poolSize' | 'poolAcquireTimeoutMs' | 'writeConcurrency' | 'retryAttempts' | 'retryMaxTimeMs'>;
+  readonly config: Config;
   /** The gate's queue-pressure warnings, as they happen. */
   readonly onGateEvent?: (event: GateEvent, step: StepPlan) => void;
   /** Called after each step (for progress). */
@@ -65,18 +70,23 @@ export const LOADTEST_DEFAULTS = {
 
 export async function runLoadtest(options: LoadtestOptions): Promise<LoadtestReport> {
   const plan = planLoadtest({ ...options, pooler: options.poolerUrl !== undefined });
-  await requireMigratedSchema(options.directUrl);
+  if (options.directUrl !== undefined) return runPlan(plan, options.directUrl, options);
+  return withDatabase(options.config, (database) => runPlan(plan, database.directUrl, options), options);
+}
+
+async function runPlan(plan: LoadtestPlan, directUrl: string, options: LoadtestOptions): Promise<LoadtestReport> {
+  await requireMigratedSchema(directUrl);
   const workload = createWorkload();
-  await deleteLoadtestData(options.directUrl);
+  await deleteLoadtestData(directUrl);
   const steps: StepResult[] = [];
   try {
-    await createContracts(options.directUrl, workload.contracts);
+    await createContracts(directUrl, workload.contracts);
     let written = 0;
     const nextResult = () => workload.result(written++);
     for (const target of new Set(plan.steps.map((step) => step.target))) {
       if (options.signal?.aborted) break;
       const targetSteps = plan.steps.filter((step) => step.target === target);
-      await withTarget(urlOf(target, options), options.config, options.durationMs, async (deps) => {
+      await withTarget(target === 'pooler' ? options.poolerUrl! : directUrl, options.config, options.durationMs, async (deps) => {
         for (const step of targetSteps) {
           if (options.signal?.aborted) return;
           const path = openWritePath(step.path, deps);
@@ -99,13 +109,9 @@ export async function runLoadtest(options: LoadtestOptions): Promise<LoadtestRep
       });
     }
   } finally {
-    if (!options.keepData) await deleteLoadtestData(options.directUrl);
+    if (!options.keepData) await deleteLoadtestData(directUrl);
   }
   return { steps, poolSize: options.config.poolSize, durationMs: options.durationMs };
-}
-
-function urlOf(target: TargetName, options: LoadtestOptions): string {
-  return target === 'pooler' ? options.poolerUrl! : options.directUrl;
 }
 
 async function withTarget(url: string, config: LoadtestOptions['config'], durationMs: number, work: (deps: WritePathDeps) => Promise<void>): Promise<void> {
