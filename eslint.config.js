@@ -24,7 +24,7 @@ const LAYERS = [
   ['ingest'],
   ['poll', 'contracts'],
   ['sample'],
-  ['doctor', 'explain', 'loadtest', 'demo'],
+  ['doctor', 'explain', 'loadtest'],
   ['cli', 'index.ts'],
 ];
 

@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import { withDatabase } from '../db/database.js';
 import { migrate } from '../db/migrator.js';
-import { NEAREST_CHAIN, TOP_VOLUME } from '../demo/queries.js';
+import { NEAREST_CHAIN, TOP_VOLUME } from '../db/sql/read-queries.js';
 import { ingestFiles } from '../ingest/ingest-files.js';
 import { redactUrl } from '../redact.js';
 import { writeSample } from '../sample/generate-sample.js';

@@ -26,11 +26,11 @@ interface LoadtestFlags {
   json?: boolean;
 }
 
-/** `optdb loadtest`: the knowledge base's concurrency table, measured on this database. */
+/** `optdb loadtest`: how each write path holds up as concurrent tasks rise, measured on this database. */
 export function registerLoadtest(program: Command, config: () => Config): void {
   program
     .command('loadtest')
-    .description('measure writes at rising task counts through a gate, per write path (the incident\'s per-row upsert vs optdb\'s write buffer), directly and through a pooler')
+    .description('measure writes at rising task counts through a gate, per write path (the per-row Prisma upsert with a nested connect that fails under load vs optdb\'s write buffer), directly and through a pooler')
     .addOption(
       new Option('--tasks <list>', 'concurrent tasks per step, comma-separated')
         .argParser(checked(parseTasks, 'task counts such as 1,100,500'))
@@ -53,7 +53,7 @@ export function registerLoadtest(program: Command, config: () => Config): void {
     .option('--json', 'print { steps: [...], poolSize, durationMs }')
     .addHelpText(
       'after',
-      '\nPool per target: OPTDB_POOL_SIZE (the incident had 1,200) and OPTDB_POOL_ACQUIRE_TIMEOUT_MS; the buffer writes\n' +
+      '\nPool per target: OPTDB_POOL_SIZE (set it as large as the failing setup's, e.g. 1,200) and OPTDB_POOL_ACQUIRE_TIMEOUT_MS; the buffer writes\n' +
         'OPTDB_WRITE_CONCURRENCY batches at once. The load test writes contracts of the underlying OPTDB and deletes\n' +
         'them and their rows before and after the run, through DIRECT_URL (default DATABASE_URL).',
     )

@@ -1,8 +1,8 @@
 /**
- * Applies migrations without the Prisma CLI (whose schema engine cannot be downloaded on
- * machines that only reach the npm registry), keeping the same `_prisma_migrations`
- * bookkeeping as `prisma migrate deploy`, so `prisma migrate status` / `deploy` work on the
- * same database.
+ * Applies migrations without the Prisma CLI, whose schema engine is a separate download
+ * from Prisma's servers (not the npm registry) that locked-down machines cannot make,
+ * keeping the same `_prisma_migrations` bookkeeping as `prisma migrate deploy`, so
+ * `prisma migrate status` / `deploy` work on the same database.
  *
  * - One session holds Prisma's own migration advisory lock for the whole run, so optdb and
  *   Prisma (and two optdb processes) never migrate at the same time. Session advisory locks
