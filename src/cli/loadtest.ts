@@ -53,7 +53,7 @@ export function registerLoadtest(program: Command, config: () => Config): void {
     .option('--json', 'print { steps: [...], poolSize, durationMs }')
     .addHelpText(
       'after',
-      '\nPool per target: OPTDB_POOL_SIZE (set it as large as the failing setup's, e.g. 1,200) and OPTDB_POOL_ACQUIRE_TIMEOUT_MS; the buffer writes\n' +
+      '\nPool per target: OPTDB_POOL_SIZE (set it as large as the failing setup\'s, e.g. 1,200) and OPTDB_POOL_ACQUIRE_TIMEOUT_MS; the buffer writes\n' +
         'OPTDB_WRITE_CONCURRENCY batches at once. The load test writes contracts of the underlying OPTDB and deletes\n' +
         'them and their rows before and after the run, through DIRECT_URL (default DATABASE_URL).',
     )
