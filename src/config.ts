@@ -21,6 +21,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { OptdbError } from './errors.js';
+import { DEFAULT_RETRY_LIMITS } from './retry-limits.js';
 
 export interface Config {
   /** Where to connect; undefined means the embedded server in `dataDir`. */
@@ -56,16 +57,23 @@ export interface ConfigFlags {
  */
 export const DEFAULT_WRITE_CONCURRENCY = 3;
 
+/**
+ * How a requested change of the write limit is paced: at most 30 % of the limit per step,
+ * a step every 5 s (OPTDB_LIMIT_STEP_FRACTION, OPTDB_LIMIT_STEP_INTERVAL_MS), and the
+ * library's (WriteGate) when nobody says otherwise.
+ */
+export const DEFAULT_LIMIT_STEPS = Object.freeze({ stepFraction: 0.3, stepIntervalMs: 5_000 });
+
 const DEFAULTS = {
   dataDir: '.optdb',
   embeddedPort: 54329,
   poolSize: 10,
   poolAcquireTimeoutMs: 10_000,
   writeConcurrency: DEFAULT_WRITE_CONCURRENCY,
-  limitStepFraction: 0.3,
-  limitStepIntervalMs: 5_000,
-  retryAttempts: 30,
-  retryMaxTimeMs: 120_000,
+  limitStepFraction: DEFAULT_LIMIT_STEPS.stepFraction,
+  limitStepIntervalMs: DEFAULT_LIMIT_STEPS.stepIntervalMs,
+  retryAttempts: DEFAULT_RETRY_LIMITS.retries,
+  retryMaxTimeMs: DEFAULT_RETRY_LIMITS.maxRetryTimeMs,
   // Under the 30 s a Kubernetes pod gets between SIGTERM and SIGKILL by default.
   stopGraceMs: 20_000,
 } as const;

@@ -5,14 +5,22 @@ import pg from 'pg';
 import { resolveConfig } from '../src/config.js';
 import { classifyError, ERROR_POLICIES, policyFor, type ErrorAction, type ErrorCategory } from '../src/db/error-policy.js';
 import { type Connections, createPrismaClient, openConnections } from '../src/db/pool.js';
+import { validateDayAgg } from '../src/domain/day-agg.js';
 import { formatTicker } from '../src/domain/ticker.js';
 import { Prisma, type PrismaClient } from '../src/generated/prisma/client.js';
 import { createStrategy, createStrategyChain } from '../src/write/create-strategy.js';
-import type { WriteEvent } from '../src/write/gated-writer.js';
-import { dayAggWriteBuffer } from '../src/write/write-buffers.js';
+import type { WriteStrategy } from '../src/write/strategy.js';
+import { DAY_AGGS } from '../src/write/tables.js';
+import { WriteBuffer, type WriteBufferOptions } from '../src/write/write-buffer.js';
+import type { WriteEvent } from '../src/write/writer.js';
 import { type ConnectedDatabase, connectMigratedDatabase } from './harness/connected-database.js';
 import { type TestDatabase, TestDatabases } from './harness/database.js';
 import { query } from './harness/sql.js';
+
+/** A write buffer of day_aggs_v1 rows by column name. */
+function dayAggWriteBuffer(strategy: WriteStrategy, settings: Omit<WriteBufferOptions<unknown>, 'strategy' | 'table' | 'validate'>) {
+  return new WriteBuffer({ ...settings, strategy, table: DAY_AGGS, validate: validateDayAgg });
+}
 
 let db: ConnectedDatabase;
 let pool: pg.Pool;

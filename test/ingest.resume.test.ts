@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { resolveConfig } from '../src/config.js';
 import { createPool } from '../src/db/pool.js';
-import { CommittedRanges, loadCommittedRanges, recordBatch } from '../src/ingest/ledger.js';
+import { CommittedRanges, loadCommittedRanges, recordBatch } from '../src/write/ledger.js';
 import type { RetryLimits } from '../src/retry-limits.js';
 import { writeSample } from '../src/sample/generate-sample.js';
 import { collect, runCli, spawnCli } from './harness/cli.js';

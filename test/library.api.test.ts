@@ -12,8 +12,8 @@ import {
   createPool,
   createPrismaClient,
   createStrategy,
+  DAY_AGGS,
   DEFAULT_BATCH_LIMITS,
-  dayAggWriteBuffer,
   findSchemaDrift,
   ingest,
   migrate,
@@ -26,6 +26,8 @@ import {
   RejectSink,
   resolveConfig,
   snapshotWriteBuffer,
+  validateDayAgg,
+  WriteBuffer,
   writeSample,
 } from '../src/index.js';
 import { TestDatabases } from './harness/database.js';
@@ -163,11 +165,11 @@ test("docs/library.md's many-writers example: snapshotWriteBuffer over createStr
   assert.equal(exposition.get('optdb_gate_limit'), 3);
 });
 
-test('dayAggWriteBuffer takes day_aggs_v1 rows by column name', async (t) => {
+test('a WriteBuffer over DAY_AGGS with validateDayAgg takes day_aggs_v1 rows by column name', async (t) => {
   const db = await databases.migrated('library_day_aggs');
   const { pool, prisma, close } = await connect(db.url);
   t.after(close);
-  const buffer = dayAggWriteBuffer(createStrategy('unnest', pool, prisma));
+  const buffer = new WriteBuffer({ strategy: createStrategy('unnest', pool, prisma), table: DAY_AGGS, validate: validateDayAgg });
   const row = (strike: string, close: string) => ({
     ticker: `O:SPY251121C${strike}`, volume: '120', open: '1.10', close, high: '2.05', low: '1.00', window_start: '1763614800000000000', transactions: '17',
   });

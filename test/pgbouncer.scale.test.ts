@@ -15,7 +15,7 @@ import { createPool, createPrismaClient } from '../src/db/pool.js';
 import { formatTicker } from '../src/domain/ticker.js';
 import { writeSample } from '../src/sample/generate-sample.js';
 import { createStrategy } from '../src/write/create-strategy.js';
-import { snapshotWriteBuffer } from '../src/write/write-buffers.js';
+import { snapshotWriteBuffer } from '../src/write/snapshot-buffer.js';
 import { runCli } from './harness/cli.js';
 import { adminUrl, type TestDatabase, TestDatabases } from './harness/database.js';
 import { type PgBouncer, startPgBouncer } from './harness/pgbouncer.js';

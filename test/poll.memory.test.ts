@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PolygonClient } from '../src/api/polygon-client.js';
-import { pollWriteBuffer } from '../src/poll/poll-buffer.js';
+import { pollWriteBuffer } from '../src/write/snapshot-buffer.js';
 import { poll } from '../src/poll/poller.js';
 import { createStrategy } from '../src/write/create-strategy.js';
 import { connectMigratedDatabase } from './harness/connected-database.js';

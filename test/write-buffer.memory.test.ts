@@ -10,7 +10,7 @@ import { formatTicker } from '../src/domain/ticker.js';
 import type { Batch } from '../src/write/batch.js';
 import { createStrategy } from '../src/write/create-strategy.js';
 import type { WriteStrategy } from '../src/write/strategy.js';
-import { snapshotWriteBuffer } from '../src/write/write-buffers.js';
+import { snapshotWriteBuffer } from '../src/write/snapshot-buffer.js';
 import { connectMigratedDatabase } from './harness/connected-database.js';
 import { heapAfterGcMb } from './harness/heap.js';
 

@@ -9,9 +9,9 @@ import { OptdbError } from '../src/errors.js';
 import { OptdbMetrics } from '../src/metrics/optdb-metrics.js';
 import type { Batch } from '../src/write/batch.js';
 import { createStrategy } from '../src/write/create-strategy.js';
-import type { WriteEvent } from '../src/write/gated-writer.js';
+import type { WriteEvent } from '../src/write/writer.js';
 import type { WriteStrategy } from '../src/write/strategy.js';
-import { snapshotWriteBuffer } from '../src/write/write-buffers.js';
+import { snapshotWriteBuffer } from '../src/write/snapshot-buffer.js';
 import { type ConnectedDatabase, connectMigratedDatabase } from './harness/connected-database.js';
 
 let db: ConnectedDatabase;

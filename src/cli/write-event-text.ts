@@ -1,5 +1,5 @@
 /** What the writers report (retries, splits, fallbacks, limit changes, slow writes, queue pressure), in words for stderr. */
-import type { WriteEvent } from '../write/gated-writer.js';
+import type { WriteEvent } from '../write/writer.js';
 
 export function describeWriteEvent(event: WriteEvent): string {
   switch (event.kind) {

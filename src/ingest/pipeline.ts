@@ -14,15 +14,16 @@ import { OptdbError } from '../errors.js';
 import { OPTIONS } from '../schema/tables.js';
 import { openSource } from '../sources/open-source.js';
 import type { InputFormat, SourceRecord } from '../sources/source-record.js';
+import type { OptdbMetrics } from '../metrics/optdb-metrics.js';
+import type { RetryLimits } from '../retry-limits.js';
 import { type Batch, Batcher, type BatchLimits } from '../write/batch.js';
-import { GatedWriter, type WriteEvent } from '../write/gated-writer.js';
-import type { RefusedRow, RetryLimits } from '../write/resilient-writer.js';
+import type { CommittedRanges, LedgerEntry } from '../write/ledger.js';
+import type { RefusedRow } from '../write/resilience.js';
 import { addCounts, emptyCounts, type WriteCounts, type WriteStrategy } from '../write/strategy.js';
 import { DAY_AGGS, SNAPSHOTS, type TableSpec } from '../write/tables.js';
 import type { LimitSteps } from '../write/write-gate.js';
-import type { OptdbMetrics } from '../metrics/optdb-metrics.js';
+import { type WriteEvent, Writer } from '../write/writer.js';
 import { importIdentity } from './import-identity.js';
-import type { CommittedRanges, LedgerEntry } from './ledger.js';
 import type { RejectSink } from './rejects.js';
 
 export interface MaxRejects {
@@ -139,12 +140,15 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
   };
   const metrics = options.metrics;
   const writer = options.strategy
-    ? new GatedWriter({
+    ? new Writer({
         strategy: options.strategy,
         fallbacks: options.fallbacks,
         retry: options.retry,
         limit: options.concurrency,
         limitSteps: options.limitSteps,
+        // One batch waits while `concurrency` are written: parsing stays just ahead of writing.
+        maxQueued: 1,
+        stopOnFailure: true,
         metrics,
         onEvent: options.onEvent,
         recordLedger: async (entry) => options.ledger?.record(entry),
@@ -166,23 +170,14 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
     totals.collapsed += batch.collapsed;
     totals.valid += batch.rows.length;
     totals.batches++;
-    if (!writer) return;
-    const { gate } = writer;
-    await gate.queuedBelow(1); // one batch waits while `concurrency` are written
-    if (writeError) return;
-    // The bookkeeping runs inside the task: once a batch has failed for good, batches that
-    // were already waiting in the queue must not start (and retry) after it.
-    void gate.run(async () => {
-      if (writeError) return;
-      try {
-        const counts = await writer.write(batch, refusedToRejects);
+    await writer?.submit(batch, {
+      onRowRefused: refusedToRejects,
+      onWritten: (counts) => {
         addCounts(totals, counts);
         countChanged(batch.table.name, counts.inserted + counts.updated);
         countChanged(CONTRACTS_TABLE, counts.contractsCreated + counts.contractsUpdated);
-      } catch (error) {
-        writeError ??= error;
-        gate.clearQueued();
-      }
+      },
+      onFailed: (error) => void (writeError ??= error),
     });
   };
 
@@ -226,7 +221,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
       try {
         for await (const record of untilAborted(source.records, options.signal)) {
           totals.rowsRead++;
-          metrics?.rowsRead.inc();
+          metrics?.recordRowRead();
           recordNumber++;
           const result = validateRecord(record, options.snapshot);
           if (result.ok && committed?.contains(recordNumber)) {
@@ -236,7 +231,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
           } else if (result.ok) {
             await submit(batcher.add(result.row, result.contract, recordNumber, record.location), source.name, importId);
           } else {
-            metrics?.rowsRejected.inc({ stage: 'validation' });
+            metrics?.recordRowRejected('validation');
             await options.rejects.write({ source: record.source, location: record.location, raw: record.raw, reason: result.reason });
             checkRejectLimit(totals.rowsRead, options, false);
           }
@@ -250,18 +245,17 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
       }
       if (writeError || options.signal?.aborted) break;
     }
-    await writer?.gate.idle();
+    await writer?.drain();
     if (writeError) throw withCommittedRows(writeError, totals.inserted + totals.updated + totals.unchanged, resumable);
     checkRejectLimit(totals.rowsRead, options, true);
     return summary();
   } catch (error) {
     if (!(error instanceof OptdbError) || error instanceof IngestStopped) throw error;
     // The batches read before the stop are written first: the summary counts them.
-    await writer?.gate.idle();
+    await writer?.drain();
     throw new IngestStopped(error, summary(error.message));
   } finally {
-    await writer?.gate.idle();
-    writer?.gate.close();
+    await writer?.close();
   }
 
   function checkRejectLimit(rowsRead: number, opts: IngestOptions, atEnd: boolean): void {

@@ -15,7 +15,7 @@ import type { Config } from '../config.js';
 import { type DatabaseHooks, withDatabase } from '../db/database.js';
 import { openConnections } from '../db/pool.js';
 import { requireMigratedSchema } from '../db/schema-check.js';
-import { retryLimitsFrom } from '../write/resilient-writer.js';
+import { retryLimitsFrom } from '../retry-limits.js';
 import type { GateEvent } from '../write/write-gate.js';
 import { type LoadtestPlan, planLoadtest, type StepPlan } from './plan.js';
 import { runStep, type StepResult } from './run-step.js';

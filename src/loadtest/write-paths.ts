@@ -19,8 +19,8 @@
 import type pg from 'pg';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { createStrategyChain } from '../write/create-strategy.js';
-import type { RetryLimits } from '../write/resilient-writer.js';
-import { snapshotWriteBuffer } from '../write/write-buffers.js';
+import type { RetryLimits } from '../retry-limits.js';
+import { snapshotWriteBuffer } from '../write/snapshot-buffer.js';
 import { snapshotData } from './prisma-snapshot-data.js';
 import { LOADTEST_SNAPSHOT_OPTIONS, validRow } from './workload.js';
 

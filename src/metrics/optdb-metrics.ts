@@ -8,21 +8,25 @@
  * --metrics-file` after every cycle (with the API's requests, retries and 429s too); with
  * `--metrics-listen` both serve them over HTTP while they run (metrics-server.ts), with
  * the process's own CPU, memory and event-loop metrics added.
+ *
+ * The writers report to it through their own interface (write/write-metrics.ts), which it
+ * implements: they never import this layer.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ApiEvent } from '../api/api-events.js';
-import type { ResilienceEvent } from '../write/resilient-writer.js';
+import type { ResilienceEvent } from '../write/resilience.js';
+import type { StrategyName, WriteCounts } from '../write/strategy.js';
 import type { GateEvent, WriteGate } from '../write/write-gate.js';
-import type { WriteCounts } from '../write/strategy.js';
+import type { WriteMetrics } from '../write/write-metrics.js';
 
 // From a single-row write (~1 ms) to a batch retried through a server restart (minutes).
 const BATCH_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 // From a handful of underlyings on a paid plan (< 1 s) to hundreds on a throttled key (minutes).
 const CYCLE_SECONDS_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 
-export class OptdbMetrics {
+export class OptdbMetrics implements WriteMetrics {
   readonly registry = new Registry();
   private readonly gates = new Set<WriteGate>();
 
@@ -129,10 +133,23 @@ export class OptdbMetrics {
     this.gates.add(gate);
   }
 
-  recordWritten(counts: WriteCounts): void {
+  recordRowRead(): void {
+    this.rowsRead.inc();
+  }
+
+  recordRowRejected(stage: 'validation' | 'database'): void {
+    this.rowsRejected.inc({ stage });
+  }
+
+  recordBatchWritten(strategy: StrategyName, counts: WriteCounts, seconds: number): void {
     this.rowsWritten.inc({ outcome: 'inserted' }, counts.inserted);
     this.rowsWritten.inc({ outcome: 'updated' }, counts.updated);
     this.rowsWritten.inc({ outcome: 'unchanged' }, counts.unchanged);
+    this.batchSeconds.observe({ strategy }, seconds);
+  }
+
+  recordError(code: string): void {
+    this.errors.inc({ code });
   }
 
   recordResilienceEvent(event: ResilienceEvent): void {

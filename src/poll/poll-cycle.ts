@@ -24,7 +24,7 @@ import { OptdbError } from '../errors.js';
 import { microsToIso, truncateMicros } from '../domain/timestamp.js';
 import { jsonText } from '../sources/records.js';
 import { StopSignal } from '../stop-signal.js';
-import type { PollBuffer } from './poll-buffer.js';
+import type { PollBuffer } from '../write/snapshot-buffer.js';
 
 export interface CycleOptions {
   readonly client: PolygonClient;

@@ -5,7 +5,7 @@
  * that concurrent batches lock shared rows in the same order and cannot deadlock.
  */
 import { type ContractRow, ContractSet } from '../domain/contract.js';
-import type { LedgerEntry } from '../ingest/ledger.js';
+import type { LedgerEntry } from './ledger.js';
 import { rowKey, type TableRow, type TableSpec } from './tables.js';
 
 export interface Batch {

@@ -5,7 +5,8 @@
  * spliced into the SQL.
  */
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { ledgerParameters, RECORD_BATCH } from '../ingest/ledger.js';
+import { ledgerParameters } from './ledger.js';
+import { RECORD_BATCH } from './sql/ledger.js';
 import type { Batch } from './batch.js';
 import { anyContractKnowsMore, CONTRACTS_FROM_PARAMETERS, contractParameters, enrichKnownContracts, insertNewContracts } from './contracts-sql.js';
 import type { WriteCounts, WriteStrategy } from './strategy.js';

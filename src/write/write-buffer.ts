@@ -9,7 +9,7 @@
  *   it; it rejects with the reason when the row is invalid, when the database refuses it
  *   (the batch is split until the refused row is alone; the others are committed), or
  *   when its batch cannot be written within the retry limits.
- * - Batches go through the same gate and resilience as ingest (gated-writer.ts): transient
+ * - Batches go through the same writer as ingest (writer.ts): its gate, transient
  *   errors retried, planner errors falling back to simpler strategies, overload lowering
  *   the number of batches written at once.
  * - Memory is bounded: at most `maxPendingRows` rows are pending, under any number of
@@ -26,12 +26,12 @@ import type { ContractRow } from '../domain/contract.js';
 import type { Validated } from '../domain/snapshot.js';
 import { OptdbError } from '../errors.js';
 import { type Batch, Batcher, DEFAULT_BATCH_LIMITS } from './batch.js';
-import { GatedWriter, type WriteEvent } from './gated-writer.js';
-import type { RetryLimits } from './resilient-writer.js';
+import type { RetryLimits } from '../retry-limits.js';
 import type { WriteStrategy } from './strategy.js';
 import { rowKey, type TableRow, type TableSpec } from './tables.js';
 import type { LimitSteps } from './write-gate.js';
-import type { OptdbMetrics } from '../metrics/optdb-metrics.js';
+import type { WriteMetrics } from './write-metrics.js';
+import { type WriteEvent, Writer } from './writer.js';
 
 export interface WriteBufferOptions<Input> {
   readonly strategy: WriteStrategy;
@@ -40,8 +40,8 @@ export interface WriteBufferOptions<Input> {
   readonly retry?: RetryLimits;
   /** Retries, splits, fallbacks, limit changes, queue pressure and slow writes (for logs). */
   readonly onEvent?: (event: WriteEvent) => void;
-  /** Counts rows, batches, retries and errors, and watches the write gate. */
-  readonly metrics?: OptdbMetrics;
+  /** Counts rows, batches, retries and errors, and watches the write gate (OptdbMetrics). */
+  readonly metrics?: WriteMetrics;
   readonly table: TableSpec;
   /** Turns a caller's input into a row and its contract, or a reason to reject it. */
   readonly validate: (input: Input) => Validated;
@@ -84,7 +84,7 @@ const DEFAULTS = { maxBatchRows: 2_000, maxDelayMs: 20, maxPendingRows: 20_000, 
 
 export class WriteBuffer<Input> {
   private readonly options: typeof DEFAULTS & WriteBufferOptions<Input>;
-  private readonly writer: GatedWriter;
+  private readonly writer: Writer;
   private readonly space = new EventEmitter();
   private readonly batcher: Batcher;
   private waiting: Pending[] = [];
@@ -96,7 +96,7 @@ export class WriteBuffer<Input> {
   constructor(options: WriteBufferOptions<Input>) {
     this.options = { ...DEFAULTS, ...options };
     const { strategy, fallbacks, retry, limitSteps, metrics, onEvent, slowWriteMs } = this.options;
-    this.writer = new GatedWriter({ strategy, fallbacks, retry, limit: this.options.concurrency, limitSteps, metrics, onEvent, slowWriteMs });
+    this.writer = new Writer({ strategy, fallbacks, retry, limit: this.options.concurrency, limitSteps, metrics, onEvent, slowWriteMs });
     // The buffer cuts batches itself (rows and delay); the byte bound still applies.
     this.batcher = new Batcher(this.options.table, { ...DEFAULT_BATCH_LIMITS, maxRows: this.options.maxBatchRows });
     this.space.setMaxListeners(0);
@@ -109,20 +109,20 @@ export class WriteBuffer<Input> {
 
   /** Batches written at once now (lowered on overload, raised again when healthy). */
   get concurrency(): number {
-    return this.writer.gate.limit;
+    return this.writer.limit;
   }
 
   /** Moves the number of batches written at once to `limit`, in gradual steps. */
   setConcurrency(limit: number): void {
-    this.writer.gate.requestLimit(limit);
+    this.writer.requestLimit(limit);
   }
 
   async write(input: Input): Promise<RowOutcome> {
     if (this.closed) throw new OptdbError('CONFIG_INVALID', 'write() after close(): the write buffer is closed.');
-    this.options.metrics?.rowsRead.inc();
+    this.options.metrics?.recordRowRead();
     const validated = this.options.validate(input);
     if (!validated.ok) {
-      this.options.metrics?.rowsRejected.inc({ stage: 'validation' });
+      this.options.metrics?.recordRowRejected('validation');
       throw new OptdbError('ROW_REJECTED', `row rejected: ${validated.reason}`);
     }
     const { row, contract } = validated;
@@ -147,7 +147,7 @@ export class WriteBuffer<Input> {
     // Rows waiting for room are let in as batches finish: flush until none are left.
     do {
       this.cut();
-      await this.writer.gate.idle();
+      await this.writer.drain();
     } while (this.blocked.length > 0 || this.waiting.length > 0);
   }
 
@@ -155,7 +155,7 @@ export class WriteBuffer<Input> {
   async close(): Promise<void> {
     this.closed = true;
     await this.flush();
-    this.writer.gate.close();
+    await this.writer.close();
   }
 
   private hasRoom(): boolean {
@@ -191,11 +191,16 @@ export class WriteBuffer<Input> {
     this.timer = undefined;
     const waiters = this.waiting;
     this.waiting = [];
-    void this.writer.gate.run(async () => {
-      // The SQLSTATE and message of each refused row, kept as its rejection's cause.
-      const refused = new Map<string, { code: string; message: string }>();
-      try {
-        await this.writer.write(batch, async (row) => void refused.set(rowKey(this.options.table, row.row), { code: row.code, message: row.message }));
+    // The SQLSTATE and message of each refused row, kept as its rejection's cause.
+    const refused = new Map<string, { code: string; message: string }>();
+    const settled = () => {
+      this.buffered -= waiters.length;
+      this.admitBlocked();
+      this.space.emit('space');
+    };
+    void this.writer.submit(batch, {
+      onRowRefused: (row) => void refused.set(rowKey(this.options.table, row.row), { code: row.code, message: row.message }),
+      onWritten: () => {
         // Within a batch the last write of a key wins; earlier ones were collapsed into it.
         const last = new Map(waiters.map((w, i) => [w.key, i]));
         waiters.forEach((w, i) => {
@@ -205,14 +210,13 @@ export class WriteBuffer<Input> {
           }
           else w.resolve(last.get(w.key) === i ? 'written' : 'collapsed');
         });
-      } catch (error) {
+        settled();
+      },
+      onFailed: (error) => {
         const reason = error instanceof Error ? error : new Error(String(error));
         for (const w of waiters) w.reject(reason);
-      } finally {
-        this.buffered -= waiters.length;
-        this.admitBlocked();
-        this.space.emit('space');
-      }
+        settled();
+      },
     });
   }
 }

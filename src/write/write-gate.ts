@@ -17,7 +17,7 @@
  * tasks run; the gate adds only the policy above.
  */
 import PQueue from 'p-queue';
-import type { Config } from '../config.js';
+import { type Config, DEFAULT_LIMIT_STEPS } from '../config.js';
 
 export interface WriteGateOptions {
   /** The starting limit, and the most the gate raises it to on its own. */
@@ -46,7 +46,7 @@ export type GateEvent =
   | { kind: 'limit'; from: number; to: number; target: number; reason: LimitChangeReason }
   | { kind: 'queue-pressure'; queued: number; limit: number };
 
-export const GATE_DEFAULTS = { stepFraction: 0.3, stepIntervalMs: 5_000, increaseAfter: 20, pressureFactor: 5 } as const;
+export const GATE_DEFAULTS = { ...DEFAULT_LIMIT_STEPS, increaseAfter: 20, pressureFactor: 5 } as const;
 
 export class WriteGate {
   private readonly queue: PQueue;

@@ -8,7 +8,7 @@
  * merge is planned.
  */
 import { NEAREST_CHAIN, TOP_VOLUME } from '../../db/sql/read-queries.js';
-import { RECORD_BATCH } from '../../ingest/ledger.js';
+import { RECORD_BATCH } from '../../write/sql/ledger.js';
 import { DEFAULT_BATCH_LIMITS } from '../../write/batch.js';
 import { CONTRACT_COLUMNS, CONTRACTS_FROM_PARAMETERS, enrichKnownContracts, insertNewContracts } from '../../write/contracts-sql.js';
 import { CREATE_STAGED_CONTRACTS, createStagedRows, STAGED_CONTRACTS_SOURCE, STAGED_ROWS } from '../../write/staging-sql.js';

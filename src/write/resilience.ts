@@ -17,25 +17,13 @@
  * database refused: those were never committed, and a rerun must meet them again.
  */
 import pRetry, { AbortError } from 'p-retry';
-import type { Config } from '../config.js';
 import { anotherAttemptFollows, pRetryOptions, type RetryLimits } from '../retry-limits.js';
 import { classifyError, type ClassifiedError, remedyAfterRetries } from '../db/error-policy.js';
 import { OptdbError } from '../errors.js';
-import type { LedgerEntry } from '../ingest/ledger.js';
+import type { LedgerEntry } from './ledger.js';
 import { type Batch, splitBatch } from './batch.js';
 import { addCounts, emptyCounts, type WriteCounts, type WriteStrategy } from './strategy.js';
 import type { TableRow } from './tables.js';
-
-export type { RetryLimits };
-
-// The time limit is what normally ends the retries (enough for a server restart); the
-// attempt limit is a backstop above it (30 × up to 5 s).
-export const DEFAULT_RETRY_LIMITS: RetryLimits = { retries: 30, minDelayMs: 100, maxDelayMs: 5_000, maxRetryTimeMs: 120_000 };
-
-/** The retry limits a user configured (OPTDB_RETRY_ATTEMPTS, OPTDB_RETRY_MAX_TIME_MS). */
-export function retryLimitsFrom(config: Pick<Config, 'retryAttempts' | 'retryMaxTimeMs'>): RetryLimits {
-  return { ...DEFAULT_RETRY_LIMITS, retries: config.retryAttempts, maxRetryTimeMs: config.retryMaxTimeMs };
-}
 
 export interface RefusedRow {
   readonly source: string | undefined;
@@ -52,9 +40,9 @@ export type ResilienceEvent =
 
 export interface ResilienceOptions {
   readonly retry: RetryLimits;
-  /** Simpler strategies, in order, for a batch that keeps hitting a planner error. */
-  readonly fallbacks: readonly WriteStrategy[];
-  readonly onRowRefused: (refused: RefusedRow) => Promise<void>;
+  /** The strategy, then the simpler ones, in order, for a batch that keeps hitting a planner error. */
+  readonly strategies: readonly [WriteStrategy, ...WriteStrategy[]];
+  readonly onRowRefused: (refused: RefusedRow) => Promise<void> | void;
   readonly recordLedger: (entry: LedgerEntry) => Promise<void>;
   /** The server is overloaded (53300, pool acquire timeout): write less at once. */
   readonly onOverload?: () => void;
@@ -76,14 +64,16 @@ class Redirect extends Error {
   }
 }
 
-export class ResilientWriter {
+/** Writes one batch as the SQLSTATE policy table says (see above). */
+export function writeResiliently(batch: Batch, options: ResilienceOptions): Promise<ResilientCounts> {
+  return new ResilientWrite(options).write(batch);
+}
+
+class ResilientWrite {
   private readonly strategies: readonly WriteStrategy[];
 
-  constructor(
-    primary: WriteStrategy,
-    private readonly options: ResilienceOptions,
-  ) {
-    this.strategies = [primary, ...options.fallbacks];
+  constructor(private readonly options: ResilienceOptions) {
+    this.strategies = options.strategies;
   }
 
   async write(batch: Batch): Promise<ResilientCounts> {

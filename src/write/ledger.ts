@@ -1,11 +1,13 @@
 /**
  * The import ledger (table `import_batches`): each batch's row range is recorded in the
- * same transaction as its rows, so after a crash the ledger says exactly which rows are
- * in the database. A rerun skips records inside committed ranges.
+ * same transaction as its rows — the write strategies do it, with RECORD_BATCH — so after
+ * a crash the ledger says exactly which rows are in the database. A rerun skips records
+ * inside committed ranges.
  */
 import type pg from 'pg';
 import { retryTransient } from '../db/retry.js';
 import type { RetryLimits } from '../retry-limits.js';
+import { RECORD_BATCH, SELECT_COMMITTED } from './sql/ledger.js';
 
 /** Where a batch came from; recorded with it. */
 export interface LedgerEntry {
@@ -15,10 +17,10 @@ export interface LedgerEntry {
   readonly rows: number;
 }
 
-export const RECORD_BATCH = `
-  INSERT INTO import_batches (import_id, first_record, last_record, rows)
-  VALUES ($1, $2, $3, $4)
-  ON CONFLICT (import_id, first_record) DO NOTHING`;
+/** RECORD_BATCH's parameters for one entry. */
+export function ledgerParameters(entry: LedgerEntry): (string | number)[] {
+  return [entry.importId, entry.firstRecord, entry.lastRecord, entry.rows];
+}
 
 /**
  * Records a batch that was written in parts (its entry could not ride along in one
@@ -27,13 +29,6 @@ export const RECORD_BATCH = `
 export async function recordBatch(pool: pg.Pool, entry: LedgerEntry, limits: RetryLimits): Promise<void> {
   await retryTransient(() => pool.query(RECORD_BATCH, ledgerParameters(entry)), limits);
 }
-
-export function ledgerParameters(entry: LedgerEntry): (string | number)[] {
-  return [entry.importId, entry.firstRecord, entry.lastRecord, entry.rows];
-}
-
-const SELECT_COMMITTED = `
-  SELECT first_record, last_record FROM import_batches WHERE import_id = $1 ORDER BY first_record`;
 
 /** The committed ranges of one input, asked in increasing record order (as sources read). */
 export class CommittedRanges {
