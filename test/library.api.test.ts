@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import pg from 'pg';
 import * as optdb from '../src/index.js';
 import {
   createPool,

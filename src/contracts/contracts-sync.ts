@@ -4,7 +4,7 @@
  * `expired=true`: the API lists one or the other).
  *
  * Each page is written whole, in one transaction of the two contract statements every
- * write path uses (contracts-sql.ts): new contracts inserted, known ones enriched only
+ * write path uses (write/sql/contracts.ts): new contracts inserted, known ones enriched only
  * where that changes something. So a null never overwrites a known value, a contract
  * first seen in a snapshot (its underlying guessed from the root) gets the reference's
  * underlying, and an unchanged contract gets no new row version. A transient database
@@ -23,7 +23,7 @@ import { retryTransient } from '../db/retry.js';
 import { requireMigratedSchema } from '../db/schema-check.js';
 import { type ContractRow, ContractSet } from '../domain/contract.js';
 import { type RetryLimits, retryLimitsFrom } from '../retry-limits.js';
-import { CONTRACTS_FROM_PARAMETERS, contractParameters, enrichKnownContracts, insertNewContracts } from '../write/contracts-sql.js';
+import { CONTRACTS_FROM_PARAMETERS, contractParameters, enrichKnownContracts, insertNewContracts } from '../write/sql/contracts.js';
 import { StopSignal } from '../stop-signal.js';
 import { contractFromReference } from './reference-contract.js';
 import { inTransaction } from '../db/transaction.js';

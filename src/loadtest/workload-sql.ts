@@ -6,7 +6,7 @@
  */
 import { withClient } from '../db/pool.js';
 import type { ContractRow } from '../domain/contract.js';
-import { CONTRACTS_FROM_PARAMETERS, contractParameters, insertNewContracts } from '../write/contracts-sql.js';
+import { CONTRACTS_FROM_PARAMETERS, contractParameters, insertNewContracts } from '../write/sql/contracts.js';
 import { LOADTEST_TICKER_PATTERN, LOADTEST_UNDERLYING } from './workload.js';
 import { inTransaction } from '../db/transaction.js';
 

@@ -12,12 +12,12 @@ import { withPooledClient } from '../db/pool.js';
 import { ledgerParameters } from './ledger.js';
 import { RECORD_BATCH } from './sql/ledger.js';
 import type { Batch } from './batch.js';
-import { anyContractKnowsMore, contractValues, enrichKnownContracts, insertNewContracts } from './contracts-sql.js';
+import { anyContractKnowsMore, contractValues, enrichKnownContracts, insertNewContracts } from './sql/contracts.js';
 import { copyText, copyTextOfRows } from './copy-text.js';
-import { CREATE_STAGED_CONTRACTS, createStagedRows, STAGED_CONTRACTS, STAGED_CONTRACTS_SOURCE, STAGED_ROWS, stagedColumns } from './staging-sql.js';
+import { CREATE_STAGED_CONTRACTS, createStagedRows, STAGED_CONTRACTS, STAGED_CONTRACTS_SOURCE, STAGED_ROWS, stagedColumns } from './sql/staging.js';
 import type { WriteCounts, WriteStrategy } from './strategy.js';
 import type { TableSpec } from './tables.js';
-import { upsertStatement } from './upsert-sql.js';
+import { upsertStatement } from './sql/upsert.js';
 import { inTransaction } from '../db/transaction.js';
 
 const INSERT_NEW_CONTRACTS = insertNewContracts(STAGED_CONTRACTS_SOURCE);

@@ -8,9 +8,9 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { ledgerParameters } from './ledger.js';
 import { RECORD_BATCH } from './sql/ledger.js';
 import type { Batch } from './batch.js';
-import { anyContractKnowsMore, CONTRACTS_FROM_PARAMETERS, contractParameters, enrichKnownContracts, insertNewContracts } from './contracts-sql.js';
+import { anyContractKnowsMore, CONTRACTS_FROM_PARAMETERS, contractParameters, enrichKnownContracts, insertNewContracts } from './sql/contracts.js';
 import type { WriteCounts, WriteStrategy } from './strategy.js';
-import { unnestSource, upsertStatement } from './upsert-sql.js';
+import { unnestSource, upsertStatement } from './sql/upsert.js';
 
 // Interactive transactions default to 5 s, too short for a large batch on a busy server.
 const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 300_000 };

@@ -33,7 +33,7 @@ if (!adminUrl) {
 }
 
 const template = `optdb_test_template_${process.pid}`;
-let exitCode = 1;
+let exitCode: number;
 try {
   const server = await serverVersion(adminUrl);
   process.stdout.write(`# optdb tests on ${server} at ${redactUrl(adminUrl)}${embedded ? ' (embedded)' : ''}\n`);

@@ -10,10 +10,10 @@
 import { NEAREST_CHAIN, TOP_VOLUME } from '../../db/sql/read-queries.js';
 import { RECORD_BATCH } from '../../write/sql/ledger.js';
 import { DEFAULT_BATCH_LIMITS } from '../../write/batch.js';
-import { CONTRACT_COLUMNS, CONTRACTS_FROM_PARAMETERS, enrichKnownContracts, insertNewContracts } from '../../write/contracts-sql.js';
-import { CREATE_STAGED_CONTRACTS, createStagedRows, STAGED_CONTRACTS_SOURCE, STAGED_ROWS } from '../../write/staging-sql.js';
+import { CONTRACT_COLUMNS, CONTRACTS_FROM_PARAMETERS, enrichKnownContracts, insertNewContracts } from '../../write/sql/contracts.js';
+import { CREATE_STAGED_CONTRACTS, createStagedRows, STAGED_CONTRACTS_SOURCE, STAGED_ROWS } from '../../write/sql/staging.js';
 import { DAY_AGGS, SNAPSHOTS } from '../../write/tables.js';
-import { unnestSource, upsertStatement } from '../../write/upsert-sql.js';
+import { unnestSource, upsertStatement } from '../../write/sql/upsert.js';
 
 export interface ReadSample {
   /** An underlying that is in the data (or a stand-in on an empty database). */

@@ -4,8 +4,8 @@
  * merge statements against the same tables.
  */
 import pg from 'pg';
-import { CONTRACT_COLUMNS } from './contracts-sql.js';
-import type { TableSpec } from './tables.js';
+import { CONTRACT_COLUMNS } from './contracts.js';
+import type { TableSpec } from '../tables.js';
 
 export const STAGED_ROWS = 'optdb_staged_rows';
 export const STAGED_CONTRACTS = 'optdb_staged_contracts';

@@ -6,7 +6,7 @@
  * nor updated are unchanged. Identifiers come only from the fixed TableSpecs.
  */
 import pg from 'pg';
-import type { TableSpec } from './tables.js';
+import type { TableSpec } from '../tables.js';
 
 // Quoted by the driver's own escaping even though the names come from a fixed list: a
 // name that ever held a quote would still make a valid identifier, never SQL.

@@ -8,8 +8,8 @@
  * The contracts come as text columns from a source: parallel text arrays (unnest) or a
  * staging table filled by COPY; either way each statement is one flat INSERT/UPDATE.
  */
-import type { ContractRow } from '../domain/contract.js';
-import { OPTIONS, writtenColumns } from '../schema/tables.js';
+import type { ContractRow } from '../../domain/contract.js';
+import { OPTIONS, writtenColumns } from '../../schema/tables.js';
 
 /**
  * The text columns every contracts source provides, in this order: the `options` columns a
