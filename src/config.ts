@@ -82,7 +82,10 @@ const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, 'must start with postgresql:// or postgres://')
   // node-postgres reads it as a WHATWG URL: a '#', '/', '?' or space in the password cuts it short.
-  .refine((text) => URL.canParse(text), 'is not a valid URL (percent-encode special characters in the user and password: # → %23, / → %2F, ? → %3F, space → %20; the port must be 1–65535)');
+  .refine(
+    (text) => URL.canParse(text),
+    'is not a valid URL (percent-encode special characters in the user and password: # → %23, / → %2F, ? → %3F, space → %20; the port must be 1–65535)',
+  );
 
 function integerOption(min: number, max: number) {
   // Digits only: Number() would also take 0x10, 1e1 or an empty string.
@@ -114,11 +117,23 @@ export function resolveConfig(flags: ConfigFlags = {}, env: Env = process.env): 
       integerOption(1, 3_600_000),
       env.OPTDB_POOL_ACQUIRE_TIMEOUT_MS ?? DEFAULTS.poolAcquireTimeoutMs,
     ),
-    writeConcurrency: parseOption('OPTDB_WRITE_CONCURRENCY', integerOption(1, 1_000), env.OPTDB_WRITE_CONCURRENCY ?? DEFAULTS.writeConcurrency),
+    writeConcurrency: parseOption(
+      'OPTDB_WRITE_CONCURRENCY',
+      integerOption(1, 1_000),
+      env.OPTDB_WRITE_CONCURRENCY ?? DEFAULTS.writeConcurrency,
+    ),
     limitStepFraction: parseOption('OPTDB_LIMIT_STEP_FRACTION', fraction, env.OPTDB_LIMIT_STEP_FRACTION ?? DEFAULTS.limitStepFraction),
-    limitStepIntervalMs: parseOption('OPTDB_LIMIT_STEP_INTERVAL_MS', integerOption(1, 3_600_000), env.OPTDB_LIMIT_STEP_INTERVAL_MS ?? DEFAULTS.limitStepIntervalMs),
+    limitStepIntervalMs: parseOption(
+      'OPTDB_LIMIT_STEP_INTERVAL_MS',
+      integerOption(1, 3_600_000),
+      env.OPTDB_LIMIT_STEP_INTERVAL_MS ?? DEFAULTS.limitStepIntervalMs,
+    ),
     retryAttempts: parseOption('OPTDB_RETRY_ATTEMPTS', integerOption(0, 100), env.OPTDB_RETRY_ATTEMPTS ?? DEFAULTS.retryAttempts),
-    retryMaxTimeMs: parseOption('OPTDB_RETRY_MAX_TIME_MS', integerOption(0, 86_400_000), env.OPTDB_RETRY_MAX_TIME_MS ?? DEFAULTS.retryMaxTimeMs),
+    retryMaxTimeMs: parseOption(
+      'OPTDB_RETRY_MAX_TIME_MS',
+      integerOption(0, 86_400_000),
+      env.OPTDB_RETRY_MAX_TIME_MS ?? DEFAULTS.retryMaxTimeMs,
+    ),
     stopGraceMs: parseOption('OPTDB_STOP_GRACE_MS', integerOption(0, 3_600_000), env.OPTDB_STOP_GRACE_MS ?? DEFAULTS.stopGraceMs),
   });
 }
@@ -126,9 +141,13 @@ export function resolveConfig(flags: ConfigFlags = {}, env: Env = process.env): 
 /** A write concurrency above the pool size only makes batches queue for connections. */
 export function requireConcurrencyWithinPool(concurrency: number, config: Pick<Config, 'poolSize'>): void {
   if (concurrency <= config.poolSize) return;
-  throw new OptdbError('CONFIG_INVALID', `write concurrency ${concurrency} is more than the pool size ${config.poolSize}: batches would queue for connections.`, {
-    remedy: `Lower the write concurrency (OPTDB_WRITE_CONCURRENCY, or ingest's --concurrency), or raise OPTDB_POOL_SIZE to at least ${concurrency}.`,
-  });
+  throw new OptdbError(
+    'CONFIG_INVALID',
+    `write concurrency ${concurrency} is more than the pool size ${config.poolSize}: batches would queue for connections.`,
+    {
+      remedy: `Lower the write concurrency (OPTDB_WRITE_CONCURRENCY, or ingest's --concurrency), or raise OPTDB_POOL_SIZE to at least ${concurrency}.`,
+    },
+  );
 }
 
 function parseOption<T>(name: string, schema: z.ZodType<T>, value: unknown): T {

@@ -37,7 +37,8 @@ function maskUrlPasswords(text: string): string {
   const ats = positionsOf(text, '@');
   // For each URL, the next one on its line that follows whitespace: a password cannot reach into it.
   const nextSeparate: number[] = new Array(urls.length).fill(urls.length);
-  for (let i = urls.length - 2; i >= 0; i--) nextSeparate[i] = WHITESPACE.test(text[urls[i + 1]!.start - 1] ?? '') ? i + 1 : nextSeparate[i + 1]!;
+  for (let i = urls.length - 2; i >= 0; i--)
+    nextSeparate[i] = WHITESPACE.test(text[urls[i + 1]!.start - 1] ?? '') ? i + 1 : nextSeparate[i + 1]!;
   let out = '';
   let copied = 0;
   for (let i = 0; i < urls.length; i++) {

@@ -19,7 +19,12 @@ export interface RetryLimits {
  * normally ends the retries (enough for a server restart); the attempt limit is a backstop
  * above it (30 × up to 5 s).
  */
-export const DEFAULT_RETRY_LIMITS: RetryLimits = Object.freeze({ retries: 30, minDelayMs: 100, maxDelayMs: 5_000, maxRetryTimeMs: 120_000 });
+export const DEFAULT_RETRY_LIMITS: RetryLimits = Object.freeze({
+  retries: 30,
+  minDelayMs: 100,
+  maxDelayMs: 5_000,
+  maxRetryTimeMs: 120_000,
+});
 
 /** The database retry limits a user configured (OPTDB_RETRY_ATTEMPTS, OPTDB_RETRY_MAX_TIME_MS). */
 export function retryLimitsFrom(config: Pick<Config, 'retryAttempts' | 'retryMaxTimeMs'>): RetryLimits {
@@ -36,7 +41,13 @@ export interface PRetryBounds {
 }
 
 export function pRetryOptions(limits: RetryLimits): PRetryBounds {
-  return { retries: limits.retries, minTimeout: limits.minDelayMs, maxTimeout: limits.maxDelayMs, maxRetryTime: limits.maxRetryTimeMs, randomize: true };
+  return {
+    retries: limits.retries,
+    minTimeout: limits.minDelayMs,
+    maxTimeout: limits.maxDelayMs,
+    maxRetryTime: limits.maxRetryTimeMs,
+    randomize: true,
+  };
 }
 
 /**

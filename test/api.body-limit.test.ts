@@ -16,7 +16,12 @@ test('a chain page larger than the body limit fails as malformed; a normal chain
   const [normal] = sampleChain('SPY', 1);
   const huge = normal!.replace('"details":{', `"padding":"${'x'.repeat(MAX_BODY_BYTES + 1024)}","details":{`);
   const server = await PolygonServer.start({ apiKey: KEY, chains: { BIG: [huge], SPY: sampleChain('SPY', 3) } });
-  const client = new PolygonClient({ apiKey: KEY, baseUrl: server.baseUrl, requestsPerSecond: 1000, retry: { retries: 1, minDelayMs: 10, maxDelayMs: 20 } });
+  const client = new PolygonClient({
+    apiKey: KEY,
+    baseUrl: server.baseUrl,
+    requestsPerSecond: 1000,
+    retry: { retries: 1, minDelayMs: 10, maxDelayMs: 20 },
+  });
   t.after(async () => {
     client.close();
     await server.close();

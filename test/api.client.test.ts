@@ -62,7 +62,8 @@ function tickerOf(result: JsonValue): string {
   return details!.ticker as string;
 }
 
-const fixtureTickers = (texts: readonly string[]): string[] => texts.map((text) => (JSON.parse(text) as { details: { ticker: string } }).details.ticker);
+const fixtureTickers = (texts: readonly string[]): string[] =>
+  texts.map((text) => (JSON.parse(text) as { details: { ticker: string } }).details.ticker);
 const tickers = (pages: readonly ApiPage[]): string[] => pages.flatMap((page) => page.results.map(tickerOf));
 
 /** Waits until `condition` holds; the bound only ends a broken test. */
@@ -93,23 +94,30 @@ test('a 600-contract chain comes in 3 pages of at most 250, every result once, i
   const requests = server.requestsTo(CHAIN);
   assert.equal(requests.length, 3);
   assert.equal(requests[0]!.query['limit'], '250', 'the first request asks for the largest page');
-  assert.ok(requests.slice(1).every((request) => request.query['cursor'] !== undefined), 'the next pages follow next_url');
+  assert.ok(
+    requests.slice(1).every((request) => request.query['cursor'] !== undefined),
+    'the next pages follow next_url',
+  );
   assert.equal(client.counters.requests, 3);
 });
 
-test('the key goes as a Bearer header on every page, next_url pages included, and never in a URL or event', { timeout: 10_000 }, async (t) => {
-  const { server, client, events } = await setup(t);
-  const pages = await collect(client.chainSnapshot('AAPL'));
-  assert.equal(server.requests.length, 3);
-  for (const request of server.requests) {
-    assert.equal(request.bearer, 'valid');
-    assert.equal(request.keyInQuery, false);
-  }
-  for (const page of pages) assert.ok(!page.url.includes(KEY), page.url);
-  assert.ok(events.length > 0);
-  assert.ok(!JSON.stringify(events).includes(KEY));
-  assert.ok(!inspect(client, { depth: 10 }).includes(KEY), 'inspecting the client does not print the key');
-});
+test(
+  'the key goes as a Bearer header on every page, next_url pages included, and never in a URL or event',
+  { timeout: 10_000 },
+  async (t) => {
+    const { server, client, events } = await setup(t);
+    const pages = await collect(client.chainSnapshot('AAPL'));
+    assert.equal(server.requests.length, 3);
+    for (const request of server.requests) {
+      assert.equal(request.bearer, 'valid');
+      assert.equal(request.keyInQuery, false);
+    }
+    for (const page of pages) assert.ok(!page.url.includes(KEY), page.url);
+    assert.ok(events.length > 0);
+    assert.ok(!JSON.stringify(events).includes(KEY));
+    assert.ok(!inspect(client, { depth: 10 }).includes(KEY), 'inspecting the client does not print the key');
+  },
+);
 
 test('an index underlying: I:SPX in the path with its colon, and a single-contract snapshot', { timeout: 10_000 }, async (t) => {
   const spx = [FACTS_RESULT, ...sampleChain('I:SPX', 40)];
@@ -134,7 +142,7 @@ test('served results reach snapshot validation with every digit of their nanosec
   const [page] = await collect(client.chainSnapshot('I:SPX'));
   const [verbatim, edited] = page!.results;
 
-  const quoteTime = (result: JsonValue): unknown => ((result as { last_quote: { last_updated: unknown } }).last_quote.last_updated);
+  const quoteTime = (result: JsonValue): unknown => (result as { last_quote: { last_updated: unknown } }).last_quote.last_updated;
   assert.ok(isLosslessNumber(quoteTime(edited!)));
   assert.equal(String(quoteTime(edited!)), '1689174023516476999');
   assert.equal(String(quoteTime(verbatim!)), '1689174023516476700');
@@ -190,7 +198,10 @@ test('one wave of 429s on requests in flight together lowers the concurrency onc
   // Held long enough that all eight are in flight before the first 429 arrives.
   for (const ticker of contracts) server.script(`/v3/snapshot/options/I:SPX/${ticker}`, { kind: 'status', status: 429, delayMs: 300 });
   const pages = await Promise.all(contracts.map((ticker) => client.contractSnapshot('I:SPX', ticker)));
-  assert.deepEqual(pages.map((page) => tickerOf(page.results[0]!)), contracts);
+  assert.deepEqual(
+    pages.map((page) => tickerOf(page.results[0]!)),
+    contracts,
+  );
   assert.equal(client.counters.throttled, 8);
   const cuts = events.filter((event) => event.kind === 'limit');
   assert.deepEqual(
@@ -205,7 +216,10 @@ test('Retry-After is honoured: no request starts before it has passed', { timeou
   const pages = await collect(client.chainSnapshot('AAPL'));
   assert.equal(tickers(pages).length, 600);
   const [throttled, retried] = server.requestsTo(CHAIN);
-  assert.ok(retried!.receivedAt - throttled!.receivedAt >= 900, `retried after ${Math.round(retried!.receivedAt - throttled!.receivedAt)} ms`);
+  assert.ok(
+    retried!.receivedAt - throttled!.receivedAt >= 900,
+    `retried after ${Math.round(retried!.receivedAt - throttled!.receivedAt)} ms`,
+  );
   assert.ok(events.some((event) => event.kind === 'throttled' && event.retryAfterMs === 1000));
 });
 
@@ -219,7 +233,10 @@ test('500, 502 and 503 are retried, and lower the concurrency gently', { timeout
     retries.map((event) => event.kind === 'retry' && event.reason),
     ['server-error', 'server-error', 'server-error'],
   );
-  assert.ok(retries.some((event) => event.kind === 'retry' && event.detail.includes('502 Bad Gateway')), 'the proxy page is summarised');
+  assert.ok(
+    retries.some((event) => event.kind === 'retry' && event.detail.includes('502 Bad Gateway')),
+    'the proxy page is summarised',
+  );
   assert.deepEqual(
     events.flatMap((event) => (event.kind === 'limit' ? [[event.from, event.to, event.reason]] : [])),
     [
@@ -334,7 +351,10 @@ test('the request rate holds: request starts are spaced by 1/r, as the server re
   // The spacing is the behaviour: without the limiter all six, free to run at once, arrive
   // within a few ms. The bounds leave half an interval for how long each took to arrive.
   const gaps = arrivals.slice(1).map((at, i) => Math.round(at - arrivals[i]!));
-  assert.ok(gaps.every((gap) => gap >= interval / 2), `gaps between arrivals: ${gaps.join(', ')} ms`);
+  assert.ok(
+    gaps.every((gap) => gap >= interval / 2),
+    `gaps between arrivals: ${gaps.join(', ')} ms`,
+  );
   assert.ok(arrivals.at(-1)! - arrivals[0]! >= (arrivals.length - 1.5) * interval, `gaps between arrivals: ${gaps.join(', ')} ms`);
 });
 
@@ -365,21 +385,30 @@ test('the contracts reference: pages of 1000, and expired=true passed through', 
   assert.deepEqual(first.query, { underlying_ticker: 'SPY', expired: 'true', as_of: asOf, limit: '1000' });
 
   const active = await collect(client.contracts({ underlying_ticker: 'SPY', as_of: asOf }));
-  assert.equal(active.reduce((sum, page) => sum + page.results.length, 0), all.length - wanted.length);
+  assert.equal(
+    active.reduce((sum, page) => sum + page.results.length, 0),
+    all.length - wanted.length,
+  );
 });
 
 test('a missing POLYGON_API_KEY is a CONFIG_INVALID error that says how to set it', () => {
   assert.throws(
     () => new PolygonClient({ env: {} }),
     (error: unknown) =>
-      error instanceof OptdbError && error.code === 'CONFIG_INVALID' && /POLYGON_API_KEY/.test(error.message) && /export POLYGON_API_KEY=/.test(error.remedy ?? ''),
+      error instanceof OptdbError &&
+      error.code === 'CONFIG_INVALID' &&
+      /POLYGON_API_KEY/.test(error.message) &&
+      /export POLYGON_API_KEY=/.test(error.remedy ?? ''),
   );
   const client = new PolygonClient({ env: { POLYGON_API_KEY: ' from-env ' } });
   client.close();
 });
 
 test('a bad option names the option, the rule and the value', () => {
-  assert.throws(() => new PolygonClient({ apiKey: KEY, requestsPerSecond: -1 }), /Expected `requestsPerSecond` to be a finite number > 0, got `-1` \(number\)/);
+  assert.throws(
+    () => new PolygonClient({ apiKey: KEY, requestsPerSecond: -1 }),
+    /Expected `requestsPerSecond` to be a finite number > 0, got `-1` \(number\)/,
+  );
   assert.throws(() => new PolygonClient({ apiKey: KEY, concurrency: 0 }), /Expected `concurrency` to be an integer >= 1, got `0`/);
   assert.throws(() => new PolygonClient({ apiKey: KEY, baseUrl: 'ftp://example.com' }), /Expected `baseUrl`/);
 });

@@ -62,7 +62,10 @@ for (const [name, char] of [
     const server = await echoServer(t, 200);
     const result = await poll(`http://127.0.0.1:${server.port}`, `ctl-key-9f2e61${char}b4d7a0c3`);
     assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, /optdb: Expected the API key \(POLYGON_API_KEY\) to be printable ASCII without spaces, got a control character/);
+    assert.match(
+      result.stderr,
+      /optdb: Expected the API key \(POLYGON_API_KEY\) to be printable ASCII without spaces, got a control character/,
+    );
     assert.match(result.stderr, /Set POLYGON_API_KEY again/);
     assertAbsent(result, 'ctl-key-9f2e61', 'b4d7a0c3');
     assert.equal(server.requests(), 0, 'a request was sent with the bad key');
@@ -101,23 +104,49 @@ test('plain http to another machine is refused before any request, naming --base
   assert.equal(server?.requests() ?? 0, 0, 'the key was sent in clear text');
 
   const db = await databases.migrated('api_secrets_env');
-  const fromEnv = await runCli(['poll', '--once', '--underlyings', 'AAPL', '--retries', '0'], { DATABASE_URL: db.url, POLYGON_API_KEY: KEY, POLYGON_BASE_URL: url });
+  const fromEnv = await runCli(['poll', '--once', '--underlyings', 'AAPL', '--retries', '0'], {
+    DATABASE_URL: db.url,
+    POLYGON_API_KEY: KEY,
+    POLYGON_BASE_URL: url,
+  });
   assert.equal(fromEnv.code, 1, fromEnv.stderr);
   assert.match(fromEnv.stderr, /Expected `POLYGON_BASE_URL` to be an https:\/\/ URL/);
   assert.equal(server?.requests() ?? 0, 0, 'the key was sent in clear text');
 });
 
 test('the key is checked and http is allowed only to loopback, in the library too', () => {
-  for (const baseUrl of ['http://127.0.0.1:8080', 'http://127.1.2.3', 'http://localhost:9', 'http://[::1]:9', 'https://example.com', 'http://127.1']) {
+  for (const baseUrl of [
+    'http://127.0.0.1:8080',
+    'http://127.1.2.3',
+    'http://localhost:9',
+    'http://[::1]:9',
+    'https://example.com',
+    'http://127.1',
+  ]) {
     assert.doesNotThrow(() => new PolygonClient({ apiKey: KEY, baseUrl }), baseUrl);
   }
-  for (const baseUrl of ['http://example.com', 'http://10.0.0.1', 'http://127.0.0.1.example.com', 'http://localhost.example.com', 'http://[::ffff:10.0.0.1]']) {
+  for (const baseUrl of [
+    'http://example.com',
+    'http://10.0.0.1',
+    'http://127.0.0.1.example.com',
+    'http://localhost.example.com',
+    'http://[::ffff:10.0.0.1]',
+  ]) {
     assert.throws(() => new PolygonClient({ apiKey: KEY, baseUrl }), /Expected `baseUrl` to be an https:\/\/ URL/, baseUrl);
   }
-  assert.throws(() => new PolygonClient({ apiKey: 'two words', baseUrl: 'https://example.com' }), (error: Error) => {
-    assert.match(error.message, /Expected the API key \(`apiKey`\) to be printable ASCII without spaces, got a space \(U\+0020\) at position 4 of 9 \(key hidden\)/);
-    assert.ok(!error.message.includes('two'));
-    return true;
-  });
-  assert.throws(() => new PolygonClient({ env: { POLYGON_API_KEY: 'kéy' } }), /\(POLYGON_API_KEY\) .* got a non-ASCII character \(U\+00E9\)/);
+  assert.throws(
+    () => new PolygonClient({ apiKey: 'two words', baseUrl: 'https://example.com' }),
+    (error: Error) => {
+      assert.match(
+        error.message,
+        /Expected the API key \(`apiKey`\) to be printable ASCII without spaces, got a space \(U\+0020\) at position 4 of 9 \(key hidden\)/,
+      );
+      assert.ok(!error.message.includes('two'));
+      return true;
+    },
+  );
+  assert.throws(
+    () => new PolygonClient({ env: { POLYGON_API_KEY: 'kéy' } }),
+    /\(POLYGON_API_KEY\) .* got a non-ASCII character \(U\+00E9\)/,
+  );
 });

@@ -38,7 +38,10 @@ test('optdb migrate with DATABASE_URL creates the schema; a second run changes n
   assert.equal(status.code, 0);
   assert.match(status.stdout, /applied\s+\d{14}_init\s+\d{4}-\d\d-\d\dT/);
   // The columns line up: every applied line has its time at the same position.
-  const timeColumns = status.stdout.split('\n').filter((line) => /^\s+applied/.test(line)).map((line) => line.search(/\d{4}-\d\d-\d\dT/));
+  const timeColumns = status.stdout
+    .split('\n')
+    .filter((line) => /^\s+applied/.test(line))
+    .map((line) => line.search(/\d{4}-\d\d-\d\dT/));
   assert.ok(timeColumns.length >= 2 && new Set(timeColumns).size === 1, `time columns at ${timeColumns.join(', ')}`);
   assert.match(status.stdout, /^up to date$/m);
 });

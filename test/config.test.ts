@@ -38,14 +38,25 @@ test('a bad value fails naming the option, the rule and the value', () => {
 });
 
 test('a URL node-postgres cannot read (a password not percent-encoded, a port out of range) is refused, not echoed', () => {
-  for (const url of ['postgresql://u:Wrong#Pw99@127.0.0.1:5432/db', 'postgresql://u:a/b@127.0.0.1:5432/db', 'postgresql://u:pw@127.0.0.1:99999/db']) {
+  for (const url of [
+    'postgresql://u:Wrong#Pw99@127.0.0.1:5432/db',
+    'postgresql://u:a/b@127.0.0.1:5432/db',
+    'postgresql://u:pw@127.0.0.1:99999/db',
+  ]) {
     assert.throws(
       () => resolveConfig({}, { DATABASE_URL: url }),
-      (error: unknown) => error instanceof OptdbError && /^Invalid DATABASE_URL: is not a valid URL \(percent-encode/.test(error.message) && !error.message.includes('Pw99') && !error.message.includes('a/b'),
+      (error: unknown) =>
+        error instanceof OptdbError &&
+        /^Invalid DATABASE_URL: is not a valid URL \(percent-encode/.test(error.message) &&
+        !error.message.includes('Pw99') &&
+        !error.message.includes('a/b'),
       url,
     );
   }
-  assert.equal(resolveConfig({}, { DATABASE_URL: 'postgresql://u:Wrong%23Pw99@127.0.0.1:5432/db' }).databaseUrl, 'postgresql://u:Wrong%23Pw99@127.0.0.1:5432/db');
+  assert.equal(
+    resolveConfig({}, { DATABASE_URL: 'postgresql://u:Wrong%23Pw99@127.0.0.1:5432/db' }).databaseUrl,
+    'postgresql://u:Wrong%23Pw99@127.0.0.1:5432/db',
+  );
 });
 
 test('a bad URL is rejected without echoing it (it may hold a password)', () => {

@@ -36,7 +36,12 @@ async function setup(t: TestContext, contracts: readonly ReferenceContract[]): P
   const server = await PolygonServer.start({ apiKey: KEY, contracts, today: TODAY });
   t.after(() => server.close());
   const db = await databases.migrated('contracts_sync');
-  const sync = (args: string[]) => runCli(['contracts', 'sync', '--base-url', server.baseUrl, ...args], { DATABASE_URL: db.url, POLYGON_API_KEY: KEY, POLYGON_BASE_URL: undefined });
+  const sync = (args: string[]) =>
+    runCli(['contracts', 'sync', '--base-url', server.baseUrl, ...args], {
+      DATABASE_URL: db.url,
+      POLYGON_API_KEY: KEY,
+      POLYGON_BASE_URL: undefined,
+    });
   return { server, db, sync };
 }
 
@@ -71,56 +76,70 @@ function expected(contracts: readonly ReferenceContract[]): Record<string, strin
     .sort((a, b) => (a.ticker < b.ticker ? -1 : 1));
 }
 
-test('2 pages of 1,000 contracts fill options exactly; a contract known from a snapshot is enriched; a second run rewrites nothing', { timeout: 60_000 }, async (t) => {
-  const { server, db, sync } = await setup(t, SPY);
-  // Known from a snapshot: the ticker's facts, the underlying guessed, nothing else.
-  const known = SPY[7]!;
-  await query(db.url, `INSERT INTO options (ticker, underlying_ticker, root, contract_type, expiration_date, strike_price) VALUES ($1, 'SPY', 'SPY', $2, $3, $4)`, [
-    known.ticker,
-    known.contract_type,
-    known.expiration_date,
-    known.strike_price,
-  ]);
+test(
+  '2 pages of 1,000 contracts fill options exactly; a contract known from a snapshot is enriched; a second run rewrites nothing',
+  { timeout: 60_000 },
+  async (t) => {
+    const { server, db, sync } = await setup(t, SPY);
+    // Known from a snapshot: the ticker's facts, the underlying guessed, nothing else.
+    const known = SPY[7]!;
+    await query(
+      db.url,
+      `INSERT INTO options (ticker, underlying_ticker, root, contract_type, expiration_date, strike_price) VALUES ($1, 'SPY', 'SPY', $2, $3, $4)`,
+      [known.ticker, known.contract_type, known.expiration_date, known.strike_price],
+    );
 
-  const first = summary(await sync(['--underlyings', 'SPY', '--json']));
-  assert.deepEqual(
-    [first.pages, first.listed, first.created, first.updated, first.unchanged, first.rejected, first.requests, first.failed],
-    [2, 2000, 1999, 1, 0, 0, 2, []],
-  );
-  assert.deepEqual(await storedContracts(db, 'SPY'), expected(SPY));
-  const requests = server.requestsTo('/v3/reference/options/contracts');
-  assert.deepEqual(requests[0]!.query, { underlying_ticker: 'SPY', expired: 'false', limit: '1000' });
+    const first = summary(await sync(['--underlyings', 'SPY', '--json']));
+    assert.deepEqual(
+      [first.pages, first.listed, first.created, first.updated, first.unchanged, first.rejected, first.requests, first.failed],
+      [2, 2000, 1999, 1, 0, 0, 2, []],
+    );
+    assert.deepEqual(await storedContracts(db, 'SPY'), expected(SPY));
+    const requests = server.requestsTo('/v3/reference/options/contracts');
+    assert.deepEqual(requests[0]!.query, { underlying_ticker: 'SPY', expired: 'false', limit: '1000' });
 
-  const versions = `SELECT md5(string_agg(ticker || ':' || xmin::text, ',' ORDER BY ticker)) AS v FROM options`;
-  const before = await query(db.url, versions);
-  const second = await sync(['--underlyings', 'SPY']);
-  assert.equal(second.code, 0, second.stderr);
-  assert.match(second.stdout, /^1 underlying {2}2,000 contracts listed \(2 pages\) {2}0 created {2}0 updated {2}2,000 unchanged {2}0 rejected {2}2 requests \(0 retries, 0 × 429\) {2}\d+\.\d s\n$/);
-  assert.deepEqual(await query(db.url, versions), before, 'no new row versions');
-  assert.ok(!second.stdout.includes(KEY) && !second.stderr.includes(KEY));
-});
+    const versions = `SELECT md5(string_agg(ticker || ':' || xmin::text, ',' ORDER BY ticker)) AS v FROM options`;
+    const before = await query(db.url, versions);
+    const second = await sync(['--underlyings', 'SPY']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(
+      second.stdout,
+      /^1 underlying {2}2,000 contracts listed \(2 pages\) {2}0 created {2}0 updated {2}2,000 unchanged {2}0 rejected {2}2 requests \(0 retries, 0 × 429\) {2}\d+\.\d s\n$/,
+    );
+    assert.deepEqual(await query(db.url, versions), before, 'no new row versions');
+    assert.ok(!second.stdout.includes(KEY) && !second.stderr.includes(KEY));
+  },
+);
 
-test('Ctrl-C while a page is awaited: the pages fetched are stored, the line says interrupted, exit 130', { timeout: 60_000 }, async (t) => {
-  const { server, db } = await setup(t, SPY);
-  server.script('/v3/reference/options/contracts', { kind: 'ok' }, { kind: 'slow', delayMs: 30_000 });
-  const child = spawnCli(['contracts', 'sync', '--base-url', server.baseUrl, '--underlyings', 'SPY'], { DATABASE_URL: db.url, POLYGON_API_KEY: KEY, POLYGON_BASE_URL: undefined });
-  t.after(() => void child.kill('SIGKILL'));
-  const done = collect(child, 50_000);
-  let stored = 0;
-  for (let i = 0; i < 600 && (stored < 1000 || server.requestsTo('/v3/reference/options/contracts').length < 2); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    stored = (await query(db.url, 'SELECT count(*)::int AS n FROM options'))[0]!.n;
-  }
-  assert.equal(stored, 1000, 'the first page was not stored');
-  child.kill('SIGINT');
-  const result = await done;
+test(
+  'Ctrl-C while a page is awaited: the pages fetched are stored, the line says interrupted, exit 130',
+  { timeout: 60_000 },
+  async (t) => {
+    const { server, db } = await setup(t, SPY);
+    server.script('/v3/reference/options/contracts', { kind: 'ok' }, { kind: 'slow', delayMs: 30_000 });
+    const child = spawnCli(['contracts', 'sync', '--base-url', server.baseUrl, '--underlyings', 'SPY'], {
+      DATABASE_URL: db.url,
+      POLYGON_API_KEY: KEY,
+      POLYGON_BASE_URL: undefined,
+    });
+    t.after(() => void child.kill('SIGKILL'));
+    const done = collect(child, 50_000);
+    let stored = 0;
+    for (let i = 0; i < 600 && (stored < 1000 || server.requestsTo('/v3/reference/options/contracts').length < 2); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      stored = (await query(db.url, 'SELECT count(*)::int AS n FROM options'))[0]!.n;
+    }
+    assert.equal(stored, 1000, 'the first page was not stored');
+    child.kill('SIGINT');
+    const result = await done;
 
-  assert.equal(result.code, 130, result.stderr);
-  assert.match(result.stderr, /stopping: the pages already fetched are being written/);
-  assert.doesNotMatch(result.stderr, /skipped|cleanup failed|Cannot use a pool/);
-  assert.match(result.stdout, /^1 underlying {2}1,000 contracts listed \(1 page\) {2}1,000 created .* {2}interrupted\n$/);
-  assert.equal((await query(db.url, 'SELECT count(*)::int AS n FROM options'))[0]!.n, 1000);
-});
+    assert.equal(result.code, 130, result.stderr);
+    assert.match(result.stderr, /stopping: the pages already fetched are being written/);
+    assert.doesNotMatch(result.stderr, /skipped|cleanup failed|Cannot use a pool/);
+    assert.match(result.stdout, /^1 underlying {2}1,000 contracts listed \(1 page\) {2}1,000 created .* {2}interrupted\n$/);
+    assert.equal((await query(db.url, 'SELECT count(*)::int AS n FROM options'))[0]!.n, 1000);
+  },
+);
 
 test('--expired adds the expired contracts to the listed ones', { timeout: 60_000 }, async (t) => {
   assert.ok(AAPL_ACTIVE.length > 0 && AAPL_EXPIRED.length > 0);
@@ -132,7 +151,10 @@ test('--expired adds the expired contracts to the listed ones', { timeout: 60_00
   const all = summary(await sync(['--underlyings', 'AAPL', '--expired', '--json']));
   assert.deepEqual([all.listed, all.created, all.unchanged], [AAPL.length, AAPL_EXPIRED.length, AAPL_ACTIVE.length]);
   assert.deepEqual(await storedContracts(db, 'AAPL'), expected(AAPL));
-  const asked = server.requestsTo('/v3/reference/options/contracts').slice(-2).map((request) => request.query['expired']);
+  const asked = server
+    .requestsTo('/v3/reference/options/contracts')
+    .slice(-2)
+    .map((request) => request.query['expired']);
   assert.deepEqual(asked, ['false', 'true']);
 
   // As of a later day, more of them have expired; the listing is read for that day.
@@ -141,18 +163,32 @@ test('--expired adds the expired contracts to the listed ones', { timeout: 60_00
   assert.equal(server.requestsTo('/v3/reference/options/contracts').at(-1)!.query['as_of'], '2026-03-01');
 });
 
-test('a contract whose fields contradict its ticker is rejected with the reason; the rest of its page is stored', { timeout: 60_000 }, async (t) => {
-  const qqq = referenceContracts('QQQ', 50);
-  const wrongStrike = { ...qqq[3]!, strike_price: qqq[3]!.strike_price + 1 };
-  const wrongType = { ...qqq[9]!, contract_type: qqq[9]!.contract_type === 'call' ? 'put' : 'call' } as ReferenceContract;
-  const { db, sync } = await setup(t, [...qqq.slice(0, 3), wrongStrike, ...qqq.slice(4, 9), wrongType, ...qqq.slice(10)]);
-  const result = await sync(['--underlyings', 'QQQ', '--json']);
-  const counts = summary(result);
-  assert.deepEqual([counts.listed, counts.created, counts.rejected], [50, 48, 2]);
-  assert.match(result.stderr, new RegExp(`rejected ${qqq[3]!.ticker.replace(/[$^.*+?()[\]{}|\\]/g, '\\$&')} \\(QQQ\\): strike_price ${wrongStrike.strike_price} contradicts the ticker \\(${qqq[3]!.strike_price}\\)`));
-  assert.match(result.stderr, new RegExp(`rejected ${qqq[9]!.ticker.replace(/[$^.*+?()[\]{}|\\]/g, '\\$&')} \\(QQQ\\): contract_type ${wrongType.contract_type} contradicts the ticker`));
-  assert.deepEqual(await storedContracts(db, 'QQQ'), expected(qqq.filter((_, i) => i !== 3 && i !== 9)));
-});
+test(
+  'a contract whose fields contradict its ticker is rejected with the reason; the rest of its page is stored',
+  { timeout: 60_000 },
+  async (t) => {
+    const qqq = referenceContracts('QQQ', 50);
+    const wrongStrike = { ...qqq[3]!, strike_price: qqq[3]!.strike_price + 1 };
+    const wrongType = { ...qqq[9]!, contract_type: qqq[9]!.contract_type === 'call' ? 'put' : 'call' } as ReferenceContract;
+    const { db, sync } = await setup(t, [...qqq.slice(0, 3), wrongStrike, ...qqq.slice(4, 9), wrongType, ...qqq.slice(10)]);
+    const result = await sync(['--underlyings', 'QQQ', '--json']);
+    const counts = summary(result);
+    assert.deepEqual([counts.listed, counts.created, counts.rejected], [50, 48, 2]);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `rejected ${qqq[3]!.ticker.replace(/[$^.*+?()[\]{}|\\]/g, '\\$&')} \\(QQQ\\): strike_price ${wrongStrike.strike_price} contradicts the ticker \\(${qqq[3]!.strike_price}\\)`,
+      ),
+    );
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `rejected ${qqq[9]!.ticker.replace(/[$^.*+?()[\]{}|\\]/g, '\\$&')} \\(QQQ\\): contract_type ${wrongType.contract_type} contradicts the ticker`,
+      ),
+    );
+    assert.deepEqual(await storedContracts(db, 'QQQ'), expected(qqq.filter((_, i) => i !== 3 && i !== 9)));
+  },
+);
 
 test('reference records are read exactly and checked against their tickers', () => {
   const read = (json: string) => contractFromReference(parse(json) as JsonValue);
@@ -161,7 +197,14 @@ test('reference records are read exactly and checked against their tickers', () 
   );
   assert.ok(good.ok);
   assert.deepEqual(
-    [good.contract.underlyingTicker, good.contract.root, good.contract.strikePrice, good.contract.exerciseStyle, good.contract.sharesPerContract, good.contract.primaryExchange],
+    [
+      good.contract.underlyingTicker,
+      good.contract.root,
+      good.contract.strikePrice,
+      good.contract.exerciseStyle,
+      good.contract.sharesPerContract,
+      good.contract.primaryExchange,
+    ],
     ['I:SPX', 'SPXW', '4500', 'european', 100, 'XCBO'],
   );
   // An index option's underlying named without the I: prefix is stored as snapshots name it.
@@ -170,12 +213,17 @@ test('reference records are read exactly and checked against their tickers', () 
   const stock = read('{"ticker":"O:SPY251121C00625000","underlying_ticker":"SPY","strike_price":625}');
   assert.ok(stock.ok && stock.contract.underlyingTicker === 'SPY', 'a stock underlying keeps its name');
   // An adjusted contract: its own underlying and deliverable, not guessed from the root.
-  const adjusted = read('{"ticker":"O:GME1230721C00012500","underlying_ticker":"GME","strike_price":12.5,"shares_per_contract":150,"expiration_date":"2023-07-21"}');
+  const adjusted = read(
+    '{"ticker":"O:GME1230721C00012500","underlying_ticker":"GME","strike_price":12.5,"shares_per_contract":150,"expiration_date":"2023-07-21"}',
+  );
   assert.ok(adjusted.ok && adjusted.contract.sharesPerContract === 150 && adjusted.contract.underlyingTicker === 'GME');
 
   const reasons = [
     ['{"ticker":"O:SPY251121C00625000","strike_price":625.0001}', /strike_price 625.0001 contradicts the ticker \(625\)/],
-    ['{"ticker":"O:SPY251121C00625000","expiration_date":"2025-11-28"}', /expiration_date 2025-11-28 contradicts the ticker \(2025-11-21\)/],
+    [
+      '{"ticker":"O:SPY251121C00625000","expiration_date":"2025-11-28"}',
+      /expiration_date 2025-11-28 contradicts the ticker \(2025-11-21\)/,
+    ],
     ['{"ticker":"O:SPY251121C00625000","exercise_style":"asian"}', /bad exercise_style: "asian"/],
     ['{"ticker":"O:SPY251121C00625000","shares_per_contract":0}', /bad shares_per_contract: 0/],
     ['{"ticker":"O:SPY251121X00625000"}', /bad ticker: bad contract type "X"/],

@@ -45,7 +45,7 @@ test('transactions may be absent; unknown columns are ignored', () => {
   assert.equal(validated.row.transactions, null);
 });
 
-test('open and close may sit on the day\'s low and high', () => {
+test("open and close may sit on the day's low and high", () => {
   assert.ok(validateDayAgg({ ...ROW, open: '0.98', close: '1.25' }).ok);
   assert.ok(validateDayAgg({ ...ROW, open: '1.250', close: '0.980' }).ok, 'trailing zeros compare as numbers');
 });

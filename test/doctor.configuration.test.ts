@@ -47,7 +47,10 @@ test('pool × workers above what the server can give fails, as with a pool of 1,
   const results = await runFamily(configuration, { url: db.url, config: { poolSize: 50 }, workers: 10 });
   const concurrency = resultFor(results, 'configuration.concurrency');
   assert.equal(concurrency.status, 'fail');
-  assert.match(concurrency.summary, new RegExp(`pool 50 × 10 worker\\(s\\) = 500 connections > \\d+ free on the server \\(max_connections ${max} − `));
+  assert.match(
+    concurrency.summary,
+    new RegExp(`pool 50 × 10 worker\\(s\\) = 500 connections > \\d+ free on the server \\(max_connections ${max} − `),
+  );
   assert.match(concurrency.summary, /53300/);
   const available = Number(concurrency.details?.available);
   assert.ok(available > 0 && available < max);
@@ -55,10 +58,16 @@ test('pool × workers above what the server can give fails, as with a pool of 1,
 });
 
 test('a very long or very short pool acquire timeout warns', async () => {
-  const long = resultFor(await runFamily(configuration, { url: db.url, config: { poolAcquireTimeoutMs: 300_000 } }), 'configuration.pool-acquire-timeout');
+  const long = resultFor(
+    await runFamily(configuration, { url: db.url, config: { poolAcquireTimeoutMs: 300_000 } }),
+    'configuration.pool-acquire-timeout',
+  );
   assert.equal(long.status, 'warn');
   assert.match(long.summary, /300000 ms/);
-  const short = resultFor(await runFamily(configuration, { url: db.url, config: { poolAcquireTimeoutMs: 200 } }), 'configuration.pool-acquire-timeout');
+  const short = resultFor(
+    await runFamily(configuration, { url: db.url, config: { poolAcquireTimeoutMs: 200 } }),
+    'configuration.pool-acquire-timeout',
+  );
   assert.equal(short.status, 'warn');
   assert.match(short.summary, /shorter than one batch/);
 });
@@ -84,7 +93,7 @@ test('statement_timeout off warns with ALTER ROLE; a database-level 1 s warns wi
   assert.match(fine.summary, /^statement_timeout = 5min \(database\)/);
 });
 
-test('the connections and configuration checks share one read of the server\'s connection slots', async () => {
+test("the connections and configuration checks share one read of the server's connection slots", async () => {
   const pool = createPool(db.url, { poolSize: 2, poolAcquireTimeoutMs: 10_000 });
   // Counts the slot reads on their way to the real server (doctor sends each statement
   // behind its SET LOCAL timeouts, in the same query text).
@@ -96,7 +105,14 @@ test('the connections and configuration checks share one read of the server\'s c
       return forward(...args);
     }) as typeof client.query;
   });
-  const context = createDoctorContext({ pool, url: db.url, directUrl: db.url, config: { ...resolveConfig({}, {}), databaseUrl: db.url }, workers: 1, fix: false });
+  const context = createDoctorContext({
+    pool,
+    url: db.url,
+    directUrl: db.url,
+    config: { ...resolveConfig({}, {}), databaseUrl: db.url },
+    workers: 1,
+    fix: false,
+  });
   try {
     const { checks } = await runDoctor(context, [connections, configuration]);
     assert.equal(slotReads, 1);
@@ -108,7 +124,10 @@ test('the connections and configuration checks share one read of the server\'s c
               coalesce(current_setting('reserved_connections', true)::int, 0) AS reserved`,
     );
     for (const details of [usage, concurrency]) {
-      assert.deepEqual([details.max_connections, details.superuser_reserved, details.reserved], [server.max_connections, server.superuser_reserved, server.reserved]);
+      assert.deepEqual(
+        [details.max_connections, details.superuser_reserved, details.reserved],
+        [server.max_connections, server.superuser_reserved, server.reserved],
+      );
     }
     assert.equal(concurrency.available, Number(usage.usable) - Number(concurrency.used_by_others));
   } finally {

@@ -50,5 +50,8 @@ test('optdb doctor exits 2 when the server is unreachable, and says why', async 
   const report = JSON.parse(result.stdout) as { ok: boolean; checks: { id: string; status: string }[] };
   assert.equal(report.ok, false);
   assert.deepEqual(report.checks.map((check) => [check.id, check.status]).slice(0, 1), [['connectivity', 'fail']]);
-  assert.ok(report.checks.slice(1).every((check) => check.status === 'fail'), 'the other families are reported as not checked');
+  assert.ok(
+    report.checks.slice(1).every((check) => check.status === 'fail'),
+    'the other families are reported as not checked',
+  );
 });

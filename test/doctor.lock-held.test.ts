@@ -63,11 +63,26 @@ test('an ACCESS EXCLUSIVE lock on options left idle in transaction: doctor ends 
 
     const holderText = `pid ${holder.pid} \\([^,]+, ${HOLDER_APPLICATION}, idle in transaction for [\\d.]+ s, transaction open [\\d.]+ s\\) holds AccessExclusiveLock on options: ${LOCK_STATEMENT}`;
     // Reported before anything waits for it, by the locks check itself.
-    assert.match(result.stdout, new RegExp(`^ {2}WARN {2}locks\\.held +1 session\\(s\\) hold a lock on optdb's tables .*${holderText}`, 'm'));
-    assert.match(result.stdout, new RegExp(`→ pid ${holder.pid} holds the lock and is idle in transaction: end it with SELECT pg_terminate_backend\\(${holder.pid}\\)`));
+    assert.match(
+      result.stdout,
+      new RegExp(`^ {2}WARN {2}locks\\.held +1 session\\(s\\) hold a lock on optdb's tables .*${holderText}`, 'm'),
+    );
+    assert.match(
+      result.stdout,
+      new RegExp(
+        `→ pid ${holder.pid} holds the lock and is idle in transaction: end it with SELECT pg_terminate_backend\\(${holder.pid}\\)`,
+      ),
+    );
     // The checks that need the table gave up at doctor's lock_timeout and say who holds it.
     for (const id of ['plans.write-statements', 'plans.read-statements', 'maintenance.sizes']) {
-      assert.match(result.stdout, new RegExp(`^ {2}WARN {2}${id.replace('.', '\\.')} +not (checked|explained): .*gave up waiting for a lock .*\\(55P03 .*${holderText}`, 'm'), id);
+      assert.match(
+        result.stdout,
+        new RegExp(
+          `^ {2}WARN {2}${id.replace('.', '\\.')} +not (checked|explained): .*gave up waiting for a lock .*\\(55P03 .*${holderText}`,
+          'm',
+        ),
+        id,
+      );
     }
     // The checks that read catalogs and statistics views did not need it.
     for (const id of ['migrations.schema', 'statistics.freshness', 'maintenance.dead-rows', 'maintenance.indexes']) {

@@ -51,7 +51,7 @@ interface Listed {
   blockers: { pid: number; state: string }[];
 }
 
-test('no waiting session passes; no lock held on optdb\'s tables passes', async () => {
+test("no waiting session passes; no lock held on optdb's tables passes", async () => {
   const results = await runFamily(locks, { url: db.url });
   const result = resultFor(results, 'locks.blocked');
   assert.equal(result.status, 'pass', result.summary);
@@ -70,11 +70,21 @@ test('a LOCK TABLE left idle in transaction, nobody waiting yet: locks.held warn
     assert.equal(held.status, 'warn', held.summary);
     assert.match(
       held.summary,
-      new RegExp(`^1 session\\(s\\) hold a lock on optdb's tables that stops its writes .*: pid ${holder.pid} \\(postgres, table locker, idle in transaction for .* s, transaction open .* s\\) holds ShareLock on options: LOCK TABLE options IN SHARE MODE$`),
+      new RegExp(
+        `^1 session\\(s\\) hold a lock on optdb's tables that stops its writes .*: pid ${holder.pid} \\(postgres, table locker, idle in transaction for .* s, transaction open .* s\\) holds ShareLock on options: LOCK TABLE options IN SHARE MODE$`,
+      ),
     );
-    assert.match(held.remedy ?? '', new RegExp(`^pid ${holder.pid} holds the lock and is idle in transaction: end it with SELECT pg_terminate_backend\\(${holder.pid}\\)`));
+    assert.match(
+      held.remedy ?? '',
+      new RegExp(
+        `^pid ${holder.pid} holds the lock and is idle in transaction: end it with SELECT pg_terminate_backend\\(${holder.pid}\\)`,
+      ),
+    );
     const listed = held.details as unknown as { holders: { pid: number; locks: string[] }[] };
-    assert.deepEqual(listed.holders.map((h) => [h.pid, h.locks]), [[holder.pid, ['ShareLock on options']]]);
+    assert.deepEqual(
+      listed.holders.map((h) => [h.pid, h.locks]),
+      [[holder.pid, ['ShareLock on options']]],
+    );
 
     await new Promise((resolve) => setTimeout(resolve, 300));
     const long = resultFor(await runFamily(locksFamily({ failAfterSeconds: 0.2 }), { url: db.url }), 'locks.held');
@@ -110,11 +120,22 @@ test('an UPDATE behind an idle transaction: both pids listed, terminate the idle
 
     const result = resultFor(await runFamily(locks, { url: db.url }), 'locks.blocked');
     assert.equal(result.status, 'warn', result.summary);
-    assert.match(result.summary, new RegExp(`^1 session\\(s\\) waiting for a lock.*pid ${waiter.pid} \\(postgres, lock waiter\\) waits .* blocked by pid ${holder.pid} \\(postgres, lock holder, idle in transaction`));
+    assert.match(
+      result.summary,
+      new RegExp(
+        `^1 session\\(s\\) waiting for a lock.*pid ${waiter.pid} \\(postgres, lock waiter\\) waits .* blocked by pid ${holder.pid} \\(postgres, lock holder, idle in transaction`,
+      ),
+    );
     assert.match(result.remedy ?? '', new RegExp(`SELECT pg_terminate_backend\\(${holder.pid}\\)`));
     const listed = result.details as unknown as Listed;
-    assert.deepEqual(listed.waiting.map((w) => [w.pid, w.blocking_pids]), [[waiter.pid, [holder.pid]]]);
-    assert.deepEqual(listed.blockers.map((b) => [b.pid, b.state]), [[holder.pid, 'idle in transaction']]);
+    assert.deepEqual(
+      listed.waiting.map((w) => [w.pid, w.blocking_pids]),
+      [[waiter.pid, [holder.pid]]],
+    );
+    assert.deepEqual(
+      listed.blockers.map((b) => [b.pid, b.state]),
+      [[holder.pid, 'idle in transaction']],
+    );
 
     // Waiting past the fail threshold fails.
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -142,7 +163,10 @@ test('a blocker that is still running is not to be terminated: wait or fix the a
     const result = resultFor(await runFamily(locks, { url: db.url }), 'locks.blocked');
     assert.equal(result.status, 'warn', result.summary);
     assert.match(result.summary, new RegExp(`blocked by pid ${holder.pid} \\(postgres, busy holder, active`));
-    assert.match(result.remedy ?? '', new RegExp(`pid ${holder.pid} holds the lock and is active: wait for it to finish, or fix the application`));
+    assert.match(
+      result.remedy ?? '',
+      new RegExp(`pid ${holder.pid} holds the lock and is active: wait for it to finish, or fix the application`),
+    );
     assert.doesNotMatch(result.remedy ?? '', /pg_terminate_backend/);
 
     await query(db.url, 'SELECT pg_cancel_backend($1)', [holder.pid]);

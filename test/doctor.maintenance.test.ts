@@ -13,19 +13,30 @@ const IDS = ['maintenance.dead-rows', 'maintenance.xid-age', 'maintenance.cache-
 test('a fresh database passes every maintenance check', async () => {
   const db = await databases.migrated('doctor_maintenance_fresh');
   const results = await runFamily(maintenance, { url: db.url });
-  assert.deepEqual(results.map((r) => r.id), IDS);
+  assert.deepEqual(
+    results.map((r) => r.id),
+    IDS,
+  );
   for (const result of results) assert.equal(result.status, 'pass', `${result.id}: ${result.summary}`);
   const xid = resultFor(results, 'maintenance.xid-age');
   assert.ok(Number(xid.details?.age) > 0 && Number(xid.details?.age) < 2 ** 30);
   const sizes = resultFor(results, 'maintenance.sizes');
-  assert.deepEqual((sizes.details?.tables as { table: string }[]).map((t) => t.table).sort(), ['import_batches', 'option_day_aggs', 'option_snapshots', 'options']);
+  assert.deepEqual((sizes.details?.tables as { table: string }[]).map((t) => t.table).sort(), [
+    'import_batches',
+    'option_day_aggs',
+    'option_snapshots',
+    'options',
+  ]);
 });
 
 test('dead rows over 20 % of live (and over 10,000) warn, naming the table and its disabled autovacuum', async () => {
   const db = await databases.migrated('doctor_maintenance_dead');
   // Autovacuum must not clean up before doctor looks: disabled on this table only.
   await query(db.url, 'ALTER TABLE import_batches SET (autovacuum_enabled = false)');
-  await query(db.url, `INSERT INTO import_batches (import_id, first_record, last_record, rows) SELECT 'dead-rows', n, n, 1 FROM generate_series(1, 50000) AS n`);
+  await query(
+    db.url,
+    `INSERT INTO import_batches (import_id, first_record, last_record, rows) SELECT 'dead-rows', n, n, 1 FROM generate_series(1, 50000) AS n`,
+  );
   await query(db.url, `DELETE FROM import_batches WHERE first_record <= 30000`);
   // The deleting session reports its counts when it ends; wait until they are visible.
   const deadline = Date.now() + 20_000;
@@ -38,8 +49,14 @@ test('dead rows over 20 % of live (and over 10,000) warn, naming the table and i
 
   const deadRows = resultFor(await runFamily(maintenance, { url: db.url }), 'maintenance.dead-rows');
   assert.equal(deadRows.status, 'warn');
-  assert.match(deadRows.summary, /^import_batches: 30000 dead rows = 150 % of 20000 live, last vacuum never, autovacuum disabled on the table$/);
-  assert.match(deadRows.remedy ?? '', /^VACUUM \(ANALYZE\) import_batches; re-enable autovacuum: ALTER TABLE import_batches RESET \(autovacuum_enabled\)/);
+  assert.match(
+    deadRows.summary,
+    /^import_batches: 30000 dead rows = 150 % of 20000 live, last vacuum never, autovacuum disabled on the table$/,
+  );
+  assert.match(
+    deadRows.remedy ?? '',
+    /^VACUUM \(ANALYZE\) import_batches; re-enable autovacuum: ALTER TABLE import_batches RESET \(autovacuum_enabled\)/,
+  );
 
   await query(db.url, 'VACUUM import_batches');
   const vacuumed = resultFor(await runFamily(maintenance, { url: db.url }), 'maintenance.dead-rows');
@@ -48,9 +65,18 @@ test('dead rows over 20 % of live (and over 10,000) warn, naming the table and i
 
 test('an invalid index left by a failed CREATE UNIQUE INDEX CONCURRENTLY fails', async () => {
   const db = await databases.migrated('doctor_maintenance_invalid');
-  await query(db.url, `INSERT INTO import_batches (import_id, first_record, last_record, rows) SELECT 'same-rows', n, n, 7 FROM generate_series(1, 10) AS n`);
-  await assert.rejects(query(db.url, 'CREATE UNIQUE INDEX CONCURRENTLY import_batches_rows_key ON import_batches (rows)'), /could not create unique index/);
-  const { valid } = await queryOne(db.url, `SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'import_batches_rows_key'::regclass`);
+  await query(
+    db.url,
+    `INSERT INTO import_batches (import_id, first_record, last_record, rows) SELECT 'same-rows', n, n, 7 FROM generate_series(1, 10) AS n`,
+  );
+  await assert.rejects(
+    query(db.url, 'CREATE UNIQUE INDEX CONCURRENTLY import_batches_rows_key ON import_batches (rows)'),
+    /could not create unique index/,
+  );
+  const { valid } = await queryOne(
+    db.url,
+    `SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'import_batches_rows_key'::regclass`,
+  );
   assert.equal(valid, false);
 
   const indexes = resultFor(await runFamily(maintenance, { url: db.url }), 'maintenance.indexes');
@@ -59,7 +85,7 @@ test('an invalid index left by a failed CREATE UNIQUE INDEX CONCURRENTLY fails',
   assert.match(indexes.remedy ?? '', /DROP INDEX CONCURRENTLY import_batches_rows_key/);
 });
 
-test('a duplicate index warns and names the copy to drop, never the constraint\'s or the migration\'s index', async () => {
+test("a duplicate index warns and names the copy to drop, never the constraint's or the migration's index", async () => {
   const db = await databases.migrated('doctor_maintenance_duplicate');
   await query(db.url, 'CREATE INDEX day_again ON option_day_aggs (day)');
   await query(db.url, 'CREATE UNIQUE INDEX options_ticker_again ON options (ticker)');

@@ -51,7 +51,10 @@ test('the last migration missing (row and objects) fails naming it; `optdb migra
 
   await migrate(db.url);
   const repaired = await runFamily(migrations, { url: db.url });
-  assert.deepEqual(repaired.map((result) => result.status), ['pass', 'pass']);
+  assert.deepEqual(
+    repaired.map((result) => result.status),
+    ['pass', 'pass'],
+  );
 });
 
 test('a failed or modified migration fails with what that state means', async () => {

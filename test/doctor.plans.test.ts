@@ -51,8 +51,17 @@ async function explainOn(url: string, sql: string, settings: string[] = []) {
 test('an empty migrated database passes: small tables may be scanned whole', async () => {
   const db = await databases.migrated('doctor_plans_empty');
   const results = await runFamily(plans, { url: db.url });
-  assert.deepEqual(results.map((r) => [r.id, r.status]), [['plans.write-statements', 'pass'], ['plans.read-statements', 'pass']]);
-  assert.match(resultFor(results, 'plans.write-statements').summary, /^9 write statements explained: no large table read whole for a small part of it, no SubPlan/);
+  assert.deepEqual(
+    results.map((r) => [r.id, r.status]),
+    [
+      ['plans.write-statements', 'pass'],
+      ['plans.read-statements', 'pass'],
+    ],
+  );
+  assert.match(
+    resultFor(results, 'plans.write-statements').summary,
+    /^9 write statements explained: no large table read whole for a small part of it, no SubPlan/,
+  );
 });
 
 // The snapshots are stored day by day, as ingests write them, so one contract's rows lie on
@@ -73,7 +82,10 @@ test('with data on an SSD-costed database, the read and write statements use the
   // Planned for values from the planner's statistics (no read of the tables): a real underlying, the latest day.
   const sample = reads.details?.sample as { underlying: string; day: string };
   assert.equal(sample.day, '2025-11-22');
-  assert.equal((await queryOne(db.url, 'SELECT count(*)::int AS n FROM options WHERE underlying_ticker = $1', [sample.underlying])).n, CONTRACTS_PER_UNDERLYING);
+  assert.equal(
+    (await queryOne(db.url, 'SELECT count(*)::int AS n FROM options WHERE underlying_ticker = $1', [sample.underlying])).n,
+    CONTRACTS_PER_UNDERLYING,
+  );
 
   // A table read whole for a hash join: what the plan uses of it is the join's output.
   const joined = await explainOn(
@@ -90,7 +102,10 @@ test('with data on an SSD-costed database, the read and write statements use the
   await query(db.url, 'DROP INDEX option_snapshots_captured_at_idx');
   const without = resultFor(await runFamily(plans, { url: db.url }), 'plans.read-statements');
   assert.equal(without.status, 'warn');
-  const [, tableRows, keptRows] = /^demo top volume: reads all (\d+) rows of option_snapshots \(sequential scan with a filter\) to use about (\d+)$/.exec(without.summary) ?? [];
+  const [, tableRows, keptRows] =
+    /^demo top volume: reads all (\d+) rows of option_snapshots \(sequential scan with a filter\) to use about (\d+)$/.exec(
+      without.summary,
+    ) ?? [];
   assert.ok(tableRows && keptRows, without.summary);
   assert.ok(Number(tableRows) > LARGE_TABLE_ROWS);
   assert.ok(Number(keptRows) < Number(tableRows) / 10, 'one day of twenty');
@@ -103,8 +118,14 @@ test('with the spinning-disk default random_page_cost, a whole-table read for a 
   assert.equal(cost, 4, 'the test servers run with the default random_page_cost');
   const reads = resultFor(await runFamily(plans, { url: db.url }), 'plans.read-statements');
   assert.equal(reads.status, 'warn');
-  assert.match(reads.summary, /^demo nearest chain: reads all \d+ rows of option_snapshots \(sequential scan for a join\) to use about \d+$/);
-  assert.match(reads.remedy ?? '', /the planner prefers reading all of option_snapshots to index lookups: ANALYZE option_snapshots; on SSD storage lower random_page_cost \(now 4\) to 1\.1/);
+  assert.match(
+    reads.summary,
+    /^demo nearest chain: reads all \d+ rows of option_snapshots \(sequential scan for a join\) to use about \d+$/,
+  );
+  assert.match(
+    reads.remedy ?? '',
+    /the planner prefers reading all of option_snapshots to index lookups: ANALYZE option_snapshots; on SSD storage lower random_page_cost \(now 4\) to 1\.1/,
+  );
 });
 
 test('the plan walker finds SubPlans, nested ones too, in real EXPLAIN output; InitPlans are not SubPlans', async () => {
@@ -116,7 +137,10 @@ test('the plan walker finds SubPlans, nested ones too, in real EXPLAIN output; I
   assert.equal(correlated.subPlans.length, 1);
   assert.match(correlated.subPlans[0]!.name, /SubPlan/);
   assert.equal(correlated.subPlans[0]!.depth, 1);
-  assert.deepEqual(correlated.seqScans.map((scan) => [scan.relation, scan.filtered]), [['options', false]]);
+  assert.deepEqual(
+    correlated.seqScans.map((scan) => [scan.relation, scan.filtered]),
+    [['options', false]],
+  );
 
   const nested = await explain(
     `SELECT o.ticker,
@@ -125,7 +149,10 @@ test('the plan walker finds SubPlans, nested ones too, in real EXPLAIN output; I
                AND s.captured_at = (SELECT max(s2.captured_at) FROM option_snapshots s2 WHERE s2.ticker = s.ticker))
      FROM options o`,
   );
-  assert.deepEqual(nested.subPlans.map((p) => p.depth), [1, 2]);
+  assert.deepEqual(
+    nested.subPlans.map((p) => p.depth),
+    [1, 2],
+  );
 
   const once = await explain(`SELECT ticker FROM options WHERE strike_price > (SELECT avg(strike_price) FROM options)`);
   assert.deepEqual(once.subPlans, [], 'an uncorrelated subquery runs once (InitPlan)');

@@ -28,7 +28,8 @@ test("the test server's own URL is a direct connection: every pooler check passe
   assert.equal(detection.status, 'pass');
   assert.match(detection.summary, /^direct connection \(server port (\d+) = URL port \1\)$/);
   assert.equal(detection.details?.detected, false);
-  for (const id of ['pooler.direct-url', 'pooler.prepared-statements', 'pooler.url-parameters']) assert.equal(resultFor(results, id).status, 'pass', id);
+  for (const id of ['pooler.direct-url', 'pooler.prepared-statements', 'pooler.url-parameters'])
+    assert.equal(resultFor(results, id).status, 'pass', id);
 });
 
 test('through PgBouncer in transaction mode: detected by port and admin console; no DIRECT_URL fails', async () => {
@@ -52,7 +53,10 @@ test('through PgBouncer in transaction mode: detected by port and admin console;
   // The machine's PgBouncer is 1.18: no protocol-level prepared statements, and optdb does not need them.
   const prepared = resultFor(results, 'pooler.prepared-statements');
   assert.equal(prepared.status, 'pass');
-  assert.match(prepared.summary, /named prepared statements would break here \((PgBouncer 1\.\d+\.\d+ is older than 1\.21|max_prepared_statements = 0)\).*unnamed/);
+  assert.match(
+    prepared.summary,
+    /named prepared statements would break here \((PgBouncer 1\.\d+\.\d+ is older than 1\.21|max_prepared_statements = 0)\).*unnamed/,
+  );
 });
 
 test('through PgBouncer with DIRECT_URL set to the server: migrations pass; DIRECT_URL through the pooler fails', async () => {
@@ -70,7 +74,12 @@ test('through PgBouncer with DIRECT_URL set to the server: migrations pass; DIRE
 
 test('a Neon -pooler host is recognised from the URL alone', () => {
   const neon = poolerFromUrl('postgresql://alex:secret@ep-cool-name-123456-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require');
-  assert.deepEqual(neon, { host: 'ep-cool-name-123456-pooler.us-east-2.aws.neon.tech', port: 5432, neonPooler: true, pgbouncerPort: false });
+  assert.deepEqual(neon, {
+    host: 'ep-cool-name-123456-pooler.us-east-2.aws.neon.tech',
+    port: 5432,
+    neonPooler: true,
+    pgbouncerPort: false,
+  });
   assert.equal(poolerFromUrl('postgresql://alex@ep-cool-name-123456.us-east-2.aws.neon.tech/neondb').neonPooler, false);
   assert.equal(poolerFromUrl('postgresql://alex@db.internal:6432/optdb').pgbouncerPort, true);
 });
@@ -98,10 +107,15 @@ test('optdb doctor through PgBouncer without DIRECT_URL exits 2 and says why in 
   try {
     for (const client of clients) await client.connect();
     for (const client of clients) await client.query('BEGIN');
-    const rows = await Promise.all(clients.map(async (client) => (await client.query(`SELECT pg_backend_pid() AS pid, ${SETTINGS}`)).rows[0]));
+    const rows = await Promise.all(
+      clients.map(async (client) => (await client.query(`SELECT pg_backend_pid() AS pid, ${SETTINGS}`)).rows[0]),
+    );
     assert.equal(new Set(rows.map((row) => row.pid)).size, 2, 'two server connections');
     const [server] = await query(db.url, `SELECT ${SETTINGS}`);
-    assert.deepEqual(rows.map(({ pid: _, ...settings }) => settings), [server, server]);
+    assert.deepEqual(
+      rows.map(({ pid: _, ...settings }) => settings),
+      [server, server],
+    );
   } finally {
     for (const client of clients) await client.end().catch(() => undefined);
   }

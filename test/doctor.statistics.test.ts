@@ -55,7 +55,10 @@ test('rows never analyzed warn naming the table; --fix analyzes it and the next 
   const url = await databaseWithStaleOptions('doctor_statistics_stale');
   const stale = await freshness(url);
   assert.equal(stale.status, 'warn', stale.summary);
-  assert.equal(stale.summary, `stale statistics on 1 of 4 tables: options 2,000 row changes since ANALYZE (2,000 rows now), never analyzed`);
+  assert.equal(
+    stale.summary,
+    `stale statistics on 1 of 4 tables: options 2,000 row changes since ANALYZE (2,000 rows now), never analyzed`,
+  );
   assert.match(stale.remedy ?? '', /optdb doctor --fix.*ANALYZE options/);
   assert.equal((await lastAnalyze(url)).last_analyze, null);
 

@@ -25,8 +25,6 @@ async function newDataDir(): Promise<string> {
   return dir;
 }
 
-
-
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -186,11 +184,18 @@ describe('optdb db and on-demand use', () => {
     const done = collect(child);
     let stderr = '';
     child.stderr?.on('data', (chunk) => (stderr += chunk));
-    child.stdin!.write('ticker,volume,open,close,high,low,window_start,transactions\nO:AAPL251121C00150000,10,1,1,1,1,1763614800000000000,2\nO:AAPL251121P00150000,10,1,1,1,1,1763614800000000000,2\n');
+    child.stdin!.write(
+      'ticker,volume,open,close,high,low,window_start,transactions\nO:AAPL251121C00150000,10,1,1,1,1,1763614800000000000,2\nO:AAPL251121P00150000,10,1,1,1,1,1763614800000000000,2\n',
+    );
     let written = 0;
     for (let i = 0; i < 600 && written === 0; i++) {
       const url = /metrics at (http:\S+)/.exec(stderr)?.[1];
-      const text = url ? await fetch(url).then((response) => response.text(), () => '') : '';
+      const text = url
+        ? await fetch(url).then(
+            (response) => response.text(),
+            () => '',
+          )
+        : '';
       written = Number(/^optdb_rows_written_total\{outcome="inserted"\} (\d+)/m.exec(text)?.[1] ?? 0);
       if (written === 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -142,7 +142,10 @@ test('the texts say why: XX000 is a planner bug, 57014 splits, schema errors nam
 });
 
 test('codes not listed fall back to their SQLSTATE class', () => {
-  assert.equal(ERROR_POLICIES.some((entry) => entry.code === '22P02' || entry.code === '08006'), false);
+  assert.equal(
+    ERROR_POLICIES.some((entry) => entry.code === '22P02' || entry.code === '08006'),
+    false,
+  );
   assert.equal(policyFor('22P02')?.code, '22');
   assert.equal(policyFor('22P02')?.action, 'isolate-rows');
   assert.equal(policyFor('08006')?.code, '08');
@@ -165,11 +168,14 @@ test('unknown codes have no policy and classify as unknown → stop with the raw
 });
 
 test('classifyError never throws, whatever it is given', () => {
-  const hostile = new Proxy({}, {
-    get() {
-      throw new Error('getter exploded');
+  const hostile = new Proxy(
+    {},
+    {
+      get() {
+        throw new Error('getter exploded');
+      },
     },
-  });
+  );
   for (const value of [undefined, null, 42, 'plain string', Symbol('s'), new Error('no code'), hostile, { code: 17 }]) {
     const classified = classifyError(value);
     assert.equal(classified.policy.action, 'stop');
@@ -197,7 +203,10 @@ test('a real connection terminated by an administrator is 57P01 → retry', asyn
   try {
     const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     const sleeping = rejection(client.query('SELECT pg_sleep(30)'));
-    await waitFor(async () => (await pool.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event = $2', [rows[0]?.pid, 'PgSleep'])).rowCount === 1);
+    await waitFor(
+      async () =>
+        (await pool.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event = $2', [rows[0]?.pid, 'PgSleep'])).rowCount === 1,
+    );
     await pool.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
     const classified = classifyError(await sleeping);
     assert.equal(classified.code, '57P01');
@@ -244,11 +253,13 @@ test('Node socket errors map into the same table', () => {
     assert.deepEqual([classified.code, classified.policy.category, classified.policy.action], [code, category, action]);
   }
   // Node reports a refused dual-stack connect as an AggregateError carrying the code.
-  const aggregate = Object.assign(new AggregateError([systemError('ECONNREFUSED', 'connect ECONNREFUSED ::1:5432')], ''), { code: 'ECONNREFUSED' });
+  const aggregate = Object.assign(new AggregateError([systemError('ECONNREFUSED', 'connect ECONNREFUSED ::1:5432')], ''), {
+    code: 'ECONNREFUSED',
+  });
   assert.equal(classifyError(aggregate).code, 'ECONNREFUSED');
 });
 
-test("a real pool acquire timeout — bare pg and through Prisma — is classified as one whose policy retries with lower concurrency", async () => {
+test('a real pool acquire timeout — bare pg and through Prisma — is classified as one whose policy retries with lower concurrency', async () => {
   const tiny = new pg.Pool({ connectionString: db.url, max: 1, connectionTimeoutMillis: 100 });
   const tinyPrisma = createPrismaClient(tiny);
   const held = await tiny.connect();
@@ -283,8 +294,12 @@ test('a real raw-query failure (P2010) is classified by the SQLSTATE inside: 220
 });
 
 test('real foreign-key violations, raw (P2010) and through the model API (P2003) → 23503 isolate-rows', async () => {
-  const raw = await rejection(prisma.$executeRawUnsafe("INSERT INTO option_snapshots (ticker, captured_at, source) VALUES ('O:NOPE250101C00001000', now(), 'test')"));
-  const model = await rejection(prisma.optionSnapshot.create({ data: { ticker: 'O:NOPE250101C00001000', capturedAt: new Date(), source: 'test' } }));
+  const raw = await rejection(
+    prisma.$executeRawUnsafe("INSERT INTO option_snapshots (ticker, captured_at, source) VALUES ('O:NOPE250101C00001000', now(), 'test')"),
+  );
+  const model = await rejection(
+    prisma.optionSnapshot.create({ data: { ticker: 'O:NOPE250101C00001000', capturedAt: new Date(), source: 'test' } }),
+  );
   assert.equal((raw as Prisma.PrismaClientKnownRequestError).code, 'P2010');
   assert.equal((model as Prisma.PrismaClientKnownRequestError).code, 'P2003');
   for (const error of [raw, model]) {
@@ -297,7 +312,14 @@ test('real foreign-key violations, raw (P2010) and through the model API (P2003)
 });
 
 test('real unique (P2002) and ON CONFLICT cardinality (21000) violations → isolate-rows', async () => {
-  const option = { ticker: 'O:DUP250101C00001000', underlyingTicker: 'DUP', root: 'DUP', contractType: 'call', expirationDate: new Date('2025-01-01T00:00:00Z'), strikePrice: '1' } as const;
+  const option = {
+    ticker: 'O:DUP250101C00001000',
+    underlyingTicker: 'DUP',
+    root: 'DUP',
+    contractType: 'call',
+    expirationDate: new Date('2025-01-01T00:00:00Z'),
+    strikePrice: '1',
+  } as const;
   await prisma.option.create({ data: option });
   const duplicate = await rejection(prisma.option.create({ data: option }));
   assert.equal((duplicate as Prisma.PrismaClientKnownRequestError).code, 'P2002');
@@ -305,10 +327,12 @@ test('real unique (P2002) and ON CONFLICT cardinality (21000) violations → iso
   assert.equal(classifyError(duplicate).policy.action, 'isolate-rows');
 
   const row = "('O:TWICE250101C00001000', 'T', 'T', 'call', '2025-01-01', 1)";
-  const twice = await rejection(prisma.$executeRawUnsafe(
-    `INSERT INTO options (ticker, underlying_ticker, root, contract_type, expiration_date, strike_price) VALUES ${row}, ${row}
+  const twice = await rejection(
+    prisma.$executeRawUnsafe(
+      `INSERT INTO options (ticker, underlying_ticker, root, contract_type, expiration_date, strike_price) VALUES ${row}, ${row}
      ON CONFLICT (ticker) DO UPDATE SET root = EXCLUDED.root`,
-  ));
+    ),
+  );
   const classified = classifyError(twice);
   assert.equal(classified.code, '21000');
   assert.equal(classified.policy.action, 'isolate-rows');
@@ -321,9 +345,18 @@ test('a real XX000 under the model API arrives as P2039 and is classified as a p
     BEGIN RAISE EXCEPTION 'variable not found in subplan target list' USING ERRCODE = 'XX000'; END $$`);
   await pool.query('CREATE TRIGGER raise_xx000 BEFORE INSERT ON options FOR EACH ROW EXECUTE FUNCTION raise_xx000()');
   try {
-    const error = await rejection(prisma.option.create({
-      data: { ticker: 'O:XX250101C00001000', underlyingTicker: 'XX', root: 'XX', contractType: 'put', expirationDate: new Date('2025-01-01T00:00:00Z'), strikePrice: '1' },
-    }));
+    const error = await rejection(
+      prisma.option.create({
+        data: {
+          ticker: 'O:XX250101C00001000',
+          underlyingTicker: 'XX',
+          root: 'XX',
+          contractType: 'put',
+          expirationDate: new Date('2025-01-01T00:00:00Z'),
+          strikePrice: '1',
+        },
+      }),
+    );
     assert.equal((error as Prisma.PrismaClientKnownRequestError).code, 'P2039');
     const classified = classifyError(error);
     assert.equal(classified.code, 'XX000');
@@ -339,7 +372,12 @@ test('a real XX000 under the model API arrives as P2039 and is classified as a p
 function dayAggInputs(count: number): Record<string, string>[] {
   return Array.from({ length: count }, (_, i) => ({
     ticker: formatTicker({ root: 'SPY', expirationDate: '2025-12-19', contractType: 'call', strikeThousandths: 500_000 + i * 1_000 }),
-    open: '1.1', high: '1.5', low: '1', close: '1.2', volume: String(10 + i), window_start: '1763614800000000000',
+    open: '1.1',
+    high: '1.5',
+    low: '1',
+    close: '1.2',
+    volume: String(10 + i),
+    window_start: '1763614800000000000',
   }));
 }
 
@@ -356,7 +394,9 @@ test('XX000 end to end: the batch is retried on a different connection (backend 
   try {
     // The statement that meets the planner bug rolls back, but sequences do not: each
     // INSERT's backend pid is kept in attempt_pid_<n> (setval), whatever happens next.
-    await query(own.url, `
+    await query(
+      own.url,
+      `
       CREATE SEQUENCE attempt_seq;
       CREATE SEQUENCE attempt_pid_1 MINVALUE 0; CREATE SEQUENCE attempt_pid_2 MINVALUE 0;
       CREATE SEQUENCE attempt_pid_3 MINVALUE 0; CREATE SEQUENCE attempt_pid_4 MINVALUE 0;
@@ -367,23 +407,36 @@ test('XX000 end to end: the batch is retried on a different connection (backend 
         IF n <= 2 THEN RAISE EXCEPTION 'variable not found in subplan target list' USING ERRCODE = 'XX000'; END IF;
         RETURN NULL;
       END $$;
-      CREATE TRIGGER planner_bug BEFORE INSERT ON option_day_aggs FOR EACH STATEMENT EXECUTE FUNCTION planner_bug();`);
+      CREATE TRIGGER planner_bug BEFORE INSERT ON option_day_aggs FOR EACH STATEMENT EXECUTE FUNCTION planner_bug();`,
+    );
     const events: WriteEvent[] = [];
     const { strategy, fallbacks } = createStrategyChain('copy', own.pool, own.prisma);
     const inputs = dayAggInputs(5);
-    const buffer = dayAggWriteBuffer(strategy, { fallbacks, concurrency: 1, maxBatchRows: inputs.length, maxDelayMs: 600_000, onEvent: (event) => events.push(event) });
+    const buffer = dayAggWriteBuffer(strategy, {
+      fallbacks,
+      concurrency: 1,
+      maxBatchRows: inputs.length,
+      maxDelayMs: 600_000,
+      onEvent: (event) => events.push(event),
+    });
     const outcomes = await Promise.all(inputs.map((input) => buffer.write(input)));
     await buffer.close();
 
-    assert.deepEqual(outcomes, inputs.map(() => 'written'));
+    assert.deepEqual(
+      outcomes,
+      inputs.map(() => 'written'),
+    );
     assert.deepEqual(events, [
       { kind: 'retry', code: 'XX000', attempt: 1, rows: 5 },
       { kind: 'fallback', code: 'XX000', from: 'copy', to: 'unnest', rows: 5 },
     ]);
-    const [attempts] = await query(own.url, `SELECT
+    const [attempts] = await query(
+      own.url,
+      `SELECT
       (SELECT last_value::int FROM attempt_seq) AS statements,
       (SELECT last_value::int FROM attempt_pid_1) AS first, (SELECT last_value::int FROM attempt_pid_2) AS retry,
-      (SELECT last_value::int FROM attempt_pid_3) AS fallback`);
+      (SELECT last_value::int FROM attempt_pid_3) AS fallback`,
+    );
     assert.equal(attempts.statements, 3, 'copy, copy again, then unnest: one INSERT each');
     assert.notEqual(attempts.first, attempts.retry, 'the retry ran on the connection that met XX000');
     assert.notEqual(attempts.retry, attempts.fallback, 'the fallback ran on the connection that met XX000 again');
@@ -419,7 +472,10 @@ test('a pool acquire timeout end to end: the write gate lowers its limit one ste
     const outcomes = await Promise.all(inputs.map((input) => buffer.write(input)));
     await buffer.close();
 
-    assert.deepEqual(outcomes, inputs.map(() => 'written'));
+    assert.deepEqual(
+      outcomes,
+      inputs.map(() => 'written'),
+    );
     // 4 × the default step fraction 0.3, rounded down: one slot fewer.
     assert.deepEqual(events, [
       { kind: 'limit', from: 4, to: 3, target: 4, reason: 'overload' },
@@ -434,10 +490,12 @@ test('a pool acquire timeout end to end: the write gate lowers its limit one ste
 });
 
 test('real statement timeout (57014) and missing table (42P01) through Prisma', async () => {
-  const timeout = await rejection(prisma.$transaction(async (tx) => {
-    await tx.$executeRawUnsafe('SET LOCAL statement_timeout = 50');
-    await tx.$queryRawUnsafe('SELECT pg_sleep(2)::text');
-  }));
+  const timeout = await rejection(
+    prisma.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe('SET LOCAL statement_timeout = 50');
+      await tx.$queryRawUnsafe('SELECT pg_sleep(2)::text');
+    }),
+  );
   assert.equal(classifyError(timeout).code, '57014');
   assert.equal(classifyError(timeout).policy.action, 'split-then-retry');
 
@@ -477,14 +535,23 @@ test('Prisma codes without a SQLSTATE inside map to their equivalents', () => {
   ];
   for (const [prismaCode, policyCode, action] of cases) {
     const classified = classifyError(knownRequestError(prismaCode));
-    assert.deepEqual([prismaCode, classified.code, classified.policy.code, classified.policy.action], [prismaCode, prismaCode, policyCode, action]);
+    assert.deepEqual(
+      [prismaCode, classified.code, classified.policy.code, classified.policy.action],
+      [prismaCode, prismaCode, policyCode, action],
+    );
   }
   assert.equal(classifyError(knownRequestError('P2037')).policy.lowerConcurrency, true);
 });
 
 test('P2039 and P2010 use the SQLSTATE inside when there is one, else stop as unknown', () => {
   const planner = knownRequestError('P2039', {
-    driverAdapterError: driverAdapterError({ originalCode: 'XX000', originalMessage: 'variable not found in subplan target list', kind: 'postgres', code: 'XX000', severity: 'ERROR' }),
+    driverAdapterError: driverAdapterError({
+      originalCode: 'XX000',
+      originalMessage: 'variable not found in subplan target list',
+      kind: 'postgres',
+      code: 'XX000',
+      severity: 'ERROR',
+    }),
   });
   assert.equal(classifyError(planner).policy.action, 'retry-fresh-connection-then-fallback');
 
@@ -496,19 +563,30 @@ test('P2039 and P2010 use the SQLSTATE inside when there is one, else stop as un
   // Older engines put the database code straight into meta.
   assert.equal(classifyError(knownRequestError('P2010', { code: '40P01', message: 'deadlock detected' })).code, '40P01');
   // Without meta the code is still in Prisma's message.
-  assert.equal(classifyError(knownRequestError('P2010', undefined, 'Raw query failed. Code: `55P03`. Message: `could not obtain lock`')).code, '55P03');
+  assert.equal(
+    classifyError(knownRequestError('P2010', undefined, 'Raw query failed. Code: `55P03`. Message: `could not obtain lock`')).code,
+    '55P03',
+  );
   // A raw query whose result cannot be read is not a database failure.
-  const unsupported = knownRequestError('P2010', { driverAdapterError: driverAdapterError({ kind: 'UnsupportedNativeDataType', type: 'void' }) });
+  const unsupported = knownRequestError('P2010', {
+    driverAdapterError: driverAdapterError({ kind: 'UnsupportedNativeDataType', type: 'void' }),
+  });
   assert.equal(classifyError(unsupported).policy.action, 'stop');
 });
 
 test('adapter-pg folds ENOTFOUND into DatabaseNotReachable; the missing port tells it apart', () => {
-  const notResolved = knownRequestError('P1001', { driverAdapterError: driverAdapterError({ kind: 'DatabaseNotReachable', host: 'db.example.invalid', port: undefined }) });
+  const notResolved = knownRequestError('P1001', {
+    driverAdapterError: driverAdapterError({ kind: 'DatabaseNotReachable', host: 'db.example.invalid', port: undefined }),
+  });
   assert.equal(classifyError(notResolved).code, 'ENOTFOUND');
   assert.equal(classifyError(notResolved).policy.action, 'stop-with-remedy');
-  const refused = knownRequestError('P1001', { driverAdapterError: driverAdapterError({ kind: 'DatabaseNotReachable', host: '127.0.0.1', port: 5432 }) });
+  const refused = knownRequestError('P1001', {
+    driverAdapterError: driverAdapterError({ kind: 'DatabaseNotReachable', host: '127.0.0.1', port: 5432 }),
+  });
   assert.equal(classifyError(refused).policy.action, 'retry');
-  const socket = knownRequestError('P1001', { driverAdapterError: driverAdapterError({ kind: 'DatabaseNotReachable', host: '/var/run/postgresql/.s.PGSQL.5432', port: undefined }) });
+  const socket = knownRequestError('P1001', {
+    driverAdapterError: driverAdapterError({ kind: 'DatabaseNotReachable', host: '/var/run/postgresql/.s.PGSQL.5432', port: undefined }),
+  });
   assert.equal(classifyError(socket).policy.action, 'retry');
   assert.equal(classifyError(driverAdapterError({ kind: 'ConnectionClosed' })).policy.code, '08');
 });
@@ -523,7 +601,10 @@ test('codes are found through .cause chains up to five levels and in AggregateEr
   // Deeper than five levels is not followed.
   assert.equal(classifyError(new Error('level 6', { cause: wrapped })).policy.category, 'unknown');
 
-  const aggregate = new AggregateError([new Error('first, no code'), systemError('ECONNRESET', 'read ECONNRESET'), systemError('ENOTFOUND', 'x')], 'all failed');
+  const aggregate = new AggregateError(
+    [new Error('first, no code'), systemError('ECONNRESET', 'read ECONNRESET'), systemError('ENOTFOUND', 'x')],
+    'all failed',
+  );
   assert.equal(classifyError(aggregate).code, 'ECONNRESET');
 });
 
@@ -535,9 +616,11 @@ test('credentials are redacted from the message and the unknown meaning', () => 
   const unknown = classifyError(Object.assign(new Error(`bad thing near ${url} password=hunter2`), { code: 'ZZ999' }));
   assert.doesNotMatch(unknown.message, /hunter2/);
   assert.doesNotMatch(unknown.policy.meaning, /hunter2/);
-  const prismaWrapped = classifyError(knownRequestError('P2010', {
-    driverAdapterError: driverAdapterError({ originalCode: '08P01', originalMessage: `protocol violation at ${url}`, kind: 'postgres' }),
-  }));
+  const prismaWrapped = classifyError(
+    knownRequestError('P2010', {
+      driverAdapterError: driverAdapterError({ originalCode: '08P01', originalMessage: `protocol violation at ${url}`, kind: 'postgres' }),
+    }),
+  );
   assert.equal(prismaWrapped.policy.code, '08');
   assert.doesNotMatch(prismaWrapped.message, /hunter2/);
 });

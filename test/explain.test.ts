@@ -28,7 +28,10 @@ function codesOf(query: string): string[] {
 test('a SQLSTATE, in any case, explains that code with its class', () => {
   for (const query of ['XX000', 'xx000', ' xx000 ']) {
     const match = only(query);
-    assert.deepEqual([match.kind, match.code, match.name, match.class], ['sqlstate', 'XX000', 'internal_error', 'Class XX — Internal Error']);
+    assert.deepEqual(
+      [match.kind, match.code, match.name, match.class],
+      ['sqlstate', 'XX000', 'internal_error', 'Class XX — Internal Error'],
+    );
   }
   const deadlock = only('40p01');
   assert.deepEqual([deadlock.code, deadlock.name, deadlock.policy?.action], ['40P01', 'deadlock_detected', 'retry']);
@@ -56,7 +59,30 @@ test('a Prisma code explains it with the SQLSTATE and policy optdb treats it as'
   const wrapper = only('P2039');
   assert.equal(wrapper.policy, null);
   assert.match(wrapper.optdbAction, /SQLSTATE inside/);
-  const required = ['P1000', 'P1001', 'P1002', 'P1003', 'P1008', 'P1010', 'P1011', 'P1017', 'P2000', 'P2002', 'P2003', 'P2010', 'P2011', 'P2020', 'P2021', 'P2022', 'P2024', 'P2025', 'P2028', 'P2034', 'P2037', 'P2039'];
+  const required = [
+    'P1000',
+    'P1001',
+    'P1002',
+    'P1003',
+    'P1008',
+    'P1010',
+    'P1011',
+    'P1017',
+    'P2000',
+    'P2002',
+    'P2003',
+    'P2010',
+    'P2011',
+    'P2020',
+    'P2021',
+    'P2022',
+    'P2024',
+    'P2025',
+    'P2028',
+    'P2034',
+    'P2037',
+    'P2039',
+  ];
   for (const code of required) assert.equal(only(code).kind, 'prisma', code);
   for (const code of Object.keys(PRISMA_EQUIVALENTS)) assert.equal(only(code).equivalent, PRISMA_EQUIVALENTS[code], code);
 });
@@ -99,11 +125,17 @@ test('every known message is recognised and explained with its code', () => {
   for (const entry of KNOWN_MESSAGES) {
     assert.match(entry.message, entry.pattern, entry.message);
     const matches = explain(`ERROR:  ${entry.message}`).matches;
-    assert.ok(matches.some((match) => match.kind === 'message' && match.message === entry.message && match.code === entry.code), entry.message);
+    assert.ok(
+      matches.some((match) => match.kind === 'message' && match.message === entry.message && match.code === entry.code),
+      entry.message,
+    );
   }
   for (const entry of PRISMA_CODES) {
     assert.match(entry.message, entry.pattern, entry.code);
-    assert.ok(explain(entry.message).matches.some((match) => match.kind === 'prisma' && match.code === entry.code), entry.code);
+    assert.ok(
+      explain(entry.message).matches.some((match) => match.kind === 'prisma' && match.code === entry.code),
+      entry.code,
+    );
   }
 });
 
@@ -120,10 +152,19 @@ test('a pasted message is quoted as pasted, with its names; the remedy names the
     ['ERROR: prepared statement "pgx_42" already exists (SQLSTATE 42P05)', 'prepared statement "pgx_42" already exists'],
     ['FATAL:  role "alice" does not exist', 'role "alice" does not exist'],
     ['FATAL:  too many connections for role "ingest"', 'too many connections for role "ingest"'],
-    ['FATAL:  remaining connection slots are reserved for non-replication superuser connections', 'remaining connection slots are reserved for non-replication superuser connections'],
-    ['ERROR:  duplicate key value violates unique constraint "trades_pkey"', 'duplicate key value violates unique constraint "trades_pkey"'],
+    [
+      'FATAL:  remaining connection slots are reserved for non-replication superuser connections',
+      'remaining connection slots are reserved for non-replication superuser connections',
+    ],
+    [
+      'ERROR:  duplicate key value violates unique constraint "trades_pkey"',
+      'duplicate key value violates unique constraint "trades_pkey"',
+    ],
     // Prisma's debug output escapes the quotes around names.
-    ['ConnectorError(ConnectorError { kind: QueryError(PostgresError { code: "42P01", message: "relation \\"trades\\" does not exist", severity: "ERROR" }) })', 'relation "trades" does not exist'],
+    [
+      'ConnectorError(ConnectorError { kind: QueryError(PostgresError { code: "42P01", message: "relation \\"trades\\" does not exist", severity: "ERROR" }) })',
+      'relation "trades" does not exist',
+    ],
   ];
   for (const [pasted, message] of quoted) assert.equal(explain(pasted).matches[0]?.message, message, pasted);
   assert.match(only('FATAL:  too many connections for role "ingest"').remedy, /ALTER ROLE "ingest" CONNECTION LIMIT/);
@@ -181,7 +222,8 @@ test("Prisma's multi-line error with XX000 inside explains the planner bug, not 
     'Error occurred during query execution:',
     'ConnectorError(ConnectorError { user_facing_error: None, kind: QueryError(PostgresError { code: "XX000", message: "variable not found in subplan target list", severity: "ERROR", detail: None, column: None, hint: None }), transient: false })',
   ].join('\n');
-  const prisma7 = 'PrismaClientKnownRequestError: \nInvalid `prisma.optionSnapshot.upsert()` invocation:\n\nDatabase error. Code: `XX000`. Message: `variable not found in subplan target list`';
+  const prisma7 =
+    'PrismaClientKnownRequestError: \nInvalid `prisma.optionSnapshot.upsert()` invocation:\n\nDatabase error. Code: `XX000`. Message: `variable not found in subplan target list`';
   for (const text of [prisma5, prisma7]) {
     const match = only(text);
     assert.deepEqual([match.kind, match.code, match.message], ['message', 'XX000', 'variable not found in subplan target list']);
@@ -232,7 +274,10 @@ test('the catalogue holds every SQLSTATE once, each with a class title', () => {
     assert.ok(explain(entry.code).matches[0]?.meaning, entry.code);
   }
   for (const classCode of Object.keys(SQLSTATE_CLASS_TITLES)) {
-    assert.ok(SQLSTATES.some((entry) => entry.classCode === classCode), `title for class ${classCode} without codes`);
+    assert.ok(
+      SQLSTATES.some((entry) => entry.classCode === classCode),
+      `title for class ${classCode} without codes`,
+    );
   }
 });
 
@@ -258,7 +303,8 @@ test('notes never restate a policy, and name only real codes and classes', () =>
   for (const [key, note] of Object.entries(SQLSTATE_NOTES)) {
     assert.ok(key.length === 2 ? SQLSTATE_CLASS_TITLES[key] : sqlStateByCode(key), `unknown note key ${key}`);
     const policy = ERROR_POLICIES.find((entry) => entry.code === key);
-    if (policy) assert.ok(note.meaning === undefined && note.remedy === undefined, `${key} has a policy: its meaning and remedy are the policy's`);
+    if (policy)
+      assert.ok(note.meaning === undefined && note.remedy === undefined, `${key} has a policy: its meaning and remedy are the policy's`);
   }
 });
 
@@ -288,7 +334,7 @@ test('optdb explain recognises a pasted message', async () => {
   assert.match(result.stdout, /PgBouncer/);
 });
 
-test('optdb explain prints the message as pasted, not the catalogue\'s example', async () => {
+test("optdb explain prints the message as pasted, not the catalogue's example", async () => {
   for (const [pasted, message] of [
     ['FATAL: password authentication failed for user "postgres"', 'password authentication failed for user "postgres"'],
     ['database "nope" does not exist', 'database "nope" does not exist'],
@@ -306,7 +352,12 @@ test('optdb explain with nothing to explain is a usage error: exit 2 saying what
     child.stdin?.end(' \n');
     return collect(child);
   };
-  for (const result of [await runCli(['explain', '']), await runCli(['explain', '  ', '']), await runCli(['explain', '', '--json']), await emptyStdin()]) {
+  for (const result of [
+    await runCli(['explain', '']),
+    await runCli(['explain', '  ', '']),
+    await runCli(['explain', '', '--json']),
+    await emptyStdin(),
+  ]) {
     assert.equal(result.code, 2, result.stderr);
     assert.equal(result.stdout, '');
     assert.match(result.stderr, /^error: nothing to explain.*: give a SQLSTATE \(XX000\)/m);
@@ -319,7 +370,17 @@ test('optdb explain --json prints the stable object', async () => {
   assert.equal(result.code, 0, result.stderr);
   const parsed = JSON.parse(result.stdout) as { query: string; matches: Explanation[] };
   assert.equal(parsed.query, 'p2034');
-  assert.deepEqual(Object.keys(parsed.matches[0]!), ['kind', 'code', 'name', 'equivalent', 'meaning', 'triggers', 'optdbAction', 'policy', 'remedy']);
+  assert.deepEqual(Object.keys(parsed.matches[0]!), [
+    'kind',
+    'code',
+    'name',
+    'equivalent',
+    'meaning',
+    'triggers',
+    'optdbAction',
+    'policy',
+    'remedy',
+  ]);
   assert.equal(parsed.matches[0]!.code, 'P2034');
 });
 

@@ -91,7 +91,9 @@ test('--max-rejects stops the ingest with the summary of what was committed, in 
   assert.equal(summary.inserted, bars, 'the summary counts what was committed');
   assert.equal(summary.rowsRead, summary.inserted + summary.rejected + summary.collapsed);
 
-  const text = await runCli(['ingest', file, '--max-rejects', '5%', '--batch-size', '500', '--no-progress'], { DATABASE_URL: (await databases.migrated('accounting_max_rejects_text')).url });
+  const text = await runCli(['ingest', file, '--max-rejects', '5%', '--batch-size', '500', '--no-progress'], {
+    DATABASE_URL: (await databases.migrated('accounting_max_rejects_text')).url,
+  });
   assert.equal(text.code, 1, text.stderr);
   assert.match(text.stdout, /^stopped after reading \d+ rows in /);
   assert.match(text.stdout, /stopped: the rows above are committed; run the same command again to resume after them/);
@@ -100,7 +102,11 @@ test('--max-rejects stops the ingest with the summary of what was committed, in 
 
 test('an input with no rows is said to have none; a rerun that finds everything committed says so', async () => {
   const db = await databases.migrated('accounting_empty');
-  for (const [name, content] of [['empty.ndjson', ''], ['empty-array.json', '[]'], ['header-only.csv', `${HEADER}\n`]] as const) {
+  for (const [name, content] of [
+    ['empty.ndjson', ''],
+    ['empty-array.json', '[]'],
+    ['header-only.csv', `${HEADER}\n`],
+  ] as const) {
     const file = path.join(dir.path, name);
     await fs.writeFile(file, content);
     const result = await runCli(['ingest', file, '--no-progress'], { DATABASE_URL: db.url });
@@ -134,11 +140,14 @@ test('a bar whose open lies above its high, or a price in exponent notation, is 
   );
   const { summary, rejects } = await ingestWithRejects(file, { DATABASE_URL: db.url });
   assert.deepEqual([summary.inserted, summary.rejected], [1, 3]);
-  assert.deepEqual(rejects.map((r) => [r.location, r.reason]), [
-    [2, 'exponent notation: open is "1e3"'],
-    [3, 'open 1000 outside [low 1.0, high 1.2]'],
-    [4, 'close 1.3 outside [low 1.0, high 1.2]'],
-  ]);
+  assert.deepEqual(
+    rejects.map((r) => [r.location, r.reason]),
+    [
+      [2, 'exponent notation: open is "1e3"'],
+      [3, 'open 1000 outside [low 1.0, high 1.2]'],
+      [4, 'close 1.3 outside [low 1.0, high 1.2]'],
+    ],
+  );
   const [{ open }] = await query(db.url, 'SELECT open::text FROM option_day_aggs');
   assert.equal(open, '1.1');
 });

@@ -81,21 +81,35 @@ test('the closing ANALYZE survives its connection being terminated: a new connec
   let terminated = 0;
   for (let tries = 0; terminated === 0 && tries < 200; tries++) {
     await new Promise((resolve) => setTimeout(resolve, 10));
-    const [row] = await query(db.url, `SELECT count(pg_terminate_backend(pid))::int AS terminated FROM pg_stat_activity
-      WHERE datname = current_database() AND application_name = 'optdb'`);
+    const [row] = await query(
+      db.url,
+      `SELECT count(pg_terminate_backend(pid))::int AS terminated FROM pg_stat_activity
+      WHERE datname = current_database() AND application_name = 'optdb'`,
+    );
     terminated = (row as { terminated: number }).terminated;
   }
   await writer.end();
   assert.equal(terminated, 1, 'the refresh connection was never seen');
   assert.deepEqual(await refreshing, { analyzed: ['options'], failed: [] });
-  assert.deepEqual((await query(db.url, LAST_ANALYZE)).find((row) => row.table === 'options'), { table: 'options', analyzed: true });
+  assert.deepEqual(
+    (await query(db.url, LAST_ANALYZE)).find((row) => row.table === 'options'),
+    { table: 'options', analyzed: true },
+  );
 });
 
 test('a server gone before the closing ANALYZE: reported as not analyzed, never thrown', async () => {
   const gone = `postgresql://postgres@127.0.0.1:${await freePort()}/optdb`;
-  const result = await refreshStatistics(gone, { options: 2_000, option_day_aggs: 10 }, [], { retries: 2, minDelayMs: 10, maxDelayMs: 20, maxRetryTimeMs: 1_000 });
+  const result = await refreshStatistics(gone, { options: 2_000, option_day_aggs: 10 }, [], {
+    retries: 2,
+    minDelayMs: 10,
+    maxDelayMs: 20,
+    maxRetryTimeMs: 1_000,
+  });
   assert.deepEqual(result.analyzed, []);
-  assert.deepEqual(result.failed.map(({ table, code }) => ({ table, code })), [{ table: 'options', code: 'ECONNREFUSED' }]);
+  assert.deepEqual(
+    result.failed.map(({ table, code }) => ({ table, code })),
+    [{ table: 'options', code: 'ECONNREFUSED' }],
+  );
 });
 
 test('the staleness rule: enough changed rows, and never analyzed or more than a fifth of the table', () => {

@@ -72,9 +72,16 @@ test('a gzip bomb that inflates a thousandfold past the first GiB is refused who
   }
   await pipeline(Readable.from(body()), createGzip({ level: 9 }), (await fs.open(file, 'w')).createWriteStream());
   const db = await databases.migrated('bomb_inflation');
-  const result = await runCli(['ingest', file, '--no-progress'], { DATABASE_URL: db.url, NODE_OPTIONS: `--max-old-space-size=${HEAP_CAP_MB}` }, 240_000);
+  const result = await runCli(
+    ['ingest', file, '--no-progress'],
+    { DATABASE_URL: db.url, NODE_OPTIONS: `--max-old-space-size=${HEAP_CAP_MB}` },
+    240_000,
+  );
   assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stderr, /^optdb: .*inflating\.ndjson\.gz: gzip data that inflates more than 200 times \(\d+\.\d MiB read became 10\d\d\.\d MiB\): refused as a decompression bomb/m);
+  assert.match(
+    result.stderr,
+    /^optdb: .*inflating\.ndjson\.gz: gzip data that inflates more than 200 times \(\d+\.\d MiB read became 10\d\d\.\d MiB\): refused as a decompression bomb/m,
+  );
   assert.doesNotMatch(result.stderr, /^\s+at /m);
   const [{ n }] = await query(db.url, 'SELECT count(*)::int AS n FROM option_snapshots');
   assert.equal(n, 1, 'the result before the bomb is stored');

@@ -11,7 +11,8 @@ import { query } from './harness/sql.js';
 
 // The real index-option result from Polygon's documentation, verbatim.
 const REAL = `{"day":{"change":0.35,"change_percent":25.926,"close":1.7,"high":3.5,"last_updated":1689120000000000000,"low":1.35,"open":3.3,"previous_close":1.35,"volume":41840,"vwap":2.5245},"details":{"contract_type":"call","exercise_style":"european","expiration_date":"2023-07-12","shares_per_contract":100,"strike_price":4500,"ticker":"O:SPXW230712C04500000"},"greeks":{"delta":0.1747,"gamma":0.0152,"theta":-5.994,"vega":0.3859},"implied_volatility":0.1186,"last_quote":{"ask":1.65,"ask_size":37,"bid":1.6,"bid_size":123,"last_updated":1689174023516476700,"midpoint":1.625,"timeframe":"REAL-TIME"},"last_trade":{"sip_timestamp":1689174023261703200,"conditions":[209],"price":1.65,"size":1,"exchange":302,"timeframe":"REAL-TIME"},"open_interest":4501,"underlying_asset":{"last_updated":1680814651655000000,"value":4483.78,"ticker":"I:SPX","timeframe":"REAL-TIME"}}`;
-const withTicker = (ticker: string) => REAL.replace('O:SPXW230712C04500000', ticker).replace('"strike_price":4500,', '').replace('"contract_type":"call",', '');
+const withTicker = (ticker: string) =>
+  REAL.replace('O:SPXW230712C04500000', ticker).replace('"strike_price":4500,', '').replace('"contract_type":"call",', '');
 
 let dir: string;
 const databases = new TestDatabases();
@@ -33,7 +34,6 @@ async function file(name: string, content: string | Buffer): Promise<string> {
   await fs.writeFile(target, content);
   return target;
 }
-
 
 async function ingestJson(db: TestDatabase, args: string[]): Promise<Record<string, number>> {
   const result = await runCli(['ingest', ...args, '--json'], { DATABASE_URL: db.url });
@@ -57,14 +57,37 @@ test('snapshot NDJSON, a JSON page, gzip and stdin all land exactly', async () =
   assert.equal(piped.code, 0, piped.stderr);
   assert.equal(JSON.parse(piped.stdout).inserted, 1);
 
-  const stored = await query(db.url, `SELECT captured_at::text, quote_at::text, last_trade_at::text, day_vwap::text, day_volume::text, delta, underlying_price::text
-    FROM option_snapshots WHERE ticker = 'O:SPXW230712C04500000'`);
-  assert.deepEqual(stored, [{
-    captured_at: '2023-07-12 15:00:00+00', quote_at: '2023-07-12 15:00:23.516476+00', last_trade_at: '2023-07-12 15:00:23.261703+00',
-    day_vwap: '2.5245', day_volume: '41840', delta: 0.1747, underlying_price: '4483.78',
-  }]);
-  const contract = await query(db.url, `SELECT underlying_ticker, root, contract_type::text, expiration_date::text, strike_price::text, shares_per_contract, exercise_style::text FROM options WHERE ticker = 'O:SPXW230712C04500000'`);
-  assert.deepEqual(contract, [{ underlying_ticker: 'I:SPX', root: 'SPXW', contract_type: 'call', expiration_date: '2023-07-12', strike_price: '4500.000', shares_per_contract: 100, exercise_style: 'european' }]);
+  const stored = await query(
+    db.url,
+    `SELECT captured_at::text, quote_at::text, last_trade_at::text, day_vwap::text, day_volume::text, delta, underlying_price::text
+    FROM option_snapshots WHERE ticker = 'O:SPXW230712C04500000'`,
+  );
+  assert.deepEqual(stored, [
+    {
+      captured_at: '2023-07-12 15:00:00+00',
+      quote_at: '2023-07-12 15:00:23.516476+00',
+      last_trade_at: '2023-07-12 15:00:23.261703+00',
+      day_vwap: '2.5245',
+      day_volume: '41840',
+      delta: 0.1747,
+      underlying_price: '4483.78',
+    },
+  ]);
+  const contract = await query(
+    db.url,
+    `SELECT underlying_ticker, root, contract_type::text, expiration_date::text, strike_price::text, shares_per_contract, exercise_style::text FROM options WHERE ticker = 'O:SPXW230712C04500000'`,
+  );
+  assert.deepEqual(contract, [
+    {
+      underlying_ticker: 'I:SPX',
+      root: 'SPXW',
+      contract_type: 'call',
+      expiration_date: '2023-07-12',
+      strike_price: '4500.000',
+      shares_per_contract: 100,
+      exercise_style: 'european',
+    },
+  ]);
 });
 
 test('--captured-at is stored as given, to the microsecond; with --resolution it is truncated like a derived time', async () => {
@@ -74,7 +97,10 @@ test('--captured-at is stored as given, to the microsecond; with --resolution it
   await ingestJson(db, [ndjson, '--import-id', 'given', '--captured-at', '2025-11-20T12:34:56.789123Z']);
   await ingestJson(db, [ndjson, '--import-id', 'given-truncated', '--captured-at', '2025-11-21T12:34:56.789123Z', '--resolution', '1m']);
   await ingestJson(db, [ndjson, '--import-id', 'derived']);
-  const stored = await query(db.url, `SELECT to_char(captured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS at FROM option_snapshots ORDER BY captured_at`);
+  const stored = await query(
+    db.url,
+    `SELECT to_char(captured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS at FROM option_snapshots ORDER BY captured_at`,
+  );
   assert.deepEqual(
     stored.map((row) => row.at),
     ['2023-07-12T15:00:00.000000', '2025-11-20T12:34:56.789123', '2025-11-21T12:34:00.000000'],
@@ -86,7 +112,10 @@ test('a FIFO fed twice with different rows: each feed is written (a pipe has no 
   const fifo = path.join(dir, 'feed.fifo');
   execFileSync('mkfifo', [fifo]);
   const header = 'ticker,volume,open,close,high,low,window_start,transactions';
-  for (const [i, strikes] of [['00100000', '00105000'], ['00110000', '00115000']].entries()) {
+  for (const [i, strikes] of [
+    ['00100000', '00105000'],
+    ['00110000', '00115000'],
+  ].entries()) {
     const rows = strikes.map((strike) => `O:AAPL251121C${strike},${10 + i},1,1,1,1,1763614800000000000,2`);
     const child = spawnCli(['ingest', fifo, '--json'], { DATABASE_URL: db.url });
     await fs.writeFile(fifo, [header, ...rows].join('\n') + '\n');
@@ -101,16 +130,22 @@ test('a FIFO fed twice with different rows: each feed is written (a pipe has no 
 
 test('day_aggs CSV with BOM, CRLF, shuffled and unknown columns; a snapshot later enriches the contract', async () => {
   const db = await migratedDatabase();
-  const csv = await file('day.csv', '\uFEFFwindow_start,ticker,extra,close,open,high,low,volume,transactions\r\n' +
-    '1689134400000000000,O:SPXW230712C04500000,zz,1.7,3.3,3.5,1.35,41840,812\r\n' +
-    '1689134400000000000,O:GME1230721C00012500,zz,0.05,0.05,0.05,0.05,3,1\r\n');
+  const csv = await file(
+    'day.csv',
+    '\uFEFFwindow_start,ticker,extra,close,open,high,low,volume,transactions\r\n' +
+      '1689134400000000000,O:SPXW230712C04500000,zz,1.7,3.3,3.5,1.35,41840,812\r\n' +
+      '1689134400000000000,O:GME1230721C00012500,zz,0.05,0.05,0.05,0.05,3,1\r\n',
+  );
   const summary = await ingestJson(db, [csv]);
   assert.equal(summary.inserted, 2);
   assert.deepEqual(await query(db.url, `SELECT ticker, day::text, close::text, transactions::text FROM option_day_aggs ORDER BY 1`), [
     { ticker: 'O:GME1230721C00012500', day: '2023-07-12', close: '0.05', transactions: '1' },
     { ticker: 'O:SPXW230712C04500000', day: '2023-07-12', close: '1.7', transactions: '812' },
   ]);
-  const guessed = await query(db.url, `SELECT ticker, underlying_ticker, exercise_style::text, shares_per_contract FROM options ORDER BY 1`);
+  const guessed = await query(
+    db.url,
+    `SELECT ticker, underlying_ticker, exercise_style::text, shares_per_contract FROM options ORDER BY 1`,
+  );
   assert.deepEqual(guessed, [
     { ticker: 'O:GME1230721C00012500', underlying_ticker: 'GME', exercise_style: null, shares_per_contract: null },
     { ticker: 'O:SPXW230712C04500000', underlying_ticker: 'I:SPX', exercise_style: null, shares_per_contract: null },
@@ -122,30 +157,44 @@ test('day_aggs CSV with BOM, CRLF, shuffled and unknown columns; a snapshot late
   // less, and must not erase what the snapshot said.
   const again = await ingestJson(db, [csv, '--import-id', 'day-csv-again']);
   assert.deepEqual([again.unchanged, again.contractsUpdated], [2, 0]);
-  assert.deepEqual(await query(db.url, `SELECT exercise_style::text, shares_per_contract FROM options WHERE ticker = 'O:SPXW230712C04500000'`), [
-    { exercise_style: 'european', shares_per_contract: 100 },
-  ]);
+  assert.deepEqual(
+    await query(db.url, `SELECT exercise_style::text, shares_per_contract FROM options WHERE ticker = 'O:SPXW230712C04500000'`),
+    [{ exercise_style: 'european', shares_per_contract: 100 }],
+  );
 });
 
 test('every bad row is rejected with its reason, and writes nothing — not even its contract', async () => {
   const db = await migratedDatabase();
   const bad = [
-    withTicker('O:AAPL251321C00150000'),                                  // 2: bad date
-    '{"day":{"close":1}}',                                                // 3: no ticker
+    withTicker('O:AAPL251321C00150000'), // 2: bad date
+    '{"day":{"close":1}}', // 3: no ticker
     REAL.replace('"volume":41840', '"volume":-1').replace('O:SPXW230712C04500000', 'O:NEG230712C04500000'), // 4
-    REAL.replace('"high":3.5', '"high":1.0').replace('O:SPXW230712C04500000', 'O:HL230712C04500000'),     // 5
-    '{"details": {"ticker": "O:TRUNC',                                    // 6: malformed
+    REAL.replace('"high":3.5', '"high":1.0').replace('O:SPXW230712C04500000', 'O:HL230712C04500000'), // 5
+    '{"details": {"ticker": "O:TRUNC', // 6: malformed
     REAL.replace('"close":1.7', '"close":"1.7"').replace('O:SPXW230712C04500000', 'O:STR230712C04500000'), // 7
-    REAL,                                                                 // 8: fine
+    REAL, // 8: fine
   ];
   const input = await file('bad.ndjson', `${REAL}\n${bad.join('\n')}\n`);
   const rejectsFile = path.join(dir, 'rejects.ndjson');
   const summary = await ingestJson(db, [input, '--rejects', rejectsFile]);
   assert.deepEqual([summary.rowsRead, summary.inserted, summary.collapsed, summary.rejected], [8, 1, 1, 6]);
-  const rejects = (await fs.readFile(rejectsFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
-  assert.deepEqual(rejects.map((r) => r.location), [2, 3, 4, 5, 6, 7]);
+  const rejects = (await fs.readFile(rejectsFile, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  assert.deepEqual(
+    rejects.map((r) => r.location),
+    [2, 3, 4, 5, 6, 7],
+  );
   const reasons = rejects.map((r) => r.reason).join('\n');
-  for (const expected of [/bad date: month 13/, /missing required field details\.ticker/, /negative day\.volume/, /day\.high 1\.0 < day\.low 1\.35/, /malformed JSON/, /wrong type: day\.close is a string/]) {
+  for (const expected of [
+    /bad date: month 13/,
+    /missing required field details\.ticker/,
+    /negative day\.volume/,
+    /day\.high 1\.0 < day\.low 1\.35/,
+    /malformed JSON/,
+    /wrong type: day\.close is a string/,
+  ]) {
     assert.match(reasons, expected);
   }
   assert.ok(rejects.every((r) => r.source === input && typeof r.raw === 'string' && r.raw.length > 0));
@@ -193,7 +242,11 @@ test('clear failures: missing file, unmigrated schema, unreachable server, too m
   const limited = await runCli(['ingest', mixed, '--max-rejects', '1'], { DATABASE_URL: db.url });
   assert.equal(limited.code, 1);
   assert.match(limited.stderr, /2 rows rejected, more than --max-rejects 1/);
-  assert.deepEqual(await query(db.url, 'SELECT ticker FROM option_snapshots'), [{ ticker: 'O:SPXW230712C04500000' }], 'valid rows read before the limit stay written');
+  assert.deepEqual(
+    await query(db.url, 'SELECT ticker FROM option_snapshots'),
+    [{ ticker: 'O:SPXW230712C04500000' }],
+    'valid rows read before the limit stay written',
+  );
 
   const percent = await runCli(['ingest', mixed, '--max-rejects', '10%'], { DATABASE_URL: db.url });
   assert.equal(percent.code, 1);
@@ -232,7 +285,10 @@ test('hostile input: a truncated gzip keeps the rows before the damage; garbage 
   const empty = await runCli(['ingest', await file('empty.ndjson', ''), '--json'], { DATABASE_URL: db.url });
   assert.equal(empty.code, 0, empty.stderr);
   assert.equal(JSON.parse(empty.stdout).rowsRead, 0);
-  const headerOnly = await runCli(['ingest', await file('header.csv', 'ticker,volume,open,close,high,low,window_start,transactions\n'), '--json'], { DATABASE_URL: db.url });
+  const headerOnly = await runCli(
+    ['ingest', await file('header.csv', 'ticker,volume,open,close,high,low,window_start,transactions\n'), '--json'],
+    { DATABASE_URL: db.url },
+  );
   assert.equal(headerOnly.code, 0, headerOnly.stderr);
   assert.equal(JSON.parse(headerOnly.stdout).rowsRead, 0);
 });

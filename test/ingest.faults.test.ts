@@ -25,7 +25,8 @@ const TABLE_SUM = `SELECT count(*)::int AS rows, md5(string_agg(t::text, '|' ORD
 before(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'optdb-faults-'));
   bars = path.join(dir, 'bars.csv');
-  barRows = (await writeSample({ out: bars, format: 'day-aggs-csv', underlyings: 10, contracts: 40_000, date: '2025-11-20', seed: 9 })).rows;
+  barRows = (await writeSample({ out: bars, format: 'day-aggs-csv', underlyings: 10, contracts: 40_000, date: '2025-11-20', seed: 9 }))
+    .rows;
   const clean = await database('faults_reference');
   await ingest(clean, [bars]);
   reference = (await query(clean.url, TABLE_SUM))[0] as { rows: number; sum: string };
@@ -46,7 +47,9 @@ async function ingest(db: TestDatabase, args: string[]): Promise<{ summary: Reco
 
 /** The planner error XX000 "variable not found in subplan target list", raised by the server on each INSERT into option_day_aggs for which `condition` holds. */
 async function raisePlannerErrorWhen(db: TestDatabase, condition: string): Promise<void> {
-  await query(db.url, `
+  await query(
+    db.url,
+    `
     CREATE FUNCTION planner_bug() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF ${condition} THEN
@@ -54,12 +57,15 @@ async function raisePlannerErrorWhen(db: TestDatabase, condition: string): Promi
       END IF;
       RETURN NULL;
     END $$;
-    CREATE TRIGGER planner_bug BEFORE INSERT ON option_day_aggs FOR EACH STATEMENT EXECUTE FUNCTION planner_bug();`);
+    CREATE TRIGGER planner_bug BEFORE INSERT ON option_day_aggs FOR EACH STATEMENT EXECUTE FUNCTION planner_bug();`,
+  );
 }
 
 test('XX000, 40P01 and 40001 raised on a share of write statements: retried, nothing lost', async () => {
   const db = await database('faults_transient');
-  await query(db.url, `
+  await query(
+    db.url,
+    `
     CREATE SEQUENCE fault_seq;
     CREATE FUNCTION raise_fault() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE n bigint := nextval('fault_seq');
@@ -70,7 +76,8 @@ test('XX000, 40P01 and 40001 raised on a share of write statements: retried, not
       END IF;
       RETURN NULL;
     END $$;
-    CREATE TRIGGER fault BEFORE INSERT ON option_day_aggs FOR EACH STATEMENT EXECUTE FUNCTION raise_fault();`);
+    CREATE TRIGGER fault BEFORE INSERT ON option_day_aggs FOR EACH STATEMENT EXECUTE FUNCTION raise_fault();`,
+  );
   // One batch at a time keeps the faults' order fixed: every batch meets XX000 at most once,
   // so none falls back to the per-row path, where each of its 1000 statements would meet
   // the cycle again (that path is tested on its own below).
@@ -79,7 +86,8 @@ test('XX000, 40P01 and 40001 raised on a share of write statements: retried, not
   assert.deepEqual((await query(db.url, TABLE_SUM))[0], reference);
   const [{ faults }] = await query(db.url, `SELECT last_value::int AS faults FROM fault_seq`);
   assert.ok(faults > Math.ceil(barRows / 1000), 'the faults were not raised');
-  for (const code of ['XX000', '40P01', '40001']) assert.match(stderr, new RegExp(`${code} on a batch of 1000 rows \\(attempt \\d+\\); retrying`));
+  for (const code of ['XX000', '40P01', '40001'])
+    assert.match(stderr, new RegExp(`${code} on a batch of 1000 rows \\(attempt \\d+\\); retrying`));
   assert.doesNotMatch(stderr, /falling back/);
 });
 
@@ -111,7 +119,9 @@ test('a planner error that persists on the copy path: the batch falls back to un
 
 test('rows the database refuses are isolated and reported; every other row is committed', async () => {
   const db = await database('faults_refused');
-  await query(db.url, `
+  await query(
+    db.url,
+    `
     CREATE FUNCTION refuse_some() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF abs(hashtext(NEW.ticker)) % 4000 = 7 THEN
@@ -119,10 +129,15 @@ test('rows the database refuses are isolated and reported; every other row is co
       END IF;
       RETURN NEW;
     END $$;
-    CREATE TRIGGER refuse_some BEFORE INSERT ON option_day_aggs FOR EACH ROW EXECUTE FUNCTION refuse_some();`);
+    CREATE TRIGGER refuse_some BEFORE INSERT ON option_day_aggs FOR EACH ROW EXECUTE FUNCTION refuse_some();`,
+  );
   const rejects = path.join(dir, 'refused.ndjson');
   const { summary } = await ingest(db, [bars, '--rejects', rejects]);
-  const lines = (await fs.readFile(rejects, 'utf8')).trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const lines = (await fs.readFile(rejects, 'utf8'))
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
   assert.ok(lines.length > 0, 'no row was refused: the trigger did not match any volume');
   assert.equal(summary.rejected, lines.length);
   assert.equal(summary.inserted + summary.rejected, barRows);
@@ -141,10 +156,13 @@ test('a statement timeout shorter than a batch: the batch is split, not failed',
   const db = await database('faults_timeout');
   const slice = path.join(dir, 'slice.csv');
   await fs.writeFile(slice, (await fs.readFile(bars, 'utf8')).split('\n').slice(0, 1_201).join('\n'));
-  await query(db.url, `
+  await query(
+    db.url,
+    `
     CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.001); RETURN NEW; END $$;
     CREATE TRIGGER slow_row BEFORE INSERT ON option_day_aggs FOR EACH ROW EXECUTE FUNCTION slow_row();
-    ALTER DATABASE ${db.name} SET statement_timeout = '250ms';`);
+    ALTER DATABASE ${db.name} SET statement_timeout = '250ms';`,
+  );
   const { summary, stderr } = await ingest(db, [slice, '--batch-size', '1200']);
   assert.equal(summary.inserted, 1_200);
   assert.match(stderr, /57014 on a batch of 1200 rows; writing it in halves/);

@@ -23,20 +23,27 @@ after(() => databases.dropAll());
 const resultAt = (strike: number): string =>
   FACTS_RESULT.replace('O:SPXW230712C04500000', `O:SPXW230712C0${strike}000`).replace('"strike_price":4500', `"strike_price":${strike}`);
 const CSV_HEADER = 'ticker,volume,open,close,high,low,window_start,transactions';
-const barLine = (i: number, price = '1.25') => `O:AAPL251121C${String(100_000 + i * 500).padStart(8, '0')},${10 + i},${price},${price},${price},${price},1763614800000000000,2`;
+const barLine = (i: number, price = '1.25') =>
+  `O:AAPL251121C${String(100_000 + i * 500).padStart(8, '0')},${10 + i},${price},${price},${price},${price},1763614800000000000,2`;
 
 const ingest = (db: TestDatabase | undefined, args: string[], env: Record<string, string | undefined> = {}) =>
   runCli(['ingest', '--no-progress', ...args], { DATABASE_URL: db?.url, ...env });
 
 function summaryOf(result: CliResult): Record<string, any> {
-  const line = result.stdout.trim().split('\n').find((text) => text.startsWith('{'));
+  const line = result.stdout
+    .trim()
+    .split('\n')
+    .find((text) => text.startsWith('{'));
   assert.ok(line, `no JSON summary on stdout: ${result.stdout}\n${result.stderr}`);
   return JSON.parse(line);
 }
 
 async function counts(db: TestDatabase): Promise<Record<string, number>> {
-  const [row] = await query(db.url, `SELECT (SELECT count(*)::int FROM option_snapshots) AS snapshots, (SELECT count(*)::int FROM option_day_aggs) AS day_aggs,
-    (SELECT count(*)::int FROM options) AS options, (SELECT count(*)::int FROM import_batches) AS ledger`);
+  const [row] = await query(
+    db.url,
+    `SELECT (SELECT count(*)::int FROM option_snapshots) AS snapshots, (SELECT count(*)::int FROM option_day_aggs) AS day_aggs,
+    (SELECT count(*)::int FROM options) AS options, (SELECT count(*)::int FROM import_batches) AS ledger`,
+  );
   return row;
 }
 const NOTHING = { snapshots: 0, day_aggs: 0, options: 0, ledger: 0 };
@@ -47,7 +54,10 @@ test('--format chain-ndjson reads a .txt file whose first line defeats detection
 
   const undetected = await ingest(db, [notes, '--json']);
   assert.equal(undetected.code, 1, undetected.stderr);
-  assert.match(undetected.stderr, /Cannot tell the format of .*notes\.txt: it starts with "# exported by a "; pass --format chain-json\|chain-ndjson\|day-aggs-csv/);
+  assert.match(
+    undetected.stderr,
+    /Cannot tell the format of .*notes\.txt: it starts with "# exported by a "; pass --format chain-json\|chain-ndjson\|day-aggs-csv/,
+  );
   assert.deepEqual(await counts(db), NOTHING);
 
   const rejects = path.join(dir.path, 'notes.rejects.ndjson');
@@ -55,7 +65,10 @@ test('--format chain-ndjson reads a .txt file whose first line defeats detection
   assert.equal(forced.code, 0, forced.stderr);
   const summary = summaryOf(forced);
   assert.deepEqual([summary.rowsRead, summary.inserted, summary.rejected], [3, 2, 1]);
-  const [reject] = (await fs.readFile(rejects, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+  const [reject] = (await fs.readFile(rejects, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   assert.deepEqual([reject.location, reject.raw], [1, '# exported by a tool']);
   assert.match(reject.reason, /malformed JSON/);
   assert.deepEqual(await query(db.url, 'SELECT ticker FROM option_snapshots ORDER BY ticker'), [
@@ -99,13 +112,19 @@ test('a wrong --format: a CSV reader stops naming the missing columns; a JSON-li
 
   const unknown = await ingest(db, [bars, '--format', 'parquet']);
   assert.equal(unknown.code, 2, unknown.stderr);
-  assert.match(unknown.stderr, /option '--format <format>' argument 'parquet' is invalid\. expected one of chain-json, chain-ndjson, day-aggs-csv/);
+  assert.match(
+    unknown.stderr,
+    /option '--format <format>' argument 'parquet' is invalid\. expected one of chain-json, chain-ndjson, day-aggs-csv/,
+  );
   assert.deepEqual(await counts(db), NOTHING);
 });
 
 test('--dry-run counts valid and rejected rows and writes nothing — it needs no database at all', async () => {
   const db = await databases.migrated('ingest_flags');
-  const input = await dir.write('dry.ndjson', [resultAt(4500), resultAt(4600), resultAt(4500), '{"details":{"ticker":"O:BAD"}}', resultAt(4700)].join('\n') + '\n');
+  const input = await dir.write(
+    'dry.ndjson',
+    [resultAt(4500), resultAt(4600), resultAt(4500), '{"details":{"ticker":"O:BAD"}}', resultAt(4700)].join('\n') + '\n',
+  );
   const rejects = path.join(dir.path, 'dry.rejects.ndjson');
 
   const checked = await ingest(db, [input, '--dry-run', '--json', '--rejects', rejects]);
@@ -120,14 +139,19 @@ test('--dry-run counts valid and rejected rows and writes nothing — it needs n
 
   // The text summary says the same, and neither an unreachable server nor the embedded one is touched.
   const dataDir = path.join(dir.path, 'never-created');
-  const offline = await runCli(['--data-dir', dataDir, 'ingest', input, '--dry-run', '--no-progress'], { DATABASE_URL: undefined, OPTDB_DATA_DIR: undefined });
+  const offline = await runCli(['--data-dir', dataDir, 'ingest', input, '--dry-run', '--no-progress'], {
+    DATABASE_URL: undefined,
+    OPTDB_DATA_DIR: undefined,
+  });
   assert.equal(offline.code, 0, offline.stderr);
   assert.match(offline.stdout, /^checked 5 rows in /m);
   assert.match(offline.stdout, /^ {2}valid +3$/m);
   assert.match(offline.stdout, /^ {2}rejected +1$/m);
   assert.doesNotMatch(offline.stdout, /inserted/);
   await assert.rejects(fs.stat(dataDir), { code: 'ENOENT' }, 'no embedded server was started');
-  const unreachable = await ingest(undefined, [input, '--dry-run', '--json'], { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/nowhere' });
+  const unreachable = await ingest(undefined, [input, '--dry-run', '--json'], {
+    DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/nowhere',
+  });
   assert.equal(unreachable.code, 0, unreachable.stderr);
   assert.equal(summaryOf(unreachable).valid, 3);
 
@@ -154,7 +178,10 @@ test('a batch is cut at 8 MB before it reaches --batch-size rows', async () => {
   const summary = summaryOf(result);
   assert.deepEqual([summary.inserted, summary.rejected, summary.batches], [300, 0, Math.ceil(300 / perBatch)]);
   // The ledger holds each batch's record range: cut every perBatch rows.
-  const ranges = await query(db.url, `SELECT first_record, last_record, rows FROM import_batches WHERE import_id = 'wide' ORDER BY first_record`);
+  const ranges = await query(
+    db.url,
+    `SELECT first_record, last_record, rows FROM import_batches WHERE import_id = 'wide' ORDER BY first_record`,
+  );
   const expected = [];
   for (let first = 1; first <= 300; first += perBatch) {
     const last = Math.min(first + perBatch - 1, 300);
@@ -165,7 +192,10 @@ test('a batch is cut at 8 MB before it reaches --batch-size rows', async () => {
   assert.deepEqual(stored, { n: 300, digits: longPrice.length });
 
   // The same rows with short prices: one batch.
-  const narrow = await dir.write('narrow.csv', [CSV_HEADER, ...Array.from({ length: 300 }, (_, i) => barLine(i + 1_000))].join('\n') + '\n');
+  const narrow = await dir.write(
+    'narrow.csv',
+    [CSV_HEADER, ...Array.from({ length: 300 }, (_, i) => barLine(i + 1_000))].join('\n') + '\n',
+  );
   const small = await ingest(db, [narrow, '--json', '--batch-size', '1000']);
   assert.equal(small.code, 0, small.stderr);
   assert.deepEqual([summaryOf(small).inserted, summaryOf(small).batches], [300, 1]);
@@ -174,7 +204,12 @@ test('a batch is cut at 8 MB before it reaches --batch-size rows', async () => {
 test('--metrics-file is written when --max-rejects stops the ingest, with the rows read until then', async () => {
   const db = await databases.migrated('ingest_flags');
   const bad = barLine(6).replace(',1.25,1.25,', ',1.25,-1,'); // negative close
-  const lines = [1, 2, 3, 4, 5].map((i) => barLine(i)).concat(bad, [7, 8, 9, 10].map((i) => barLine(i)));
+  const lines = [1, 2, 3, 4, 5]
+    .map((i) => barLine(i))
+    .concat(
+      bad,
+      [7, 8, 9, 10].map((i) => barLine(i)),
+    );
   const input = await dir.write('stops.csv', [CSV_HEADER, ...lines].join('\n') + '\n');
   const metricsFile = path.join(dir.path, 'stopped.prom');
 
@@ -225,7 +260,12 @@ test('--rejects or --metrics-file naming an input (or a link to it) is refused b
   const input = await dir.write('is-input.csv', content);
   const link = path.join(dir.path, 'link-to-input.csv');
   await fs.symlink(input, link);
-  for (const args of [['--rejects', input], ['--rejects', link], ['--metrics-file', input], ['--rejects', path.relative(process.cwd(), input)]]) {
+  for (const args of [
+    ['--rejects', input],
+    ['--rejects', link],
+    ['--metrics-file', input],
+    ['--rejects', path.relative(process.cwd(), input)],
+  ]) {
     const result = await ingest(undefined, [input, '--dry-run', ...args]);
     assert.equal(result.code, 1, args.join(' '));
     assert.match(result.stderr, /is also an input .*writing it would destroy the input before it is read/, args.join(' '));
@@ -240,5 +280,8 @@ test('--metrics-file is replaced whole: no temporary file is left beside it', as
   const result = await ingest(undefined, [input, '--dry-run', '--metrics-file', metricsFile]);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(samples(await fs.readFile(metricsFile, 'utf8')).get('optdb_rows_read_total'), 2);
-  assert.deepEqual((await fs.readdir(dir.path)).filter((name) => name.startsWith('whole.prom')), ['whole.prom']);
+  assert.deepEqual(
+    (await fs.readdir(dir.path)).filter((name) => name.startsWith('whole.prom')),
+    ['whole.prom'],
+  );
 });

@@ -40,7 +40,10 @@ test('chain NDJSON: a 31-digit timestamp, a strike of 200,000 digits and a resul
   assert.deepEqual([summary.rowsRead, summary.inserted, summary.rejected], [5, 2, 3]);
   const reasons = (await readRejects(rejects)).map((r) => [r.location, r.reason]);
   assert.equal(reasons.length, 3);
-  assert.deepEqual(reasons[0], [2, 'bad last_quote.last_updated: 1000000000000000000000000000000 is after 2100 (Unix nanoseconds expected)']);
+  assert.deepEqual(reasons[0], [
+    2,
+    'bad last_quote.last_updated: 1000000000000000000000000000000 is after 2100 (Unix nanoseconds expected)',
+  ]);
   assert.equal(reasons[1]![0], 3);
   assert.match(String(reasons[1]![1]), /^details\.strike_price 4500\.0{20,}… contradicts the ticker \(4500\)$/);
   assert.equal(reasons[2]![0], 4);
@@ -78,7 +81,10 @@ test('day_aggs CSV: a 26-digit window_start is rejected with its reason; the row
   );
   const { summary, rejects } = await ingestWithRejects(file, { DATABASE_URL: db.url });
   assert.deepEqual([summary.rowsRead, summary.inserted, summary.rejected], [3, 2, 1]);
-  assert.deepEqual(rejects.map((r) => [r.location, r.reason]), [[3, 'bad window_start: 10000000000000000000000000 is after 2100 (Unix nanoseconds expected)']]);
+  assert.deepEqual(
+    rejects.map((r) => [r.location, r.reason]),
+    [[3, 'bad window_start: 10000000000000000000000000 is after 2100 (Unix nanoseconds expected)']],
+  );
 });
 
 test('a line of 200,000 characters built to make a pattern backtrack is masked correctly', () => {

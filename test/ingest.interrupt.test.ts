@@ -42,12 +42,16 @@ test('Ctrl-C mid-ingest commits what was read and exits 130; the same command re
   child.stdin!.write(lines.slice(0, 1 + half).join('\n') + '\n');
   // Every line sent is complete (newline-terminated), so every one of them can be read,
   // the last one included, before the Ctrl-C.
-  await waitUntil('every line sent read and a batch committed', async () => {
-    const url = /metrics at (http:\S+)/.exec(stderr)?.[1];
-    if (url === undefined) return false;
-    const metrics = samples(await (await fetch(url)).text());
-    return metrics.get('optdb_rows_read_total') === half && (metrics.get('optdb_rows_written_total{outcome="inserted"}') ?? 0) > 0;
-  }, () => stderr);
+  await waitUntil(
+    'every line sent read and a batch committed',
+    async () => {
+      const url = /metrics at (http:\S+)/.exec(stderr)?.[1];
+      if (url === undefined) return false;
+      const metrics = samples(await (await fetch(url)).text());
+      return metrics.get('optdb_rows_read_total') === half && (metrics.get('optdb_rows_written_total{outcome="inserted"}') ?? 0) > 0;
+    },
+    () => stderr,
+  );
   child.kill('SIGINT');
   const interrupted = await done;
 
@@ -93,7 +97,11 @@ test('a second Ctrl-C ends the ingest at once, even while it waits to open a FIF
   // well under a second; the Ctrl-C below is answered only once its handlers are in place.
   await new Promise((resolve) => setTimeout(resolve, 3_000));
   child.kill('SIGINT');
-  await waitUntil('the first Ctrl-C to be taken', async () => /SIGINT received/.test(stderr), () => stderr);
+  await waitUntil(
+    'the first Ctrl-C to be taken',
+    async () => /SIGINT received/.test(stderr),
+    () => stderr,
+  );
   // The open still blocks: the first Ctrl-C alone cannot end the process…
   assert.deepEqual([child.exitCode, child.signalCode], [null, null], 'the process ended on the first Ctrl-C');
   const started = Date.now();
@@ -103,56 +111,85 @@ test('a second Ctrl-C ends the ingest at once, even while it waits to open a FIF
   assert.ok(result.signal === 'SIGINT' || result.code === 130, `ended by ${result.signal ?? result.code}`);
 });
 
-test('Ctrl-C while a batch cannot finish (its table locked): optdb exits after OPTDB_STOP_GRACE_MS, saying so', { timeout: 60_000 }, async (t) => {
-  const db = await databases.migrated('interrupt_grace');
-  const locker = new pg.Client({ connectionString: db.url });
-  await locker.connect();
-  t.after(() => locker.end());
-  await locker.query('BEGIN');
-  await locker.query('LOCK TABLE option_day_aggs IN ACCESS EXCLUSIVE MODE');
-  const child = spawnCli(['ingest', '-', '--no-progress'], { DATABASE_URL: db.url, OPTDB_STOP_GRACE_MS: '1500' }, 'pipe');
-  t.after(() => void child.kill('SIGKILL'));
-  const done = collect(child, 30_000);
-  child.stdin!.write('ticker,volume,open,close,high,low,window_start,transactions\nO:AAPL251121C00150000,10,1,1,1,1,1763614800000000000,2\n');
-  child.stdin!.end();
-  await waitUntil('a write waiting for the lock', async () => {
-    const [{ waiting }] = await query(db.url, `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE application_name = 'optdb' AND wait_event_type = 'Lock'`);
-    return waiting > 0;
-  }, () => '');
-  const interrupted = Date.now();
-  child.kill('SIGINT');
-  const result = await done;
-  const tookMs = Date.now() - interrupted;
+test(
+  'Ctrl-C while a batch cannot finish (its table locked): optdb exits after OPTDB_STOP_GRACE_MS, saying so',
+  { timeout: 60_000 },
+  async (t) => {
+    const db = await databases.migrated('interrupt_grace');
+    const locker = new pg.Client({ connectionString: db.url });
+    await locker.connect();
+    t.after(() => locker.end());
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE option_day_aggs IN ACCESS EXCLUSIVE MODE');
+    const child = spawnCli(['ingest', '-', '--no-progress'], { DATABASE_URL: db.url, OPTDB_STOP_GRACE_MS: '1500' }, 'pipe');
+    t.after(() => void child.kill('SIGKILL'));
+    const done = collect(child, 30_000);
+    child.stdin!.write(
+      'ticker,volume,open,close,high,low,window_start,transactions\nO:AAPL251121C00150000,10,1,1,1,1,1763614800000000000,2\n',
+    );
+    child.stdin!.end();
+    await waitUntil(
+      'a write waiting for the lock',
+      async () => {
+        const [{ waiting }] = await query(
+          db.url,
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE application_name = 'optdb' AND wait_event_type = 'Lock'`,
+        );
+        return waiting > 0;
+      },
+      () => '',
+    );
+    const interrupted = Date.now();
+    child.kill('SIGINT');
+    const result = await done;
+    const tookMs = Date.now() - interrupted;
 
-  assert.equal(result.code, 130, result.stderr);
-  assert.match(result.stderr, /still not finished 1\.5 s after the signal \(OPTDB_STOP_GRACE_MS\); exiting: what was committed stays, a rerun resumes/);
-  // The summary is printed all the same, once, with what was committed: nothing.
-  assert.match(result.stdout, /^stopped after reading 1 rows in /);
-  assert.match(result.stdout, /^ {2}inserted +0$/m);
-  assert.match(result.stdout, /^ {2}stopped: nothing was committed$/m);
-  assert.equal(result.stdout.match(/^stopped after reading/gm)?.length, 1);
-  assert.ok(tookMs >= 1_400 && tookMs < 10_000, `exited ${tookMs} ms after the signal`);
-  await locker.query('ROLLBACK');
-  const [{ rows }] = await query(db.url, 'SELECT count(*)::int AS rows FROM option_day_aggs');
-  assert.equal(rows, 0, 'the batch cut short was not committed');
-});
+    assert.equal(result.code, 130, result.stderr);
+    assert.match(
+      result.stderr,
+      /still not finished 1\.5 s after the signal \(OPTDB_STOP_GRACE_MS\); exiting: what was committed stays, a rerun resumes/,
+    );
+    // The summary is printed all the same, once, with what was committed: nothing.
+    assert.match(result.stdout, /^stopped after reading 1 rows in /);
+    assert.match(result.stdout, /^ {2}inserted +0$/m);
+    assert.match(result.stdout, /^ {2}stopped: nothing was committed$/m);
+    assert.equal(result.stdout.match(/^stopped after reading/gm)?.length, 1);
+    assert.ok(tookMs >= 1_400 && tookMs < 10_000, `exited ${tookMs} ms after the signal`);
+    await locker.query('ROLLBACK');
+    const [{ rows }] = await query(db.url, 'SELECT count(*)::int AS rows FROM option_day_aggs');
+    assert.equal(rows, 0, 'the batch cut short was not committed');
+  },
+);
 
 test('Ctrl-C on stdin without --import-id says how to go on, not to "resume"', { timeout: 60_000 }, async (t) => {
   const db = await databases.migrated('interrupt_stdin');
-  const child = spawnCli(['ingest', '-', '--format', 'day-aggs-csv', '--no-progress', '--metrics-listen', '0'], { DATABASE_URL: db.url }, 'pipe');
+  const child = spawnCli(
+    ['ingest', '-', '--format', 'day-aggs-csv', '--no-progress', '--metrics-listen', '0'],
+    { DATABASE_URL: db.url },
+    'pipe',
+  );
   t.after(() => void child.kill('SIGKILL'));
   const done = collect(child, 50_000);
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += chunk));
-  child.stdin!.write('ticker,volume,open,close,high,low,window_start,transactions\nO:AAPL251121C00150000,10,1,1,1,1,1763614800000000000,2\n');
-  await waitUntil('the row read', async () => {
-    const url = /metrics at (http:\S+)/.exec(stderr)?.[1];
-    return url !== undefined && samples(await (await fetch(url)).text()).get('optdb_rows_read_total') === 1;
-  }, () => stderr);
+  child.stdin!.write(
+    'ticker,volume,open,close,high,low,window_start,transactions\nO:AAPL251121C00150000,10,1,1,1,1,1763614800000000000,2\n',
+  );
+  await waitUntil(
+    'the row read',
+    async () => {
+      const url = /metrics at (http:\S+)/.exec(stderr)?.[1];
+      return url !== undefined && samples(await (await fetch(url)).text()).get('optdb_rows_read_total') === 1;
+    },
+    () => stderr,
+  );
   child.kill('SIGINT');
   const result = await done;
   assert.equal(result.code, 130, result.stderr);
-  assert.match(result.stdout, /interrupted: the rows above are committed; stdin or a pipe has no identity to resume under: feed the whole input again .*--import-id/);
+  assert.match(
+    result.stdout,
+    /interrupted: the rows above are committed; stdin or a pipe has no identity to resume under: feed the whole input again .*--import-id/,
+  );
   assert.doesNotMatch(`${result.stdout}${result.stderr}`, /run the same command again/);
   const [{ rows }] = await query(db.url, 'SELECT count(*)::int AS rows FROM option_day_aggs');
   assert.equal(rows, 1);

@@ -20,7 +20,11 @@ after(() => databases.dropAll());
 
 async function ingestUnderCap(file: string, label: string): Promise<Record<string, number>> {
   const db = await databases.migrated(label);
-  const result = await runCli(['ingest', file, '--json', '--no-progress'], { DATABASE_URL: db.url, NODE_OPTIONS: `--max-old-space-size=${HEAP_CAP_MB}` }, 300_000);
+  const result = await runCli(
+    ['ingest', file, '--json', '--no-progress'],
+    { DATABASE_URL: db.url, NODE_OPTIONS: `--max-old-space-size=${HEAP_CAP_MB}` },
+    300_000,
+  );
   assert.equal(result.code, 0, `exit ${result.code} ${result.signal ?? ''}: ${result.stderr.slice(-2_000)}`);
   const summary = JSON.parse(result.stdout) as Record<string, number>;
   const [stored] = await query<{ snapshots: number; bars: number }>(
@@ -32,7 +36,14 @@ async function ingestUnderCap(file: string, label: string): Promise<Record<strin
 
 test(`a 300,000-row day_aggs file is ingested whole under a ${HEAP_CAP_MB} MB heap`, async () => {
   const file = path.join(dir.path, 'day-aggs.csv');
-  const { rows } = await writeSample({ out: file, format: 'day-aggs-csv', underlyings: 200, contracts: 2_000_000, date: '2025-11-20', seed: 3 });
+  const { rows } = await writeSample({
+    out: file,
+    format: 'day-aggs-csv',
+    underlyings: 200,
+    contracts: 2_000_000,
+    date: '2025-11-20',
+    seed: 3,
+  });
   assert.ok(rows >= 300_000, `${rows} rows generated`);
   const summary = await ingestUnderCap(file, 'memory_csv');
   assert.deepEqual([summary.rowsRead, summary.inserted, summary.rejected, summary.stored], [rows, rows, 0, rows]);
@@ -40,7 +51,14 @@ test(`a 300,000-row day_aggs file is ingested whole under a ${HEAP_CAP_MB} MB he
 
 test(`a 150,000-result chain NDJSON file is ingested whole under a ${HEAP_CAP_MB} MB heap`, async () => {
   const file = path.join(dir.path, 'chain.ndjson');
-  const { rows } = await writeSample({ out: file, format: 'chain-ndjson', underlyings: 50, contracts: 150_000, date: '2025-11-20', seed: 3 });
+  const { rows } = await writeSample({
+    out: file,
+    format: 'chain-ndjson',
+    underlyings: 50,
+    contracts: 150_000,
+    date: '2025-11-20',
+    seed: 3,
+  });
   assert.equal(rows, 150_000);
   const summary = await ingestUnderCap(file, 'memory_ndjson');
   assert.deepEqual([summary.rowsRead, summary.inserted, summary.rejected, summary.stored], [rows, rows, 0, rows]);

@@ -20,7 +20,9 @@ const databases = new TestDatabases();
 before(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'optdb-resume-'));
   bars = path.join(dir, 'bars.csv');
-  expectedRows = (await writeSample({ out: bars, format: 'day-aggs-csv', underlyings: 30, contracts: 150_000, date: '2025-11-20', seed: 3 })).rows;
+  expectedRows = (
+    await writeSample({ out: bars, format: 'day-aggs-csv', underlyings: 30, contracts: 150_000, date: '2025-11-20', seed: 3 })
+  ).rows;
 });
 after(async () => {
   await databases.dropAll();
@@ -35,18 +37,23 @@ const database = (label: string): Promise<TestDatabase> => databases.migrated(la
  * table; reads go through a view in its place, over a function that fails.
  */
 async function failLedgerWrites(db: TestDatabase): Promise<void> {
-  await query(db.url, `
+  await query(
+    db.url,
+    `
     CREATE SEQUENCE ledger_attempts;
     CREATE FUNCTION ledger_fault() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       PERFORM nextval('ledger_attempts');
       RAISE EXCEPTION 'could not serialize access due to concurrent update' USING ERRCODE = '40001';
     END $$;
-    CREATE TRIGGER ledger_fault BEFORE INSERT ON import_batches FOR EACH STATEMENT EXECUTE FUNCTION ledger_fault();`);
+    CREATE TRIGGER ledger_fault BEFORE INSERT ON import_batches FOR EACH STATEMENT EXECUTE FUNCTION ledger_fault();`,
+  );
 }
 
 async function failLedgerReads(db: TestDatabase): Promise<void> {
-  await query(db.url, `
+  await query(
+    db.url,
+    `
     CREATE SEQUENCE ledger_attempts;
     ALTER TABLE import_batches RENAME TO import_batches_kept;
     CREATE FUNCTION ledger_reads() RETURNS SETOF import_batches_kept LANGUAGE plpgsql AS $$
@@ -54,7 +61,8 @@ async function failLedgerReads(db: TestDatabase): Promise<void> {
       PERFORM nextval('ledger_attempts');
       RAISE EXCEPTION 'could not serialize access due to concurrent update' USING ERRCODE = '40001';
     END $$;
-    CREATE VIEW import_batches AS SELECT * FROM ledger_reads();`);
+    CREATE VIEW import_batches AS SELECT * FROM ledger_reads();`,
+  );
 }
 
 const ledgerAttempts = async (db: TestDatabase): Promise<number> =>
@@ -64,7 +72,11 @@ const TABLE_SUM = `SELECT count(*)::int AS rows, md5(string_agg(t::text, '|' ORD
 const LEDGER_SUM = `SELECT count(*)::int AS batches, coalesce(sum(rows), 0)::int AS rows FROM import_batches`;
 
 test('committed ranges answer in one pass over increasing record numbers', () => {
-  const ranges = new CommittedRanges([{ first: 1, last: 3 }, { first: 7, last: 7 }, { first: 10, last: 12 }]);
+  const ranges = new CommittedRanges([
+    { first: 1, last: 3 },
+    { first: 7, last: 7 },
+    { first: 10, last: 12 },
+  ]);
   const answers = Array.from({ length: 14 }, (_, i) => ranges.contains(i + 1));
   assert.deepEqual(answers.map((a, i) => (a ? i + 1 : 0)).filter(Boolean), [1, 2, 3, 7, 10, 11, 12]);
 });
@@ -146,7 +158,8 @@ test('SIGKILL mid-ingest, then the same command again: every row once, the rest 
 test('a finished import run again skips everything; the ledger names the input by path, size and hash', async () => {
   const db = await database('resume_again');
   const small = path.join(dir, 'small.csv');
-  const rows = (await writeSample({ out: small, format: 'day-aggs-csv', underlyings: 5, contracts: 4_000, date: '2025-11-20', seed: 5 })).rows;
+  const rows = (await writeSample({ out: small, format: 'day-aggs-csv', underlyings: 5, contracts: 4_000, date: '2025-11-20', seed: 5 }))
+    .rows;
   const first = JSON.parse((await runCli(['ingest', small, '--json'], { DATABASE_URL: db.url })).stdout);
   assert.equal(first.inserted, rows);
   const again = JSON.parse((await runCli(['ingest', small, '--json'], { DATABASE_URL: db.url })).stdout);

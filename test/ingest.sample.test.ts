@@ -20,7 +20,6 @@ after(async () => {
 
 const database = (label: string): Promise<TestDatabase> => databases.migrated(label);
 
-
 async function ingest(db: TestDatabase, args: string[]): Promise<Record<string, number>> {
   const result = await runCli(['ingest', ...args, '--json'], { DATABASE_URL: db.url }, 300_000);
   assert.equal(result.code, 0, result.stderr);
@@ -34,7 +33,10 @@ test('a 100k-row generated chain is ingested completely', async () => {
   const db = await database('sample_100k');
   const summary = await ingest(db, [file]);
   assert.deepEqual([summary.rowsRead, summary.inserted, summary.rejected, summary.collapsed], [100_000, 100_000, 0, 0]);
-  const [counts] = await query(db.url, `SELECT (SELECT count(*) FROM option_snapshots)::int AS snapshots, (SELECT count(*) FROM options)::int AS contracts`);
+  const [counts] = await query(
+    db.url,
+    `SELECT (SELECT count(*) FROM option_snapshots)::int AS snapshots, (SELECT count(*) FROM options)::int AS contracts`,
+  );
   assert.deepEqual(counts, { snapshots: 100_000, contracts: 100_000 });
 });
 

@@ -34,7 +34,8 @@ let reference: { rows: number; sum: string };
 before(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'optdb-server-faults-'));
   bars = path.join(dir, 'bars.csv');
-  barRows = (await writeSample({ out: bars, format: 'day-aggs-csv', underlyings: 10, contracts: 60_000, date: '2025-11-20', seed: 11 })).rows;
+  barRows = (await writeSample({ out: bars, format: 'day-aggs-csv', underlyings: 10, contracts: 60_000, date: '2025-11-20', seed: 11 }))
+    .rows;
   // The clean reference load, on a server of its own too.
   reference = await withOwnServer('reference', async (own) => {
     const result = await ingest(own.url);
@@ -113,7 +114,13 @@ async function ingestCaughtMidBatch(url: string, env: Record<string, string> = {
   // What is committed is whole: rows and ledger entries agree (the waiting batches' rows are not visible).
   const [consistency] = (await locker.query(CONSISTENCY)).rows;
   assert.equal(consistency.rows, consistency.ledger_rows);
-  return { done, isRunning: () => !exited, stderr: () => stderr, caught: { waiting, ...consistency }, releaseLocker: () => locker.end().catch(() => undefined) };
+  return {
+    done,
+    isRunning: () => !exited,
+    stderr: () => stderr,
+    caught: { waiting, ...consistency },
+    releaseLocker: () => locker.end().catch(() => undefined),
+  };
 }
 
 function outcome(result: CliResult): string {
@@ -223,11 +230,15 @@ test('the server down for longer than the retry limits: one clear line, exit 1; 
     );
     // A notice follows each failed attempt that another attempt follows: 1, 2 and 3 for the
     // batch that gave up, none numbered 4 or more for any batch.
-    const noticed = [...result.stderr.matchAll(/^optdb: \S+ on a batch of \d+ rows \(attempt (\d+)\); retrying$/gm)].map((match) => Number(match[1]));
+    const noticed = [...result.stderr.matchAll(/^optdb: \S+ on a batch of \d+ rows \(attempt (\d+)\); retrying$/gm)].map((match) =>
+      Number(match[1]),
+    );
     assert.deepEqual([...new Set(noticed)].sort(), [1, 2, 3], `retry notices for attempts ${noticed.join(', ')}`);
     const remedy = lines[lines.indexOf(failures[0]!) + 1];
     assert.match(remedy ?? '', /^ {2}\S/, `no remedy line after the failure:\n${result.stderr}`);
-    const committedNote = /^ {2}(\d+) rows were committed before this; run the same command again to resume after them\.$/m.exec(result.stderr);
+    const committedNote = /^ {2}(\d+) rows were committed before this; run the same command again to resume after them\.$/m.exec(
+      result.stderr,
+    );
     assert.ok(committedNote, `no line saying what was committed:\n${result.stderr}`);
     // The summary is printed all the same, marked stopped with the failure.
     const stopped = summaryOf(result) as Summary & { stopped?: string };
@@ -253,50 +264,75 @@ test('the server down for longer than the retry limits: one clear line, exit 1; 
   });
 });
 
-test('fewer connection slots than the pool asks for: 53300 is retried at lower concurrency, every row once', { timeout: 180_000 }, async () => {
-  await withOwnServer('slots', async (own) => {
-    const [settings] = await query(
-      own.url,
-      `SELECT current_setting('max_connections')::int AS max, current_setting('superuser_reserved_connections')::int AS reserved,
+test(
+  'fewer connection slots than the pool asks for: 53300 is retried at lower concurrency, every row once',
+  { timeout: 180_000 },
+  async () => {
+    await withOwnServer(
+      'slots',
+      async (own) => {
+        const [settings] = await query(
+          own.url,
+          `SELECT current_setting('max_connections')::int AS max, current_setting('superuser_reserved_connections')::int AS reserved,
               (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser`,
+        );
+        assert.equal(settings.max, 8);
+
+        // Hold connections from the test so that optdb finds only 3 free slots (a superuser
+        // may use the reserved ones too) while it asks for 6 concurrent writes.
+        const free = 3;
+        const holders: pg.Client[] = [];
+        try {
+          while (holders.length < settings.max - free) {
+            const client = new pg.Client({ connectionString: own.url });
+            client.on('error', () => {});
+            await client.connect();
+            holders.push(client);
+          }
+          const [{ used }] = (
+            await holders[0]!.query(`SELECT count(*)::int AS used FROM pg_stat_activity WHERE backend_type = 'client backend'`)
+          ).rows;
+          assert.equal(settings.max - used, free);
+
+          const result = await ingest(own.url, { OPTDB_POOL_SIZE: '10', OPTDB_LIMIT_STEP_FRACTION: String(STEP_FRACTION) }, [
+            '--concurrency',
+            '6',
+          ]);
+          assert.equal(result.code, 0, result.stderr);
+          const summary = summaryOf(result);
+          assert.equal(summary.inserted + summary.unchanged, barRows);
+          assert.equal(summary.updated + summary.skipped + summary.rejected, 0);
+          assert.match(result.stderr, /^optdb: 53300 on a batch of \d+ rows \(attempt \d+\); retrying$/m);
+          // Every change of the limit, in order: an overload takes floor(fraction × limit) off
+          // it (at least one), a run of healthy writes adds one, each starts where the last ended.
+          const changes = [...result.stderr.matchAll(/^optdb: write limit (\d+) → (\d+) \(([^,)]+)/gm)].map((match) => ({
+            from: Number(match[1]),
+            to: Number(match[2]),
+            reason: match[3],
+          }));
+          assert.ok(
+            changes.some((change) => change.reason === 'the server is overloaded'),
+            `the overload did not lower the write limit:\n${result.stderr}`,
+          );
+          assert.equal(changes[0]!.from, 6);
+          for (const [i, change] of changes.entries()) {
+            if (i > 0) assert.equal(change.from, changes[i - 1]!.to, 'a change that does not start where the last one ended');
+            const step =
+              change.reason === 'the server is overloaded'
+                ? -Math.max(1, Math.floor(change.from * STEP_FRACTION))
+                : change.reason === 'healthy again'
+                  ? 1
+                  : NaN;
+            assert.equal(change.to - change.from, step, `write limit ${change.from} → ${change.to} (${change.reason})`);
+          }
+          assert.doesNotMatch(result.stderr, /^\s+at /m, 'stack trace printed');
+          note('slots', { settings, summary, stderr: result.stderr });
+        } finally {
+          await Promise.all(holders.map((client) => client.end().catch(() => undefined)));
+        }
+        await assertLikeReference(own.url);
+      },
+      { max_connections: 8 },
     );
-    assert.equal(settings.max, 8);
-
-    // Hold connections from the test so that optdb finds only 3 free slots (a superuser
-    // may use the reserved ones too) while it asks for 6 concurrent writes.
-    const free = 3;
-    const holders: pg.Client[] = [];
-    try {
-      while (holders.length < settings.max - free) {
-        const client = new pg.Client({ connectionString: own.url });
-        client.on('error', () => {});
-        await client.connect();
-        holders.push(client);
-      }
-      const [{ used }] = (await holders[0]!.query(`SELECT count(*)::int AS used FROM pg_stat_activity WHERE backend_type = 'client backend'`)).rows;
-      assert.equal(settings.max - used, free);
-
-      const result = await ingest(own.url, { OPTDB_POOL_SIZE: '10', OPTDB_LIMIT_STEP_FRACTION: String(STEP_FRACTION) }, ['--concurrency', '6']);
-      assert.equal(result.code, 0, result.stderr);
-      const summary = summaryOf(result);
-      assert.equal(summary.inserted + summary.unchanged, barRows);
-      assert.equal(summary.updated + summary.skipped + summary.rejected, 0);
-      assert.match(result.stderr, /^optdb: 53300 on a batch of \d+ rows \(attempt \d+\); retrying$/m);
-      // Every change of the limit, in order: an overload takes floor(fraction × limit) off
-      // it (at least one), a run of healthy writes adds one, each starts where the last ended.
-      const changes = [...result.stderr.matchAll(/^optdb: write limit (\d+) → (\d+) \(([^,)]+)/gm)].map((match) => ({ from: Number(match[1]), to: Number(match[2]), reason: match[3] }));
-      assert.ok(changes.some((change) => change.reason === 'the server is overloaded'), `the overload did not lower the write limit:\n${result.stderr}`);
-      assert.equal(changes[0]!.from, 6);
-      for (const [i, change] of changes.entries()) {
-        if (i > 0) assert.equal(change.from, changes[i - 1]!.to, 'a change that does not start where the last one ended');
-        const step = change.reason === 'the server is overloaded' ? -Math.max(1, Math.floor(change.from * STEP_FRACTION)) : change.reason === 'healthy again' ? 1 : NaN;
-        assert.equal(change.to - change.from, step, `write limit ${change.from} → ${change.to} (${change.reason})`);
-      }
-      assert.doesNotMatch(result.stderr, /^\s+at /m, 'stack trace printed');
-      note('slots', { settings, summary, stderr: result.stderr });
-    } finally {
-      await Promise.all(holders.map((client) => client.end().catch(() => undefined)));
-    }
-    await assertLikeReference(own.url);
-  }, { max_connections: 8 });
-});
+  },
+);

@@ -76,9 +76,18 @@ test("docs/library.md's set-up: resolveConfig → openDatabase → migrate an em
   assert.deepEqual(await migrate(database.directUrl), { applied: [], alreadyApplied: files.length }, 'a second migrate applies nothing');
   const status = await migrationStatus(database.directUrl);
   assert.equal(status.upToDate, true);
-  assert.deepEqual(status.entries.map((entry) => entry.state), files.map(() => 'applied'));
-  const recorded = await query(db.url, 'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL ORDER BY migration_name');
-  assert.deepEqual(recorded.map((row) => row.migration_name), files.map((file) => file.name).sort());
+  assert.deepEqual(
+    status.entries.map((entry) => entry.state),
+    files.map(() => 'applied'),
+  );
+  const recorded = await query(
+    db.url,
+    'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL ORDER BY migration_name',
+  );
+  assert.deepEqual(
+    recorded.map((row) => row.migration_name),
+    files.map((file) => file.name).sort(),
+  );
 
   // One pool: Prisma's queries take their connection from it.
   assert.equal(pool.totalCount, 0);
@@ -113,14 +122,24 @@ test("docs/library.md's many-writers example: snapshotWriteBuffer over createStr
   const metrics = new OptdbMetrics();
 
   // docs/library.md's code, with the metrics registry docs/metrics.md offers (option `metrics`).
-  const buffer = snapshotWriteBuffer(createStrategy('copy', pool, prisma), { capturedAtMicros: undefined, resolutionMicros: 60_000_000n }, { metrics });
+  const buffer = snapshotWriteBuffer(
+    createStrategy('copy', pool, prisma),
+    { capturedAtMicros: undefined, resolutionMicros: 60_000_000n },
+    { metrics },
+  );
   const writes = results.map((result) => buffer.write(result));
   // Two writers look from another connection as soon as their write resolves: the row is there.
   const seen = [0, results.length - 1].map((i) =>
-    writes[i]!.then(async (outcome) => ({ outcome, rows: await count(db.url, `option_snapshots WHERE ticker = '${results[i]!.details.ticker}'`) })),
+    writes[i]!.then(async (outcome) => ({
+      outcome,
+      rows: await count(db.url, `option_snapshots WHERE ticker = '${results[i]!.details.ticker}'`),
+    })),
   );
   const outcomes = await Promise.all(writes);
-  assert.deepEqual(await Promise.all(seen), [{ outcome: 'written', rows: 1 }, { outcome: 'written', rows: 1 }]);
+  assert.deepEqual(await Promise.all(seen), [
+    { outcome: 'written', rows: 1 },
+    { outcome: 'written', rows: 1 },
+  ]);
   assert.equal(outcomes.length, 4_500);
   assert.ok(outcomes.every((outcome) => outcome === 'written'));
 
@@ -134,7 +153,10 @@ test("docs/library.md's many-writers example: snapshotWriteBuffer over createStr
   });
   // Two writes of one key in the same batch (a contract that traded today): the later replaces the earlier.
   const traded = results.findIndex((result, i) => i > 0 && result.day?.close !== undefined);
-  const [first, second] = await Promise.all([buffer.write({ ...results[traded], open_interest: 1 }), buffer.write({ ...results[traded], open_interest: 2 })]);
+  const [first, second] = await Promise.all([
+    buffer.write({ ...results[traded], open_interest: 1 }),
+    buffer.write({ ...results[traded], open_interest: 2 }),
+  ]);
   await buffer.close();
   assert.deepEqual([first, second], ['collapsed', 'written']);
   await assert.rejects(buffer.write(results[2]), /the write buffer is closed/);
@@ -142,7 +164,11 @@ test("docs/library.md's many-writers example: snapshotWriteBuffer over createStr
   assert.equal(await count(db.url, 'option_snapshots'), 4_500);
   assert.equal(await count(db.url, 'options'), 4_500);
   assert.equal(await count(db.url, `options WHERE ticker = 'O:AAPL251321C00150000'`), 0, 'a rejected row creates no contract');
-  const [row] = await query(db.url, `SELECT open_interest::text, bid::text, ask::text, day_close::text FROM option_snapshots WHERE ticker = $1`, [results[traded]!.details.ticker]);
+  const [row] = await query(
+    db.url,
+    `SELECT open_interest::text, bid::text, ask::text, day_close::text FROM option_snapshots WHERE ticker = $1`,
+    [results[traded]!.details.ticker],
+  );
   assert.deepEqual(row, {
     open_interest: '2',
     bid: String(results[traded]!.last_quote.bid),
@@ -150,9 +176,15 @@ test("docs/library.md's many-writers example: snapshotWriteBuffer over createStr
     day_close: String(results[traded]!.day.close),
   });
   // captured_at: the newest timestamp the result carries, truncated to the minute.
-  const [times] = await query(db.url, `SELECT count(*)::int AS off_minute FROM option_snapshots WHERE date_trunc('minute', captured_at) <> captured_at`);
+  const [times] = await query(
+    db.url,
+    `SELECT count(*)::int AS off_minute FROM option_snapshots WHERE date_trunc('minute', captured_at) <> captured_at`,
+  );
   assert.equal(times.off_minute, 0);
-  const [facts] = await query(db.url, `SELECT captured_at::text, day_vwap::text, underlying_ticker FROM option_snapshots JOIN options USING (ticker) WHERE ticker = 'O:SPXW230712C04500000'`);
+  const [facts] = await query(
+    db.url,
+    `SELECT captured_at::text, day_vwap::text, underlying_ticker FROM option_snapshots JOIN options USING (ticker) WHERE ticker = 'O:SPXW230712C04500000'`,
+  );
   assert.deepEqual(facts, { captured_at: '2023-07-12 15:00:00+00', day_vwap: '2.5245', underlying_ticker: 'I:SPX' });
 
   // docs/library.md: batches are cut at 2,000 rows (or 20 ms), three written at once.
@@ -170,16 +202,26 @@ test('a WriteBuffer over DAY_AGGS with validateDayAgg takes day_aggs_v1 rows by 
   t.after(close);
   const buffer = new WriteBuffer({ strategy: createStrategy('unnest', pool, prisma), table: DAY_AGGS, validate: validateDayAgg });
   const row = (strike: string, close: string) => ({
-    ticker: `O:SPY251121C${strike}`, volume: '120', open: '1.10', close, high: '2.05', low: '1.00', window_start: '1763614800000000000', transactions: '17',
+    ticker: `O:SPY251121C${strike}`,
+    volume: '120',
+    open: '1.10',
+    close,
+    high: '2.05',
+    low: '1.00',
+    window_start: '1763614800000000000',
+    transactions: '17',
   });
   const outcomes = await Promise.all([buffer.write(row('00600000', '2.00')), buffer.write(row('00605000', '1.50'))]);
   await assert.rejects(buffer.write(row('00610000', '3.00')), /close 3\.00 outside \[low 1\.00, high 2\.05\]/);
   await buffer.close();
   assert.deepEqual(outcomes, ['written', 'written']);
-  assert.deepEqual(await query(db.url, 'SELECT ticker, day::text, open::text, close::text, volume::text FROM option_day_aggs ORDER BY ticker'), [
-    { ticker: 'O:SPY251121C00600000', day: '2025-11-20', open: '1.10', close: '2.00', volume: '120' },
-    { ticker: 'O:SPY251121C00605000', day: '2025-11-20', open: '1.10', close: '1.50', volume: '120' },
-  ]);
+  assert.deepEqual(
+    await query(db.url, 'SELECT ticker, day::text, open::text, close::text, volume::text FROM option_day_aggs ORDER BY ticker'),
+    [
+      { ticker: 'O:SPY251121C00600000', day: '2025-11-20', open: '1.10', close: '2.00', volume: '120' },
+      { ticker: 'O:SPY251121C00605000', day: '2025-11-20', open: '1.10', close: '1.50', volume: '120' },
+    ],
+  );
   assert.deepEqual(await query(db.url, 'SELECT ticker, underlying_ticker FROM options ORDER BY ticker'), [
     { ticker: 'O:SPY251121C00600000', underlying_ticker: 'SPY' },
     { ticker: 'O:SPY251121C00605000', underlying_ticker: 'SPY' },
@@ -206,7 +248,10 @@ test('ingest() from the library: writeSample files loaded and counted exactly; a
     rejects,
   });
   const dry = await ingest([chain, bars], { ...options(new RejectSink(undefined)), strategy: undefined });
-  assert.deepEqual([dry.dryRun, dry.rowsRead, dry.valid, dry.rejected, dry.inserted], [true, chainRows + barRows, chainRows + barRows, 0, 0]);
+  assert.deepEqual(
+    [dry.dryRun, dry.rowsRead, dry.valid, dry.rejected, dry.inserted],
+    [true, chainRows + barRows, chainRows + barRows, 0, 0],
+  );
   assert.equal(await count(db.url, 'option_snapshots'), 0, 'a dry run wrote nothing');
 
   const first = await ingest([chain, bars], options(new RejectSink(undefined)));
@@ -229,6 +274,7 @@ test("the package's own entry (`optdb`, dist/index.js) exports what src/index.ts
   const specifier = 'optdb';
   const built = (await import(specifier)) as Record<string, unknown>;
   assert.deepEqual(Object.keys(built).sort(), Object.keys(optdb).sort());
-  for (const name of ['migrate', 'snapshotWriteBuffer', 'createStrategy', 'ingest', 'openDatabase']) assert.equal(typeof built[name], 'function', name);
+  for (const name of ['migrate', 'snapshotWriteBuffer', 'createStrategy', 'ingest', 'openDatabase'])
+    assert.equal(typeof built[name], 'function', name);
   assert.deepEqual(built.DEFAULT_BATCH_LIMITS, DEFAULT_BATCH_LIMITS);
 });

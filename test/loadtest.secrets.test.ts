@@ -17,16 +17,28 @@ after(() => databases.dropAll());
 
 async function loadtest(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
   const db = await databases.migrated('loadtest_secrets');
-  return runCli(['loadtest', ...SHORT, ...args], { DATABASE_URL: db.url, DIRECT_URL: undefined, OPTDB_POOLER_URL: undefined, OPTDB_DEBUG: undefined, ...env });
+  return runCli(['loadtest', ...SHORT, ...args], {
+    DATABASE_URL: db.url,
+    DIRECT_URL: undefined,
+    OPTDB_POOLER_URL: undefined,
+    OPTDB_DEBUG: undefined,
+    ...env,
+  });
 }
 
 function assertAbsent(result: CliResult, secret: string): void {
-  assert.ok(!result.stdout.includes(secret) && !result.stderr.includes(secret), `the password was printed:\n${result.stdout}\n${result.stderr}`);
+  assert.ok(
+    !result.stdout.includes(secret) && !result.stderr.includes(secret),
+    `the password was printed:\n${result.stdout}\n${result.stderr}`,
+  );
 }
 
 test('--pooler-url with a password is refused before anything runs, naming OPTDB_POOLER_URL, the password hidden', async () => {
   const port = await freePort();
-  for (const url of [`postgresql://loader:${PASSWORD}@127.0.0.1:${port}/optdb`, `postgres://loader@127.0.0.1:${port}/optdb?password=${PASSWORD}`]) {
+  for (const url of [
+    `postgresql://loader:${PASSWORD}@127.0.0.1:${port}/optdb`,
+    `postgres://loader@127.0.0.1:${port}/optdb?password=${PASSWORD}`,
+  ]) {
     const result = await loadtest(['--pooler-url', url]);
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /optdb: --pooler-url holds a password: a command line is visible to other users \(ps\)/);
@@ -55,13 +67,21 @@ test('OPTDB_POOLER_URL may hold a password: the pooler target runs, the password
   const url = new URL(db.url);
   if (url.password === '') url.password = PASSWORD; // the test server trusts local connections
   const secret = decodeURIComponent(url.password);
-  const result = await runCli(['loadtest', ...SHORT, '--json'], { DATABASE_URL: db.url, DIRECT_URL: undefined, OPTDB_POOLER_URL: url.href, OPTDB_DEBUG: undefined });
+  const result = await runCli(['loadtest', ...SHORT, '--json'], {
+    DATABASE_URL: db.url,
+    DIRECT_URL: undefined,
+    OPTDB_POOLER_URL: url.href,
+    OPTDB_DEBUG: undefined,
+  });
   assert.equal(result.code, 0, result.stderr);
   const report = JSON.parse(result.stdout) as { steps: { target: string; rows: number }[] };
   assert.deepEqual(
     report.steps.map((step) => step.target),
     ['direct', 'pooler'],
   );
-  assert.ok(report.steps.every((step) => step.rows > 0), result.stdout);
+  assert.ok(
+    report.steps.every((step) => step.rows > 0),
+    result.stdout,
+  );
   assertAbsent(result, secret);
 });

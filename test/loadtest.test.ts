@@ -82,14 +82,23 @@ test('every path writes exactly the rows it reports, and the queue peak is tasks
   }
   assert.deepEqual(await loadtestData(db.url), { snapshots: sumRows(report.steps), contracts: 200 });
   // Every path wrote the same kind of row: priced, quoted, from the source's timestamps.
-  const rows = await queryOne(db.url, `SELECT count(*) FILTER (WHERE bid IS NULL OR ask < bid OR underlying_price IS NULL)::int AS odd, min(captured_at) < '2001-01-01' AS past FROM option_snapshots`);
+  const rows = await queryOne(
+    db.url,
+    `SELECT count(*) FILTER (WHERE bid IS NULL OR ask < bid OR underlying_price IS NULL)::int AS odd, min(captured_at) < '2001-01-01' AS past FROM option_snapshots`,
+  );
   assert.deepEqual(rows, { odd: 0, past: true });
 });
 
-test("a run deletes what an earlier run left and, without keepData, leaves nothing — other data untouched", async () => {
+test('a run deletes what an earlier run left and, without keepData, leaves nothing — other data untouched', async () => {
   const db = await databases.migrated('loadtest_cleanup');
-  await query(db.url, `INSERT INTO options (ticker, underlying_ticker, root, contract_type, expiration_date, strike_price) VALUES ('O:AAPL251121C00150000', 'AAPL', 'AAPL', 'call', '2025-11-21', 150)`);
-  await query(db.url, `INSERT INTO option_snapshots (ticker, captured_at, source) VALUES ('O:AAPL251121C00150000', '2000-01-03T00:00:00Z', 'polygon')`);
+  await query(
+    db.url,
+    `INSERT INTO options (ticker, underlying_ticker, root, contract_type, expiration_date, strike_price) VALUES ('O:AAPL251121C00150000', 'AAPL', 'AAPL', 'call', '2025-11-21', 150)`,
+  );
+  await query(
+    db.url,
+    `INSERT INTO option_snapshots (ticker, captured_at, source) VALUES ('O:AAPL251121C00150000', '2000-01-03T00:00:00Z', 'polygon')`,
+  );
 
   const first = await runLoadtest({ ...SHORT, paths: ['per-row'], tasks: [3], directUrl: db.url, keepData: true });
   const second = await runLoadtest({ ...SHORT, paths: ['buffer'], tasks: [3], directUrl: db.url, keepData: true });
@@ -111,16 +120,25 @@ test('a queue of more than 5× the limit is warned about; exactly 5× is not', a
     directUrl: db.url,
     onGateEvent: (event: GateEvent, step) => events.push(`${step.tasks} ${event.kind}`),
   });
-  assert.deepEqual(report.steps.map((step) => [step.tasks, step.queuePeak, step.pressureWarnings]), [
-    [30, 25, 0],
-    [40, 35, 1],
-  ]);
+  assert.deepEqual(
+    report.steps.map((step) => [step.tasks, step.queuePeak, step.pressureWarnings]),
+    [
+      [30, 25, 0],
+      [40, 35, 1],
+    ],
+  );
   assert.deepEqual(events, ['40 queue-pressure']);
 });
 
 test('through PgBouncer: a pooler target appears, and its rows land exactly once', async () => {
   const db = await databases.migrated('loadtest_pooler');
-  const report = await runLoadtest({ ...SHORT, paths: ['incident', 'buffer'], directUrl: db.url, poolerUrl: bouncer.url(db.name), keepData: true });
+  const report = await runLoadtest({
+    ...SHORT,
+    paths: ['incident', 'buffer'],
+    directUrl: db.url,
+    poolerUrl: bouncer.url(db.name),
+    keepData: true,
+  });
   assert.deepEqual(shape(report.steps), [
     'direct incident 1',
     'direct incident 20',
@@ -163,12 +181,28 @@ test('database errors are counted by SQLSTATE, and the steps go on', async () =>
   // Per-row paths keep writing after an error; failed writes left nothing behind.
   for (const step of report.steps.filter((s) => !s.path.startsWith('buffer'))) assert.ok(step.rows > 0, `${step.path}: no rows`);
   assert.deepEqual(await loadtestData(db.url), { snapshots: sumRows(report.steps), contracts: 200 });
-  const refused = await queryOne(db.url, `SELECT count(*)::int AS n FROM option_snapshots WHERE extract(milliseconds FROM captured_at)::int % 10 = 0`);
+  const refused = await queryOne(
+    db.url,
+    `SELECT count(*)::int AS n FROM option_snapshots WHERE extract(milliseconds FROM captured_at)::int % 10 = 0`,
+  );
   assert.equal(refused.n, 0);
 });
 
 /** The documented `--json` step fields. */
-const STEP_FIELDS = ['errors', 'limit', 'maxMs', 'p50Ms', 'p99Ms', 'path', 'pressureWarnings', 'queuePeak', 'rows', 'rowsPerSecond', 'target', 'tasks'];
+const STEP_FIELDS = [
+  'errors',
+  'limit',
+  'maxMs',
+  'p50Ms',
+  'p99Ms',
+  'path',
+  'pressureWarnings',
+  'queuePeak',
+  'rows',
+  'rowsPerSecond',
+  'target',
+  'tasks',
+];
 
 test('the CLI: --json prints the documented shape without the URL; the table and progress otherwise', async () => {
   const db = await databases.migrated('loadtest_cli');
@@ -201,7 +235,9 @@ test('the CLI: --json prints the documented shape without the URL; the table and
 
 test('the CLI refuses a plan longer than --max-minutes and an unmigrated database', async () => {
   const db = await databases.migrated('loadtest_refuse');
-  const tooLong = await runCli(['loadtest', '--duration', '1m', '--tasks', '1,2,3,4,5,6', '--paths', 'incident,per-row,buffer'], { DATABASE_URL: db.url });
+  const tooLong = await runCli(['loadtest', '--duration', '1m', '--tasks', '1,2,3,4,5,6', '--paths', 'incident,per-row,buffer'], {
+    DATABASE_URL: db.url,
+  });
   assert.equal(tooLong.code, 1);
   assert.match(tooLong.stderr, /18 steps × 60 s = 18 min, more than --max-minutes 15/);
   assert.match(tooLong.stderr, /--max-minutes 18/);
@@ -215,7 +251,9 @@ test('the CLI refuses a plan longer than --max-minutes and an unmigrated databas
 
 test('Ctrl-C stops the run and deletes its data before exiting', async () => {
   const db = await databases.migrated('loadtest_interrupt');
-  const child = spawnCli(['loadtest', '--tasks', '5,5,5,5,5', '--limit', '5', '--duration', '400ms', '--paths', 'buffer'], { DATABASE_URL: db.url });
+  const child = spawnCli(['loadtest', '--tasks', '5,5,5,5,5', '--limit', '5', '--duration', '400ms', '--paths', 'buffer'], {
+    DATABASE_URL: db.url,
+  });
   const done = collect(child);
   await new Promise<void>((resolve) =>
     child.stderr!.on('data', (chunk: Buffer) => {

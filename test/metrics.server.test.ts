@@ -28,7 +28,8 @@ test('listen addresses: a port, host:port, [ipv6]:port; 127.0.0.1 unless a host 
   assert.deepEqual(parseListenAddress('0.0.0.0:9464'), { host: '0.0.0.0', port: 9464 });
   assert.deepEqual(parseListenAddress('localhost:0'), { host: 'localhost', port: 0 });
   assert.deepEqual(parseListenAddress('[::1]:9464'), { host: '::1', port: 9464 });
-  for (const bad of ['', 'port', '65536', 'host:', '1.2.3.4:99999', '9464/metrics', '::1:9464']) assert.equal(parseListenAddress(bad), undefined, bad);
+  for (const bad of ['', 'port', '65536', 'host:', '1.2.3.4:99999', '9464/metrics', '::1:9464'])
+    assert.equal(parseListenAddress(bad), undefined, bad);
 });
 
 test('GET /metrics answers the current exposition; other paths 404, other methods 405', async (t) => {
@@ -77,7 +78,9 @@ test('a port already taken: a clear error naming it, with a remedy', async (t) =
 test('close() ends even while a scraper keeps its connection alive, and the port is free again', async () => {
   const server = await serveMetrics(new OptdbMetrics(), { host: '127.0.0.1', port: 0 });
   const agent = new http.Agent({ keepAlive: true });
-  await new Promise<void>((resolve, reject) => http.get(server.url, { agent }, (response) => response.resume().on('end', resolve)).on('error', reject));
+  await new Promise<void>((resolve, reject) =>
+    http.get(server.url, { agent }, (response) => response.resume().on('end', resolve)).on('error', reject),
+  );
   await server.close();
   agent.destroy();
   const port = Number(new URL(server.url).port);
@@ -93,14 +96,35 @@ test('optdb ingest --metrics-listen: scraped mid-ingest, the counters show the r
   const half = Math.floor(rows / 2);
 
   // The input comes on stdin and stops halfway until the test has scraped.
-  const child = spawnCli(['ingest', '-', '--import-id', 'listen-test', '--metrics-listen', '0', '--concurrency', '2', '--batch-size', '100', '--no-progress', '--json'], { DATABASE_URL: db.url }, 'pipe');
+  const child = spawnCli(
+    [
+      'ingest',
+      '-',
+      '--import-id',
+      'listen-test',
+      '--metrics-listen',
+      '0',
+      '--concurrency',
+      '2',
+      '--batch-size',
+      '100',
+      '--no-progress',
+      '--json',
+    ],
+    { DATABASE_URL: db.url },
+    'pipe',
+  );
   t.after(() => void child.kill('SIGKILL'));
   const done = collect(child, 100_000);
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += chunk));
   child.stdin!.write(lines.slice(0, 1 + half).join('\n') + '\n');
 
-  const url = await waitFor('the metrics address', async () => /metrics at (http:\S+)/.exec(stderr)?.[1], () => stderr);
+  const url = await waitFor(
+    'the metrics address',
+    async () => /metrics at (http:\S+)/.exec(stderr)?.[1],
+    () => stderr,
+  );
   let lastSeen: number | undefined;
   const midway = await waitFor(
     'the first half read',
@@ -144,29 +168,39 @@ async function rawExchange(url: URL, bytes: string): Promise<string> {
   });
 }
 
-test('malformed requests, huge headers and a silent client get a 4xx or nothing; the ingest they hit goes on', { timeout: 60_000 }, async (t) => {
-  const db = await databases.migrated('metrics_hostile');
-  const child = spawnCli(['ingest', '-', '--format', 'day-aggs-csv', '--no-progress', '--json', '--metrics-listen', '127.0.0.1:0'], { DATABASE_URL: db.url }, 'pipe');
-  t.after(() => void child.kill('SIGKILL'));
-  const done = collect(child, 50_000);
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => (stderr += chunk));
-  for (let i = 0; i < 400 && !/metrics at http/.test(stderr); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-  const url = new URL(/metrics at (http:\S+)/.exec(stderr)![1]!);
+test(
+  'malformed requests, huge headers and a silent client get a 4xx or nothing; the ingest they hit goes on',
+  { timeout: 60_000 },
+  async (t) => {
+    const db = await databases.migrated('metrics_hostile');
+    const child = spawnCli(
+      ['ingest', '-', '--format', 'day-aggs-csv', '--no-progress', '--json', '--metrics-listen', '127.0.0.1:0'],
+      { DATABASE_URL: db.url },
+      'pipe',
+    );
+    t.after(() => void child.kill('SIGKILL'));
+    const done = collect(child, 50_000);
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => (stderr += chunk));
+    for (let i = 0; i < 400 && !/metrics at http/.test(stderr); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const url = new URL(/metrics at (http:\S+)/.exec(stderr)![1]!);
 
-  const net = await import('node:net');
-  const silent = net.connect(Number(url.port), url.hostname); // connects and sends nothing
-  t.after(() => void silent.destroy());
-  assert.match(await rawExchange(url, 'GET http://[x/metrics HTTP/1.1\r\nHost: a\r\n\r\n'), /^HTTP\/1\.1 400 /);
-  assert.match(await rawExchange(url, 'NOT A REQUEST\r\n\r\n'), /^HTTP\/1\.1 400 /);
-  assert.match(await rawExchange(url, `GET /metrics HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`), /^HTTP\/1\.1 431 /);
-  const scrape = await fetch(url);
-  assert.equal(scrape.status, 200, 'the metrics are still served');
-  await scrape.text();
+    const net = await import('node:net');
+    const silent = net.connect(Number(url.port), url.hostname); // connects and sends nothing
+    t.after(() => void silent.destroy());
+    assert.match(await rawExchange(url, 'GET http://[x/metrics HTTP/1.1\r\nHost: a\r\n\r\n'), /^HTTP\/1\.1 400 /);
+    assert.match(await rawExchange(url, 'NOT A REQUEST\r\n\r\n'), /^HTTP\/1\.1 400 /);
+    assert.match(await rawExchange(url, `GET /metrics HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`), /^HTTP\/1\.1 431 /);
+    const scrape = await fetch(url);
+    assert.equal(scrape.status, 200, 'the metrics are still served');
+    await scrape.text();
 
-  child.stdin!.end('ticker,volume,open,close,high,low,window_start,transactions\nO:AAPL251121C00150000,10,1,1,1,1,1763614800000000000,2\n');
-  const result = await done;
-  assert.equal(result.code, 0, result.stderr);
-  assert.equal(JSON.parse(result.stdout).inserted, 1);
-  assert.doesNotMatch(result.stderr, /TypeError|Invalid URL| {4}at /);
-});
+    child.stdin!.end(
+      'ticker,volume,open,close,high,low,window_start,transactions\nO:AAPL251121C00150000,10,1,1,1,1,1763614800000000000,2\n',
+    );
+    const result = await done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).inserted, 1);
+    assert.doesNotMatch(result.stderr, /TypeError|Invalid URL| {4}at /);
+  },
+);

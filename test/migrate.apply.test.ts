@@ -19,7 +19,6 @@ async function freshDatabase(): Promise<TestDatabase> {
   return db;
 }
 
-
 /** Everything a migration could change: tables, columns, indexes, constraints, types. */
 async function catalogSnapshot(url: string): Promise<string> {
   const rows = await query(
@@ -40,7 +39,10 @@ test('a fresh database gets every migration, recorded like prisma migrate deploy
   assert.ok(files.length >= 1);
 
   const result = await migrate(db.url);
-  assert.deepEqual(result.applied, files.map((f) => f.name));
+  assert.deepEqual(
+    result.applied,
+    files.map((f) => f.name),
+  );
 
   const rows = await query(db.url, 'SELECT * FROM _prisma_migrations ORDER BY migration_name');
   assert.equal(rows.length, files.length);
@@ -56,7 +58,10 @@ test('a fresh database gets every migration, recorded like prisma migrate deploy
     assert.equal(row.rolled_back_at, null);
   }
   const tables = await query(db.url, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
-  assert.deepEqual(tables.map((t) => t.tablename), ['_prisma_migrations', 'import_batches', 'option_day_aggs', 'option_snapshots', 'options']);
+  assert.deepEqual(
+    tables.map((t) => t.tablename),
+    ['_prisma_migrations', 'import_batches', 'option_day_aggs', 'option_snapshots', 'options'],
+  );
 });
 
 test('a second run changes nothing', async () => {
@@ -100,7 +105,11 @@ test('migrate waits for a migration lock held by another session (Prisma uses th
   }
   assert.equal(finished, false, 'migrate went on while the lock was held');
   assert.equal((await holder.query(WAITING, [PRISMA_MIGRATION_LOCK_KEY])).rows[0].n, 1, 'migrate is not waiting for the lock');
-  assert.equal((await holder.query(`SELECT to_regclass('_prisma_migrations') AS t`)).rows[0].t, null, 'migrate did something before it had the lock');
+  assert.equal(
+    (await holder.query(`SELECT to_regclass('_prisma_migrations') AS t`)).rows[0].t,
+    null,
+    'migrate did something before it had the lock',
+  );
   await holder.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATION_LOCK_KEY]);
   await holder.end();
   assert.ok((await running).applied.length > 0);
@@ -131,9 +140,15 @@ test('a failing migration is rolled back whole and not recorded', async () => {
     return true;
   });
   const tables = await query(db.url, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
-  assert.deepEqual(tables.map((t) => t.tablename), ['_prisma_migrations', 'good']);
+  assert.deepEqual(
+    tables.map((t) => t.tablename),
+    ['_prisma_migrations', 'good'],
+  );
   const names = await query(db.url, 'SELECT migration_name FROM _prisma_migrations');
-  assert.deepEqual(names.map((r) => r.migration_name), ['20260101000000_good']);
+  assert.deepEqual(
+    names.map((r) => r.migration_name),
+    ['20260101000000_good'],
+  );
   await fs.rm(dir, { recursive: true });
 });
 
@@ -144,7 +159,10 @@ test('a migration Prisma recorded as failed stops optdb with a remedy', async ()
     db.url,
     `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at) VALUES ('00000000-0000-0000-0000-000000000001', 'x', '29990101000000_broken', now())`,
   );
-  await assert.rejects(migrate(db.url), (error: unknown) => error instanceof OptdbError && error.code === 'MIGRATION_STATE' && !!error.remedy);
+  await assert.rejects(
+    migrate(db.url),
+    (error: unknown) => error instanceof OptdbError && error.code === 'MIGRATION_STATE' && !!error.remedy,
+  );
 });
 
 test('status flags a migration edited after it was applied', async () => {

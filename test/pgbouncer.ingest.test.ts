@@ -53,7 +53,6 @@ after(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-
 /** The fields of `optdb ingest --json` this test reads (`skipped`: rows an earlier run committed). */
 interface Summary {
   rowsRead: number;
@@ -72,14 +71,27 @@ interface Summary {
 async function ingestThroughPooler(t: TestContext, db: TestDatabase, paths: string[], strategy: string): Promise<Summary> {
   const started = performance.now();
   const result = await runCli(
-    ['ingest', ...paths, '--strategy', strategy, '--concurrency', String(CONCURRENCY), '--batch-size', String(BATCH_SIZE), '--json', '--no-progress'],
+    [
+      'ingest',
+      ...paths,
+      '--strategy',
+      strategy,
+      '--concurrency',
+      String(CONCURRENCY),
+      '--batch-size',
+      String(BATCH_SIZE),
+      '--json',
+      '--no-progress',
+    ],
     { DATABASE_URL: bouncer.url(db.name), DIRECT_URL: db.url },
     300_000,
   );
   assert.equal(result.code, 0, `optdb ingest --strategy ${strategy} through PgBouncer failed:\n${result.stderr}`);
   const summary = JSON.parse(result.stdout) as Summary;
-  t.diagnostic(`${strategy}: ${summary.rowsRead} rows, ${summary.batches} batches in ${((performance.now() - started) / 1000).toFixed(1)} s ` +
-    `(inserted ${summary.inserted}, updated ${summary.updated}, unchanged ${summary.unchanged}, skipped ${summary.skipped ?? 0})`);
+  t.diagnostic(
+    `${strategy}: ${summary.rowsRead} rows, ${summary.batches} batches in ${((performance.now() - started) / 1000).toFixed(1)} s ` +
+      `(inserted ${summary.inserted}, updated ${summary.updated}, unchanged ${summary.unchanged}, skipped ${summary.skipped ?? 0})`,
+  );
   return summary;
 }
 
@@ -112,7 +124,16 @@ for (const strategy of ['copy', 'unnest']) {
 
     const first = await ingestThroughPooler(t, db, [chain, bars], strategy);
     assert.deepEqual(
-      { rowsRead: first.rowsRead, valid: first.valid, inserted: first.inserted, updated: first.updated, unchanged: first.unchanged, collapsed: first.collapsed, rejected: first.rejected, contractsCreated: first.contractsCreated },
+      {
+        rowsRead: first.rowsRead,
+        valid: first.valid,
+        inserted: first.inserted,
+        updated: first.updated,
+        unchanged: first.unchanged,
+        collapsed: first.collapsed,
+        rejected: first.rejected,
+        contractsCreated: first.contractsCreated,
+      },
       { rowsRead: total, valid: total, inserted: total, updated: 0, unchanged: 0, collapsed: 0, rejected: 0, contractsCreated: CONTRACTS },
     );
     const expected = { contracts: CONTRACTS, snapshots: CONTRACTS, day_aggs: barRows, doubled_snapshots: 0, doubled_day_aggs: 0 };
@@ -128,7 +149,16 @@ for (const strategy of ['copy', 'unnest']) {
     await fs.copyFile(bars, copies[1]!);
     const again = await ingestThroughPooler(t, db, copies, strategy);
     assert.deepEqual(
-      { rowsRead: again.rowsRead, inserted: again.inserted, updated: again.updated, unchanged: again.unchanged, skipped: again.skipped ?? 0, rejected: again.rejected, contractsCreated: again.contractsCreated, contractsUpdated: again.contractsUpdated },
+      {
+        rowsRead: again.rowsRead,
+        inserted: again.inserted,
+        updated: again.updated,
+        unchanged: again.unchanged,
+        skipped: again.skipped ?? 0,
+        rejected: again.rejected,
+        contractsCreated: again.contractsCreated,
+        contractsUpdated: again.contractsUpdated,
+      },
       { rowsRead: total, inserted: 0, updated: 0, unchanged: total, skipped: 0, rejected: 0, contractsCreated: 0, contractsUpdated: 0 },
     );
 
@@ -137,7 +167,14 @@ for (const strategy of ['copy', 'unnest']) {
     const rerun = await ingestThroughPooler(t, db, [chain, bars], strategy);
     assert.ok(committed > 0, 'the first run recorded nothing in the import ledger');
     assert.deepEqual(
-      { rowsRead: rerun.rowsRead, skipped: rerun.skipped ?? 0, unchanged: rerun.unchanged, inserted: rerun.inserted, updated: rerun.updated, rejected: rerun.rejected },
+      {
+        rowsRead: rerun.rowsRead,
+        skipped: rerun.skipped ?? 0,
+        unchanged: rerun.unchanged,
+        inserted: rerun.inserted,
+        updated: rerun.updated,
+        rejected: rerun.rejected,
+      },
       { rowsRead: total, skipped: committed, unchanged: total - committed, inserted: 0, updated: 0, rejected: 0 },
     );
 
@@ -151,8 +188,10 @@ for (const strategy of ['copy', 'unnest']) {
     // closing ANALYZE add a few more).
     const batches = first.batches + again.batches + rerun.batches;
     assert.ok(Number(stats.total_xact_count) >= batches, `${stats.total_xact_count} transactions through PgBouncer for ${batches} batches`);
-    t.diagnostic(`PgBouncer for ${db.name}: ${stats.total_xact_count} transactions, ${stats.total_query_count} queries over ${servers.length} server connections; ` +
-      `clients waited ${(Number(stats.total_wait_time) / 1000).toFixed(0)} ms in total for a server connection`);
+    t.diagnostic(
+      `PgBouncer for ${db.name}: ${stats.total_xact_count} transactions, ${stats.total_query_count} queries over ${servers.length} server connections; ` +
+        `clients waited ${(Number(stats.total_wait_time) / 1000).toFixed(0)} ms in total for a server connection`,
+    );
   });
 }
 
@@ -163,9 +202,23 @@ test('both strategies stored the same data through PgBouncer', (t) => {
 
 test('an ingest through PgBouncer stopped by Ctrl-C: the rerun skips exactly the rows committed before the stop', async (t) => {
   const db = await databases.migrated('pgbouncer_resume');
-  const lines = gunzipSync(await fs.readFile(bars)).toString('utf8').trimEnd().split('\n');
+  const lines = gunzipSync(await fs.readFile(bars))
+    .toString('utf8')
+    .trimEnd()
+    .split('\n');
   const rows = lines.length - 1;
-  const args = ['ingest', '-', '--import-id', 'bars-2025-11-20', '--concurrency', String(CONCURRENCY), '--batch-size', '200', '--json', '--no-progress'];
+  const args = [
+    'ingest',
+    '-',
+    '--import-id',
+    'bars-2025-11-20',
+    '--concurrency',
+    String(CONCURRENCY),
+    '--batch-size',
+    '200',
+    '--json',
+    '--no-progress',
+  ];
   const env = { DATABASE_URL: bouncer.url(db.name), DIRECT_URL: db.url };
 
   // Half the input, then stdin stays open: the ingest cannot finish before the Ctrl-C.
@@ -200,7 +253,14 @@ test('an ingest through PgBouncer stopped by Ctrl-C: the rerun skips exactly the
   assert.equal(rerun.code, 0, rerun.stderr);
   const second = JSON.parse(rerun.stdout) as Summary;
   assert.deepEqual(
-    { rowsRead: second.rowsRead, skipped: second.skipped, inserted: second.inserted, unchanged: second.unchanged, updated: second.updated, rejected: second.rejected },
+    {
+      rowsRead: second.rowsRead,
+      skipped: second.skipped,
+      inserted: second.inserted,
+      unchanged: second.unchanged,
+      updated: second.updated,
+      rejected: second.rejected,
+    },
     { rowsRead: rows, skipped: committed, inserted: rows - committed, unchanged: 0, updated: 0, rejected: 0 },
   );
   const [counts] = await query(db.url, 'SELECT count(*)::int AS stored, count(DISTINCT (ticker, day))::int AS keys FROM option_day_aggs');

@@ -38,7 +38,6 @@ after(async () => {
 
 const database = (label: string): Promise<TestDatabase> => databases.migrated(label);
 
-
 /** One generated trading day repeated over consecutive days: 1M rows without generating 1M contracts. */
 async function millionRowFile(): Promise<{ file: string; rows: number }> {
   const day = path.join(dir, 'day.csv');
@@ -70,11 +69,18 @@ test('a 1M-row ingest through PgBouncer (transaction mode): every row exactly on
   const { file, rows } = await millionRowFile();
   assert.ok(rows >= 1_000_000, `only ${rows} rows`);
   const db = await database('pgbouncer_million');
-  const result = await runCli(['ingest', file, '--json', '--no-progress', '--concurrency', '6'], { DATABASE_URL: bouncer.url(db.name), DIRECT_URL: db.url }, 600_000);
+  const result = await runCli(
+    ['ingest', file, '--json', '--no-progress', '--concurrency', '6'],
+    { DATABASE_URL: bouncer.url(db.name), DIRECT_URL: db.url },
+    600_000,
+  );
   assert.equal(result.code, 0, result.stderr);
   const summary = JSON.parse(result.stdout);
   assert.equal(summary.inserted, rows);
-  const stored = await queryOne(db.url, `SELECT count(*)::int AS rows, count(DISTINCT (ticker, day))::int AS keys, count(DISTINCT day)::int AS days FROM option_day_aggs`);
+  const stored = await queryOne(
+    db.url,
+    `SELECT count(*)::int AS rows, count(DISTINCT (ticker, day))::int AS keys, count(DISTINCT day)::int AS days FROM option_day_aggs`,
+  );
   assert.deepEqual(stored, { rows, keys: rows, days: DAYS });
   const ledger = await queryOne(db.url, 'SELECT sum(rows)::int AS rows FROM import_batches');
   assert.equal(ledger.rows, rows);
@@ -85,11 +91,20 @@ test('the write buffer driven by 1,000 concurrent tasks through PgBouncer', { ti
   const pool = createPool(bouncer.url(db.name), resolveConfig({}, { OPTDB_POOL_SIZE: '10' }));
   const prisma = createPrismaClient(pool);
   try {
-    const buffer = snapshotWriteBuffer(createStrategy('copy', pool, prisma), { capturedAtMicros: undefined, resolutionMicros: 60_000_000n }, { concurrency: 6 });
+    const buffer = snapshotWriteBuffer(
+      createStrategy('copy', pool, prisma),
+      { capturedAtMicros: undefined, resolutionMicros: 60_000_000n },
+      { concurrency: 6 },
+    );
     const tasks = Array.from({ length: 1_000 }, async (_, i) => {
       // Each task does a little "work" first, like a poller handling its own response.
       await new Promise((resolve) => setTimeout(resolve, i % 50));
-      const ticker = formatTicker({ root: 'IWM', expirationDate: '2025-12-19', contractType: i % 2 ? 'put' : 'call', strikeThousandths: 150_000 + i * 500 });
+      const ticker = formatTicker({
+        root: 'IWM',
+        expirationDate: '2025-12-19',
+        contractType: i % 2 ? 'put' : 'call',
+        strikeThousandths: 150_000 + i * 500,
+      });
       return buffer.write({
         details: { ticker },
         day: { close: 1 + i / 1000, high: 3, low: 0.5, volume: i },

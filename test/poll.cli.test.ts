@@ -46,7 +46,12 @@ async function setup(t: TestContext): Promise<Setup> {
   t.after(() => server.close());
   const db = await databases.migrated('poll_cli');
   const poll = (args: string[], env: Record<string, string | undefined> = {}) =>
-    runCli(['poll', '--base-url', server.baseUrl, ...args], { DATABASE_URL: db.url, POLYGON_API_KEY: KEY, POLYGON_BASE_URL: undefined, ...env });
+    runCli(['poll', '--base-url', server.baseUrl, ...args], {
+      DATABASE_URL: db.url,
+      POLYGON_API_KEY: KEY,
+      POLYGON_BASE_URL: undefined,
+      ...env,
+    });
   return { server, db, poll };
 }
 
@@ -134,29 +139,36 @@ test('poll --once stores exactly the served chains, in batch statements, and a r
   assert.equal(samples(await fs.readFile(metricsFile, 'utf8')).get('optdb_rows_written_total{outcome="unchanged"}'), ALL.length);
 });
 
-test('429 bursts, 500s, a slow answer past --timeout and malformed JSON: retried, every row stored, counted in the line', { timeout: 60_000 }, async (t) => {
-  const { server, db, poll } = await setup(t);
-  const throttled: Fault = { kind: 'status', status: 429 };
-  server.script('/v3/snapshot/options/AAPL', throttled, throttled);
-  server.script('/v3/snapshot/options/SPY', { kind: 'status', status: 500 }, { kind: 'status', status: 503 });
-  // Held past the test's own timeout: only --timeout can end that request.
-  server.script('/v3/snapshot/options/I:SPX', { kind: 'slow', delayMs: 120_000 }, { kind: 'malformed' });
-  const result = await poll(['--once', '--underlyings', UNDERLYINGS, '--captured-at', CAPTURED_AT, '--timeout', '500ms']);
-  assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual(await storedTickers(db), tickersOf(ALL));
+test(
+  '429 bursts, 500s, a slow answer past --timeout and malformed JSON: retried, every row stored, counted in the line',
+  { timeout: 60_000 },
+  async (t) => {
+    const { server, db, poll } = await setup(t);
+    const throttled: Fault = { kind: 'status', status: 429 };
+    server.script('/v3/snapshot/options/AAPL', throttled, throttled);
+    server.script('/v3/snapshot/options/SPY', { kind: 'status', status: 500 }, { kind: 'status', status: 503 });
+    // Held past the test's own timeout: only --timeout can end that request.
+    server.script('/v3/snapshot/options/I:SPX', { kind: 'slow', delayMs: 120_000 }, { kind: 'malformed' });
+    const result = await poll(['--once', '--underlyings', UNDERLYINGS, '--captured-at', CAPTURED_AT, '--timeout', '500ms']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(await storedTickers(db), tickersOf(ALL));
 
-  const lines = result.stdout.trim().split('\n');
-  assert.equal(lines.length, 1);
-  assert.match(lines[0]!, /^2026-11-27T15:05:00Z {2}3 underlyings {2}761 contracts {2}761 rows written {2}0 rejected {2}11 requests \(6 retries, 2 × 429\) {2}\d+\.\d s$/);
-  // One line for the 429 burst (the cycle line counts them), one per other retry.
-  assert.equal(result.stderr.match(/429 Too Many Requests on GET \/v3\/snapshot\/options\/AAPL/g)?.length, 1, result.stderr);
-  assert.match(result.stderr, /HTTP 500: Internal Server Error on GET \/v3\/snapshot\/options\/SPY; retrying/);
-  assert.match(result.stderr, /HTTP 503: .*503 Service Unavailable.* on GET \/v3\/snapshot\/options\/SPY; retrying/);
-  assert.match(result.stderr, /no complete answer within 500 ms .* on GET \/v3\/snapshot\/options\/I:SPX; retrying/);
-  assert.match(result.stderr, /not JSON .* on GET \/v3\/snapshot\/options\/I:SPX; retrying/);
-  assert.equal(server.requestsTo('/v3/snapshot/options/I:SPX').length, 3);
-  assertKeyNotPrinted(result);
-});
+    const lines = result.stdout.trim().split('\n');
+    assert.equal(lines.length, 1);
+    assert.match(
+      lines[0]!,
+      /^2026-11-27T15:05:00Z {2}3 underlyings {2}761 contracts {2}761 rows written {2}0 rejected {2}11 requests \(6 retries, 2 × 429\) {2}\d+\.\d s$/,
+    );
+    // One line for the 429 burst (the cycle line counts them), one per other retry.
+    assert.equal(result.stderr.match(/429 Too Many Requests on GET \/v3\/snapshot\/options\/AAPL/g)?.length, 1, result.stderr);
+    assert.match(result.stderr, /HTTP 500: Internal Server Error on GET \/v3\/snapshot\/options\/SPY; retrying/);
+    assert.match(result.stderr, /HTTP 503: .*503 Service Unavailable.* on GET \/v3\/snapshot\/options\/SPY; retrying/);
+    assert.match(result.stderr, /no complete answer within 500 ms .* on GET \/v3\/snapshot\/options\/I:SPX; retrying/);
+    assert.match(result.stderr, /not JSON .* on GET \/v3\/snapshot\/options\/I:SPX; retrying/);
+    assert.equal(server.requestsTo('/v3/snapshot/options/I:SPX').length, 3);
+    assertKeyNotPrinted(result);
+  },
+);
 
 test('a chain that keeps failing: that underlying is reported, the others stored, exit 1 with --once', { timeout: 60_000 }, async (t) => {
   const { server, db, poll } = await setup(t);
@@ -164,30 +176,40 @@ test('a chain that keeps failing: that underlying is reported, the others stored
   const result = await poll(['--once', '--underlyings', UNDERLYINGS, '--captured-at', CAPTURED_AT, '--retries', '2']);
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stdout, /3 underlyings \(1 failed\) {2}641 contracts {2}641 rows written/);
-  assert.match(result.stderr, /skipped SPY this cycle: the option chain of SPY \(GET .*\) failed after 3 attempt\(s\); the last: HTTP 200: the body is not JSON/);
+  assert.match(
+    result.stderr,
+    /skipped SPY this cycle: the option chain of SPY \(GET .*\) failed after 3 attempt\(s\); the last: HTTP 200: the body is not JSON/,
+  );
   assert.equal(server.requestsTo('/v3/snapshot/options/SPY').length, 3);
   assert.deepEqual(await storedTickers(db), tickersOf([...CHAINS.AAPL, ...CHAINS['I:SPX']]));
 });
 
-test('a 403 for one underlying (an index the plan does not cover): it is skipped, the others stored; 403 for all stops the poll', { timeout: 60_000 }, async (t) => {
-  const { server, db, poll } = await setup(t);
-  const forbidden = Array.from({ length: 10 }, () => ({ kind: 'status', status: 403 }) as Fault);
-  server.script('/v3/snapshot/options/I:SPX', ...forbidden);
-  const result = await poll(['--once', '--underlyings', UNDERLYINGS, '--captured-at', CAPTURED_AT]);
-  assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stderr, /skipped I:SPX this cycle: 403: your plan does not include this endpoint/);
-  assert.match(result.stdout, /3 underlyings \(1 failed\)/);
-  assert.deepEqual(await storedTickers(db), tickersOf([...CHAINS.AAPL, ...CHAINS.SPY]));
+test(
+  'a 403 for one underlying (an index the plan does not cover): it is skipped, the others stored; 403 for all stops the poll',
+  { timeout: 60_000 },
+  async (t) => {
+    const { server, db, poll } = await setup(t);
+    const forbidden = Array.from({ length: 10 }, () => ({ kind: 'status', status: 403 }) as Fault);
+    server.script('/v3/snapshot/options/I:SPX', ...forbidden);
+    const result = await poll(['--once', '--underlyings', UNDERLYINGS, '--captured-at', CAPTURED_AT]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /skipped I:SPX this cycle: 403: your plan does not include this endpoint/);
+    assert.match(result.stdout, /3 underlyings \(1 failed\)/);
+    assert.deepEqual(await storedTickers(db), tickersOf([...CHAINS.AAPL, ...CHAINS.SPY]));
 
-  for (const underlying of ['AAPL', 'SPY']) server.script(`/v3/snapshot/options/${underlying}`, ...forbidden);
-  const all = await poll(['--once', '--underlyings', UNDERLYINGS, '--captured-at', '2026-11-27T15:10:00Z']);
-  assert.equal(all.code, 1, all.stderr);
-  assert.match(all.stderr, /^optdb: 403: your plan does not include this endpoint/m);
-  assert.equal(all.stdout, '');
-});
+    for (const underlying of ['AAPL', 'SPY']) server.script(`/v3/snapshot/options/${underlying}`, ...forbidden);
+    const all = await poll(['--once', '--underlyings', UNDERLYINGS, '--captured-at', '2026-11-27T15:10:00Z']);
+    assert.equal(all.code, 1, all.stderr);
+    assert.match(all.stderr, /^optdb: 403: your plan does not include this endpoint/m);
+    assert.equal(all.stdout, '');
+  },
+);
 
 test('a bad ticker in --underlyings is a bad command line: exit 2 naming it, for poll and contracts sync', async () => {
-  for (const command of [['poll', '--once'], ['contracts', 'sync']]) {
+  for (const command of [
+    ['poll', '--once'],
+    ['contracts', 'sync'],
+  ]) {
     const result = await runCli([...command, '--underlyings', 'AAPL,BAD$'], { POLYGON_API_KEY: KEY });
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /Invalid underlying "BAD\$" at --underlyings/);
@@ -204,32 +226,49 @@ test('a repeated next_url cursor stops that chain, its pages before stored, and 
   assert.deepEqual(await storedTickers(db), tickersOf([...CHAINS.AAPL.slice(0, 500), ...CHAINS.SPY, ...CHAINS['I:SPX']]));
 });
 
-test('a wrong key: exit 1, one clear line naming POLYGON_API_KEY, the key never shown; a missing key: the remedy', { timeout: 60_000 }, async (t) => {
-  const { server, db, poll } = await setup(t);
-  const wrong = 'wrong-key-99f0a4c2';
-  const refused = await poll(['--once', '--underlyings', UNDERLYINGS], { POLYGON_API_KEY: wrong });
-  assert.equal(refused.code, 1);
-  assert.equal(refused.stdout, '');
-  const [line, remedy, ...rest] = refused.stderr.trim().split('\n');
-  assert.match(line!, /^optdb: the API rejected the key \(401: Unknown API Key\) for the option chain of \S+ \(GET .*\): check POLYGON_API_KEY$/);
-  assert.match(remedy!, /Set POLYGON_API_KEY to the key on your Polygon\.io \(Massive\) dashboard/);
-  assert.deepEqual(rest, []);
-  assertKeyNotPrinted(refused, wrong);
-  assert.ok(server.requests.length <= 3 && server.requests.every((request) => request.bearer === 'wrong'), 'no retries of a refused key');
-  assert.equal((await query(db.url, 'SELECT count(*)::int AS n FROM option_snapshots'))[0].n, 0);
+test(
+  'a wrong key: exit 1, one clear line naming POLYGON_API_KEY, the key never shown; a missing key: the remedy',
+  { timeout: 60_000 },
+  async (t) => {
+    const { server, db, poll } = await setup(t);
+    const wrong = 'wrong-key-99f0a4c2';
+    const refused = await poll(['--once', '--underlyings', UNDERLYINGS], { POLYGON_API_KEY: wrong });
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stdout, '');
+    const [line, remedy, ...rest] = refused.stderr.trim().split('\n');
+    assert.match(
+      line!,
+      /^optdb: the API rejected the key \(401: Unknown API Key\) for the option chain of \S+ \(GET .*\): check POLYGON_API_KEY$/,
+    );
+    assert.match(remedy!, /Set POLYGON_API_KEY to the key on your Polygon\.io \(Massive\) dashboard/);
+    assert.deepEqual(rest, []);
+    assertKeyNotPrinted(refused, wrong);
+    assert.ok(server.requests.length <= 3 && server.requests.every((request) => request.bearer === 'wrong'), 'no retries of a refused key');
+    assert.equal((await query(db.url, 'SELECT count(*)::int AS n FROM option_snapshots'))[0].n, 0);
 
-  const before = server.requests.length;
-  const missing = await poll(['--once', '--underlyings', UNDERLYINGS], { POLYGON_API_KEY: undefined });
-  assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /^optdb: POLYGON_API_KEY is not set: the Polygon API needs a key\n {2}Set POLYGON_API_KEY .* `export POLYGON_API_KEY=your-key`/);
-  assert.equal(server.requests.length, before, 'nothing was sent without a key');
-});
+    const before = server.requests.length;
+    const missing = await poll(['--once', '--underlyings', UNDERLYINGS], { POLYGON_API_KEY: undefined });
+    assert.equal(missing.code, 1);
+    assert.match(
+      missing.stderr,
+      /^optdb: POLYGON_API_KEY is not set: the Polygon API needs a key\n {2}Set POLYGON_API_KEY .* `export POLYGON_API_KEY=your-key`/,
+    );
+    assert.equal(server.requests.length, before, 'nothing was sent without a key');
+  },
+);
 
 test('Ctrl-C during a poll: the current cycle writes what it fetched, prints its line and exits 130', { timeout: 60_000 }, async (t) => {
   const running = await setup(t);
   const { server, db } = running;
   // Cycle 1 reads AAPL's three pages; in cycle 2 its second page hangs.
-  server.script('/v3/snapshot/options/AAPL', { kind: 'ok' }, { kind: 'ok' }, { kind: 'ok' }, { kind: 'ok' }, { kind: 'slow', delayMs: 30_000 });
+  server.script(
+    '/v3/snapshot/options/AAPL',
+    { kind: 'ok' },
+    { kind: 'ok' },
+    { kind: 'ok' },
+    { kind: 'ok' },
+    { kind: 'slow', delayMs: 30_000 },
+  );
   const { child, done, output, waitFor } = startPoll(t, running, ['--metrics-listen', '0']);
   await waitFor('the first cycle line', () => output.stdout.includes('\n'));
   await waitFor('the hanging page of cycle 2', () => server.requests.some((request) => request.fault === 'slow'));
@@ -259,33 +298,37 @@ test('Ctrl-C during a poll: the current cycle writes what it fetched, prints its
   assert.deepEqual(await storedTickers(db, second!.capturedAt), tickersOf(fetched));
 });
 
-test('--limit-file: editing the file while the poll runs moves the write limit there in steps; nonsense is ignored', { timeout: 60_000 }, async (t) => {
-  const limitFile = path.join(dir.path, 'write-limit');
-  await fs.writeFile(limitFile, '3\n'); // present at the start: the limit the poll already has
-  const { child, done, output, waitFor } = startPoll(t, await setup(t), ['--limit-file', limitFile], {
-    OPTDB_WRITE_CONCURRENCY: '3',
-    OPTDB_LIMIT_STEP_FRACTION: '0.34', // one batch per step from 3
-    OPTDB_LIMIT_STEP_INTERVAL_MS: '200',
-  });
-  await waitFor('the first cycle line', () => output.stdout.includes('\n'));
-  await fs.writeFile(limitFile, '1\n');
-  await waitFor('the limit reaching 1', () => /write limit 2 → 1/.test(output.stderr));
-  await fs.writeFile(limitFile, 'fast please\n');
-  await waitFor('the nonsense reported', () => /says "fast please": expected the number of batches/.test(output.stderr));
-  await fs.writeFile(limitFile, '11\n');
-  await waitFor('the limit above the pool reported', () => /says "11": above the pool size 10/.test(output.stderr));
-  child.kill('SIGINT');
-  const result = await done;
+test(
+  '--limit-file: editing the file while the poll runs moves the write limit there in steps; nonsense is ignored',
+  { timeout: 60_000 },
+  async (t) => {
+    const limitFile = path.join(dir.path, 'write-limit');
+    await fs.writeFile(limitFile, '3\n'); // present at the start: the limit the poll already has
+    const { child, done, output, waitFor } = startPoll(t, await setup(t), ['--limit-file', limitFile], {
+      OPTDB_WRITE_CONCURRENCY: '3',
+      OPTDB_LIMIT_STEP_FRACTION: '0.34', // one batch per step from 3
+      OPTDB_LIMIT_STEP_INTERVAL_MS: '200',
+    });
+    await waitFor('the first cycle line', () => output.stdout.includes('\n'));
+    await fs.writeFile(limitFile, '1\n');
+    await waitFor('the limit reaching 1', () => /write limit 2 → 1/.test(output.stderr));
+    await fs.writeFile(limitFile, 'fast please\n');
+    await waitFor('the nonsense reported', () => /says "fast please": expected the number of batches/.test(output.stderr));
+    await fs.writeFile(limitFile, '11\n');
+    await waitFor('the limit above the pool reported', () => /says "11": above the pool size 10/.test(output.stderr));
+    child.kill('SIGINT');
+    const result = await done;
 
-  assert.equal(result.code, 130, result.stderr);
-  assert.match(result.stderr, /asks for 1 batches written at once/);
-  // Steps of one per interval, in order, never straight from 3 to 1.
-  const steps = [...result.stderr.matchAll(/write limit (\d+) → (\d+) \(a requested change/g)].map((m) => `${m[1]}→${m[2]}`);
-  assert.deepEqual(steps, ['3→2', '2→1']);
-  assert.doesNotMatch(result.stderr, /asks for 3 batches/, 'the limit the poll started with is not a change');
-  assert.ok(cycleJson(result).length >= 1);
-  assert.ok(cycleJson(result).every((cycle) => cycle.rejected === 0));
-});
+    assert.equal(result.code, 130, result.stderr);
+    assert.match(result.stderr, /asks for 1 batches written at once/);
+    // Steps of one per interval, in order, never straight from 3 to 1.
+    const steps = [...result.stderr.matchAll(/write limit (\d+) → (\d+) \(a requested change/g)].map((m) => `${m[1]}→${m[2]}`);
+    assert.deepEqual(steps, ['3→2', '2→1']);
+    assert.doesNotMatch(result.stderr, /asks for 3 batches/, 'the limit the poll started with is not a change');
+    assert.ok(cycleJson(result).length >= 1);
+    assert.ok(cycleJson(result).every((cycle) => cycle.rejected === 0));
+  },
+);
 
 test('--metrics-listen: a running poll is scraped between cycles; the endpoint closes with it', { timeout: 60_000 }, async (t) => {
   const setUp = await setup(t);
@@ -306,7 +349,10 @@ test('--metrics-listen: a running poll is scraped between cycles; the endpoint c
   assert.ok(scraped.get('optdb_rows_written_total{outcome="inserted"}')! >= first!.rowsWritten);
   // A cycle of this poll: it ended after the poll started and before the scrape.
   const lastCycleEnd = scraped.get('optdb_poll_last_cycle_end_timestamp_seconds')!;
-  assert.ok(startedAt <= lastCycleEnd && lastCycleEnd <= scrapedAt, `last cycle ended at ${lastCycleEnd}, poll started at ${startedAt}, scraped at ${scrapedAt}`);
+  assert.ok(
+    startedAt <= lastCycleEnd && lastCycleEnd <= scrapedAt,
+    `last cycle ended at ${lastCycleEnd}, poll started at ${startedAt}, scraped at ${scrapedAt}`,
+  );
   assert.ok(scraped.has('nodejs_eventloop_lag_seconds'), 'the process metrics are served too');
   await assert.rejects(fetch(url), 'the endpoint closes with the poll');
 });
@@ -318,20 +364,32 @@ test('end to end into the embedded database: optdb migrate, then poll --once, wi
   await fs.mkdir(dataDir, { mode: 0o755 });
   await fs.chmod(dir.path, 0o755); // the server runs as the postgres OS user when the tests run as root
   t.after(() => new EmbeddedServer(dataDir, 1).stop().catch(() => undefined));
-  const env = { DATABASE_URL: undefined, OPTDB_DATA_DIR: undefined, OPTDB_EMBEDDED_PORT: String(await freePort()), POLYGON_API_KEY: KEY, POLYGON_BASE_URL: server.baseUrl };
+  const env = {
+    DATABASE_URL: undefined,
+    OPTDB_DATA_DIR: undefined,
+    OPTDB_EMBEDDED_PORT: String(await freePort()),
+    POLYGON_API_KEY: KEY,
+    POLYGON_BASE_URL: server.baseUrl,
+  };
 
   const migrated = await runCli(['--data-dir', dataDir, 'migrate'], env);
   assert.equal(migrated.code, 0, migrated.stderr);
   const polled = await runCli(['--data-dir', dataDir, 'poll', '--once', '--underlyings', UNDERLYINGS], env);
   assert.equal(polled.code, 0, polled.stderr);
-  assert.match(polled.stdout, /^\S+Z {2}3 underlyings {2}761 contracts {2}761 rows written {2}0 rejected {2}5 requests \(0 retries, 0 × 429\)/);
+  assert.match(
+    polled.stdout,
+    /^\S+Z {2}3 underlyings {2}761 contracts {2}761 rows written {2}0 rejected {2}5 requests \(0 retries, 0 × 429\)/,
+  );
   assertKeyNotPrinted(polled);
 
   const started = await runCli(['--data-dir', dataDir, 'db', 'start'], env);
   assert.equal(started.code, 0, started.stderr);
   const url = await new EmbeddedServer(dataDir, 1).url();
   const rows = await query(url, 'SELECT ticker FROM option_snapshots ORDER BY ticker');
-  assert.deepEqual(rows.map((row) => row.ticker), tickersOf(ALL));
+  assert.deepEqual(
+    rows.map((row) => row.ticker),
+    tickersOf(ALL),
+  );
   const [facts] = await query(url, `SELECT quote_at::text, day_vwap::text FROM option_snapshots WHERE ticker = 'O:SPXW230712C04500000'`);
   assert.deepEqual(facts, { quote_at: '2023-07-12 15:00:23.516476+00', day_vwap: '2.5245' });
   const stopped = await runCli(['--data-dir', dataDir, 'db', 'stop'], env);

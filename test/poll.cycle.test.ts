@@ -56,11 +56,22 @@ function counting(strategy: WriteStrategy): Counting {
   return counter;
 }
 
-async function setup(t: TestContext, fixtures: Partial<PolygonServerOptions> = {}, apiKey = KEY, settings: BufferSettings = {}): Promise<Setup> {
+async function setup(
+  t: TestContext,
+  fixtures: Partial<PolygonServerOptions> = {},
+  apiKey = KEY,
+  settings: BufferSettings = {},
+): Promise<Setup> {
   const server = await PolygonServer.start({ apiKey: KEY, chains: CHAINS, ...fixtures });
   const db = await connectMigratedDatabase('poll_cycle');
   const events: ApiEvent[] = [];
-  const client = new PolygonClient({ apiKey, baseUrl: server.baseUrl, requestsPerSecond: 1000, retry: { retries: 2, minDelayMs: 10, maxDelayMs: 50 }, onEvent: (event) => events.push(event) });
+  const client = new PolygonClient({
+    apiKey,
+    baseUrl: server.baseUrl,
+    requestsPerSecond: 1000,
+    retry: { retries: 2, minDelayMs: 10, maxDelayMs: 50 },
+    onEvent: (event) => events.push(event),
+  });
   const strategy = counting(createStrategy('copy', db.pool, db.prisma));
   const buffer = pollWriteBuffer(strategy, MINUTE, { concurrency: 2, maxDelayMs: 50, ...settings });
   t.after(async () => {
@@ -138,51 +149,59 @@ async function rowCount(db: ConnectedDatabase): Promise<number> {
   return (await db.pool.query('SELECT count(*)::int AS n FROM option_snapshots')).rows[0].n;
 }
 
-test('every served result is stored with its exact values, across pages and underlyings, in a few batches', { timeout: 30_000 }, async (t) => {
-  const { server, db, strategy, cycle } = await setup(t);
-  const result = await cycle(new Date('2026-11-27T15:05:42.517Z'));
+test(
+  'every served result is stored with its exact values, across pages and underlyings, in a few batches',
+  { timeout: 30_000 },
+  async (t) => {
+    const { server, db, strategy, cycle } = await setup(t);
+    const result = await cycle(new Date('2026-11-27T15:05:42.517Z'));
 
-  assert.equal(server.requestsTo('/v3/snapshot/options/AAPL').length, 3, 'AAPL came in 3 pages');
-  assert.deepEqual(await stored(db, '2026-11-27T15:05:00Z'), served(ALL), 'every result, every digit, captured at the cycle time truncated to the minute');
-  assert.equal(await rowCount(db), ALL.length);
-  assert.deepEqual(
-    { ...result, durationMs: 0 },
-    {
-      at: '2026-11-27T15:05:42.517Z',
-      capturedAt: '2026-11-27T15:05:00.000000Z',
-      underlyings: 3,
-      failed: [],
-      contracts: ALL.length,
-      rowsWritten: ALL.length,
-      rejected: 0,
-      requests: 5,
-      throttled: 0,
-      retries: 0,
-      durationMs: 0,
-      interrupted: false,
-    },
-  );
-  // The database saw batch statements only: every row went through the buffer, in few batches.
-  assert.equal(strategy.rows, ALL.length);
-  assert.ok(strategy.batches <= 8, `${strategy.batches} batches for ${ALL.length} rows`);
+    assert.equal(server.requestsTo('/v3/snapshot/options/AAPL').length, 3, 'AAPL came in 3 pages');
+    assert.deepEqual(
+      await stored(db, '2026-11-27T15:05:00Z'),
+      served(ALL),
+      'every result, every digit, captured at the cycle time truncated to the minute',
+    );
+    assert.equal(await rowCount(db), ALL.length);
+    assert.deepEqual(
+      { ...result, durationMs: 0 },
+      {
+        at: '2026-11-27T15:05:42.517Z',
+        capturedAt: '2026-11-27T15:05:00.000000Z',
+        underlyings: 3,
+        failed: [],
+        contracts: ALL.length,
+        rowsWritten: ALL.length,
+        rejected: 0,
+        requests: 5,
+        throttled: 0,
+        retries: 0,
+        durationMs: 0,
+        interrupted: false,
+      },
+    );
+    // The database saw batch statements only: every row went through the buffer, in few batches.
+    assert.equal(strategy.rows, ALL.length);
+    assert.ok(strategy.batches <= 8, `${strategy.batches} batches for ${ALL.length} rows`);
 
-  const facts = await db.pool.query(
-    `SELECT s.quote_at::text, s.last_trade_at::text, s.day_vwap::text, s.underlying_price::text, s.delta, o.underlying_ticker, o.strike_price::text, o.exercise_style::text
+    const facts = await db.pool.query(
+      `SELECT s.quote_at::text, s.last_trade_at::text, s.day_vwap::text, s.underlying_price::text, s.delta, o.underlying_ticker, o.strike_price::text, o.exercise_style::text
        FROM option_snapshots s JOIN options o USING (ticker) WHERE ticker = 'O:SPXW230712C04500000'`,
-  );
-  assert.deepEqual(facts.rows, [
-    {
-      quote_at: '2023-07-12 15:00:23.516476+00',
-      last_trade_at: '2023-07-12 15:00:23.261703+00',
-      day_vwap: '2.5245',
-      underlying_price: '4483.78',
-      delta: 0.1747,
-      underlying_ticker: 'I:SPX',
-      strike_price: '4500.000',
-      exercise_style: 'european',
-    },
-  ]);
-});
+    );
+    assert.deepEqual(facts.rows, [
+      {
+        quote_at: '2023-07-12 15:00:23.516476+00',
+        last_trade_at: '2023-07-12 15:00:23.261703+00',
+        day_vwap: '2.5245',
+        underlying_price: '4483.78',
+        delta: 0.1747,
+        underlying_ticker: 'I:SPX',
+        strike_price: '4500.000',
+        exercise_style: 'european',
+      },
+    ]);
+  },
+);
 
 test('a rerun of the same cycle changes nothing: same rows, no new row versions', { timeout: 30_000 }, async (t) => {
   const { db, cycle } = await setup(t);
@@ -254,7 +273,7 @@ test('an underlying that fails is reported and skipped; the others are stored', 
   assert.equal(result.retries, 2);
 });
 
-test('a key the API refuses stops the cycle with the client\'s error, naming POLYGON_API_KEY', { timeout: 30_000 }, async (t) => {
+test("a key the API refuses stops the cycle with the client's error, naming POLYGON_API_KEY", { timeout: 30_000 }, async (t) => {
   const { server, db, cycle } = await setup(t, {}, 'wrong-key-0c9a11');
   await assert.rejects(cycle(), (error: unknown) => {
     assert.ok(error instanceof PolygonApiError);

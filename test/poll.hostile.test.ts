@@ -25,7 +25,12 @@ test('an absurd timestamp is rejected and a page nested 50,000 deep fails its un
   const deep = third!.replace('"details":{', `"deep":${'['.repeat(50_000)}${']'.repeat(50_000)},"details":{`);
   const server = await PolygonServer.start({ apiKey: KEY, chains: { IWM: [first!, absurd], QQQ: [deep] } });
   const db = await connectMigratedDatabase('poll_hostile');
-  const client = new PolygonClient({ apiKey: KEY, baseUrl: server.baseUrl, requestsPerSecond: 1000, retry: { retries: 1, minDelayMs: 10, maxDelayMs: 20 } });
+  const client = new PolygonClient({
+    apiKey: KEY,
+    baseUrl: server.baseUrl,
+    requestsPerSecond: 1000,
+    retry: { retries: 1, minDelayMs: 10, maxDelayMs: 20 },
+  });
   const buffer = pollWriteBuffer(createStrategy('copy', db.pool, db.prisma), MINUTE, { maxDelayMs: 5 });
   t.after(async () => {
     await buffer.close();
@@ -36,11 +41,23 @@ test('an absurd timestamp is rejected and a page nested 50,000 deep fails its un
 
   for (const at of [new Date('2026-11-27T15:05:00Z'), new Date('2026-11-27T15:10:00Z')]) {
     const rejects: CycleReject[] = [];
-    const result = await runCycle(at, ['IWM', 'QQQ'], { client, buffer, resolutionMicros: MINUTE, underlyingConcurrency: 2, onReject: (reject) => void rejects.push(reject) });
+    const result = await runCycle(at, ['IWM', 'QQQ'], {
+      client,
+      buffer,
+      resolutionMicros: MINUTE,
+      underlyingConcurrency: 2,
+      onReject: (reject) => void rejects.push(reject),
+    });
     assert.deepEqual([result.rowsWritten, result.rejected, result.interrupted], [1, 1, false]);
-    assert.deepEqual(rejects.map((r) => [r.underlying, r.position]), [['IWM', 2]]);
+    assert.deepEqual(
+      rejects.map((r) => [r.underlying, r.position]),
+      [['IWM', 2]],
+    );
     assert.match(rejects[0]!.reason, /bad last_quote\.last_updated: 1000000000000000000000000000000 is after 2100/);
-    assert.deepEqual(result.failed.map((f) => f.underlying), ['QQQ']);
+    assert.deepEqual(
+      result.failed.map((f) => f.underlying),
+      ['QQQ'],
+    );
     assert.match(result.failed[0]!.reason, /the body is not JSON \(Maximum call stack size exceeded/);
   }
   const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM option_snapshots');

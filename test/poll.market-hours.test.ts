@@ -2,13 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import {
-  isRegularTradingHours,
-  newYorkDateOf,
-  nextSessionOpen,
-  sessionOf,
-  tradingSession,
-} from '../src/poll/market-hours.js';
+import { isRegularTradingHours, newYorkDateOf, nextSessionOpen, sessionOf, tradingSession } from '../src/poll/market-hours.js';
 import { dayNumber, isoDate, weekday } from '../src/domain/calendar-date.js';
 
 const at = (iso: string): Date => new Date(iso);

@@ -17,7 +17,10 @@ test('--every takes whole seconds, minutes, hours or days, from 1s to 1d', () =>
     assert.throws(
       () => parseEvery(bad),
       (error: unknown) =>
-        error instanceof OptdbError && error.code === 'CONFIG_INVALID' && error.message.includes('--every') && error.message.includes(`\`${bad}\``),
+        error instanceof OptdbError &&
+        error.code === 'CONFIG_INVALID' &&
+        error.message.includes('--every') &&
+        error.message.includes(`\`${bad}\``),
       bad,
     );
   }

@@ -11,7 +11,8 @@ function configError(...fragments: string[]) {
   return (error: unknown): boolean => {
     assert.ok(error instanceof OptdbError, `expected an OptdbError, got ${String(error)}`);
     assert.equal(error.code, 'CONFIG_INVALID');
-    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `${JSON.stringify(error.message)} lacks ${JSON.stringify(fragment)}`);
+    for (const fragment of fragments)
+      assert.ok(error.message.includes(fragment), `${JSON.stringify(error.message)} lacks ${JSON.stringify(fragment)}`);
     return true;
   };
 }
@@ -23,7 +24,11 @@ test('--underlyings: commas or spaces, upper-cased, stocks, class shares and ind
 
 test('a bad entry names itself and the rule', () => {
   for (const bad of ['SP-Y', 'O:AAPL251121C00150000', 'I:', '123', 'AAPL.', 'TOOLONGTICKER', 'I:S&P']) {
-    assert.throws(() => parseUnderlyingList(`AAPL,${bad}`), configError(JSON.stringify(bad), '--underlyings', 'expected a stock ticker'), bad);
+    assert.throws(
+      () => parseUnderlyingList(`AAPL,${bad}`),
+      configError(JSON.stringify(bad), '--underlyings', 'expected a stock ticker'),
+      bad,
+    );
   }
 });
 
@@ -50,7 +55,10 @@ test('an empty list is an error that says how to give one', async () => {
   await assert.rejects(resolveUnderlyings({ underlyings: ' , ' }), configError('No underlyings to poll'));
   const empty = await fixtures.write('empty.txt', '# nothing yet\n\n');
   await assert.rejects(resolveUnderlyings({ watchlist: empty }), configError('No underlyings to poll', empty));
-  await assert.rejects(resolveUnderlyings({}), (error: unknown) => error instanceof OptdbError && (error.remedy ?? '').includes('--watchlist'));
+  await assert.rejects(
+    resolveUnderlyings({}),
+    (error: unknown) => error instanceof OptdbError && (error.remedy ?? '').includes('--watchlist'),
+  );
 });
 
 test('a missing watchlist file is a configuration error naming the path', async () => {

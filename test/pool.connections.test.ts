@@ -30,7 +30,10 @@ test('a session ended while its client is checked out and nobody listens: the ne
   const client = await db.pool.connect();
   await terminate(serverPid(client));
   await new Promise((resolve) => setTimeout(resolve, 200)); // the server's FATAL message arrives
-  const failure = await client.query('SELECT 1').then(() => undefined, (error: unknown) => error);
+  const failure = await client.query('SELECT 1').then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   assert.ok(failure, 'a query on a terminated session succeeded');
   assert.equal(classifyError(failure).policy.action, 'retry', classifyError(failure).code);
   client.release(true);

@@ -51,7 +51,14 @@ test('the generated client writes through the shared pool with the foreign key a
      FROM option_snapshots s JOIN options o USING (ticker)`,
   );
   assert.deepEqual(rows, [
-    { strike_price: '4500.000', expiration_date: '2023-07-12', day_vwap: '2.5245', underlying_price: '4483.78', day_volume: '41840', delta: 0.1747 },
+    {
+      strike_price: '4500.000',
+      expiration_date: '2023-07-12',
+      day_vwap: '2.5245',
+      underlying_price: '4483.78',
+      day_volume: '41840',
+      delta: 0.1747,
+    },
   ]);
 });
 
@@ -63,10 +70,11 @@ test('a snapshot for an unknown contract violates the foreign key (23503)', asyn
 });
 
 test('timestamps keep microseconds when written as text', async () => {
-  await pool.query(
-    `INSERT INTO option_snapshots (ticker, captured_at, quote_at, source) VALUES ($1, $2, $3, 'test')`,
-    ['O:SPXW230712C04500000', '2023-07-12T15:05:00Z', '2023-07-12T15:00:23.516476Z'],
-  );
+  await pool.query(`INSERT INTO option_snapshots (ticker, captured_at, quote_at, source) VALUES ($1, $2, $3, 'test')`, [
+    'O:SPXW230712C04500000',
+    '2023-07-12T15:05:00Z',
+    '2023-07-12T15:00:23.516476Z',
+  ]);
   const { rows } = await pool.query(
     `SELECT to_char(quote_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS quote_at FROM option_snapshots WHERE quote_at IS NOT NULL`,
   );

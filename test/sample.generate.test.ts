@@ -39,7 +39,15 @@ async function sample(
   overrides: Partial<{ underlyings: number; contracts: number; date: string; seed: number }> = {},
 ): Promise<{ text: string; rows: number; bytes: number }> {
   const out = collector();
-  const { rows, bytes } = await writeSample({ out: out.stream, format, underlyings: 8, contracts: 2000, date: DATE, seed: 1, ...overrides });
+  const { rows, bytes } = await writeSample({
+    out: out.stream,
+    format,
+    underlyings: 8,
+    contracts: 2000,
+    date: DATE,
+    seed: 1,
+    ...overrides,
+  });
   return { text: out.text(), rows, bytes };
 }
 
@@ -88,7 +96,9 @@ test('every ticker parses and agrees with its details', async () => {
   const { text } = await sample('chain-ndjson', { underlyings: 24, contracts: 6000 });
   const roots = new Set<string>();
   for (const line of text.trimEnd().split('\n')) {
-    const { details } = JSON.parse(line) as { details: { ticker: string; contract_type: string; expiration_date: string; strike_price: number } };
+    const { details } = JSON.parse(line) as {
+      details: { ticker: string; contract_type: string; expiration_date: string; strike_price: number };
+    };
     const parsed = parseTicker(details.ticker);
     assert.ok(parsed.ok, `${details.ticker}: ${parsed.ok ? '' : parsed.reason}`);
     assert.equal(parsed.value.contractType, details.contract_type);
@@ -187,11 +197,17 @@ test('the smile: far out-of-the-money puts are dearer than at the money', () => 
 
 test('volume and open interest are heavy-tailed, busiest at the money, mostly zero far out', () => {
   const all = contracts({ underlyings: 20, contracts: 20_000 });
-  const volumes = all.map((c) => c.day.volume).filter((v) => v > 0).sort((a, b) => a - b);
+  const volumes = all
+    .map((c) => c.day.volume)
+    .filter((v) => v > 0)
+    .sort((a, b) => a - b);
   const median = volumes[Math.floor(volumes.length / 2)]!;
   const max = volumes.at(-1)!;
   assert.ok(max > 50 * median, `max ${max}, median ${median}`);
-  const interest = all.map((c) => c.day.openInterest).filter((v) => v > 0).sort((a, b) => a - b);
+  const interest = all
+    .map((c) => c.day.openInterest)
+    .filter((v) => v > 0)
+    .sort((a, b) => a - b);
   assert.ok(interest.at(-1)! > 50 * interest[Math.floor(interest.length / 2)]!);
 
   const moneyness = ({ contract: c }: SampleContract): number =>
@@ -212,7 +228,13 @@ test('chain-json is one response page that JSON.parse reads, with every row', as
   assert.equal(rows, 1500);
   assert.equal(page.results.length, rows);
   const ndjson = await sample('chain-ndjson', { contracts: 1500 });
-  assert.deepEqual(page.results, ndjson.text.trimEnd().split('\n').map((line) => JSON.parse(line)));
+  assert.deepEqual(
+    page.results,
+    ndjson.text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line)),
+  );
 });
 
 test('NDJSON: every line parses; timestamps are 19-digit integers inside the New York session', async () => {
@@ -223,7 +245,10 @@ test('NDJSON: every line parses; timestamps are 19-digit integers inside the New
     const midnight = newYorkMidnightNs(date);
     let stamps = 0;
     for (const line of lines) {
-      const result = JSON.parse(line) as { last_trade?: unknown; day: { volume: number; low?: number; high?: number; open?: number; close?: number } };
+      const result = JSON.parse(line) as {
+        last_trade?: unknown;
+        day: { volume: number; low?: number; high?: number; open?: number; close?: number };
+      };
       assert.equal(result.last_trade === undefined, result.day.volume === 0, 'a trade exactly when there is volume');
       if (result.day.volume > 0) {
         const { low, high, open, close } = result.day as Required<typeof result.day>;
@@ -269,7 +294,13 @@ test('day-aggs CSV rows are the traded contracts of the snapshot for the same op
   const traded = (await sample('chain-ndjson')).text
     .trimEnd()
     .split('\n')
-    .map((line) => JSON.parse(line) as { details: { ticker: string }; day: { volume: number; open: number; close: number; high: number; low: number } })
+    .map(
+      (line) =>
+        JSON.parse(line) as {
+          details: { ticker: string };
+          day: { volume: number; open: number; close: number; high: number; low: number };
+        },
+    )
     .filter((result) => result.day.volume > 0)
     .map(({ details, day }) => `${details.ticker},${day.volume},${day.open},${day.close},${day.high},${day.low}`);
   assert.deepEqual(
@@ -304,7 +335,8 @@ test('--contracts is honoured and rows are reported exactly', async () => {
   }
   // Spread unevenly: the big names list more contracts than the small ones.
   const counts = new Map<string, number>();
-  for (const { underlying } of chain({ underlyings: 30, contracts: 10_000 })) counts.set(underlying.ticker, (counts.get(underlying.ticker) ?? 0) + 1);
+  for (const { underlying } of chain({ underlyings: 30, contracts: 10_000 }))
+    counts.set(underlying.ticker, (counts.get(underlying.ticker) ?? 0) + 1);
   assert.equal(counts.size, 30);
   assert.ok(counts.get('I:SPX')! > 5 * Math.min(...counts.values()));
 });
@@ -367,7 +399,8 @@ test('the CLI command rejects a bad option before writing anything, as a usage e
   registerSample(program);
   await assert.rejects(
     program.parseAsync(['sample', '--out', '-', '--format', 'chain-ndjson', '--contracts', 'abc'], { from: 'user' }),
-    (error: unknown) => error instanceof CommanderError && error.exitCode === 2 && error.message === 'error: --contracts must be an integer >= 1, got `abc`',
+    (error: unknown) =>
+      error instanceof CommanderError && error.exitCode === 2 && error.message === 'error: --contracts must be an integer >= 1, got `abc`',
   );
   await assert.rejects(
     writeSample({ out: '-', format: 'chain-ndjson', underlyings: 2, contracts: 10_000_000, date: DATE, seed: 1 }),

@@ -50,7 +50,10 @@ test('every kind of drift is reported, one line each', async () => {
       /table stray: in the database, missing in schema\.prisma/,
     ];
     for (const expected of expectations) {
-      assert.ok(drift.some((line) => expected.test(line)), `expected ${expected} in:\n${drift.join('\n')}`);
+      assert.ok(
+        drift.some((line) => expected.test(line)),
+        `expected ${expected} in:\n${drift.join('\n')}`,
+      );
     }
     assert.equal(drift.length, expectations.length, drift.join('\n'));
   } finally {

@@ -65,7 +65,14 @@ test('--captured-at overrides, and --resolution truncates', () => {
 });
 
 test('absent greeks, quote and trade are nulls, not rejections', () => {
-  const validated = validateSnapshot(result((v) => { delete v.greeks; delete v.last_trade; delete v.implied_volatility; }), OPTIONS);
+  const validated = validateSnapshot(
+    result((v) => {
+      delete v.greeks;
+      delete v.last_trade;
+      delete v.implied_volatility;
+    }),
+    OPTIONS,
+  );
   assert.ok(validated.ok);
   assert.equal(validated.row.delta, null);
   assert.equal(validated.row.last_price, null);
@@ -88,10 +95,19 @@ test('every rejection names its reason', () => {
   assert.match(reason(result((v) => (v.details.exercise_style = 'asian'))), /bad details\.exercise_style/);
   assert.match(reason(result((v) => (v.details.contract_type = 'future'))), /bad details\.contract_type: "future"/);
   assert.match(reason(result((v) => (v.details.shares_per_contract = parse('0')))), /bad details\.shares_per_contract: 0/);
-  assert.match(reason(result((v) => (v.details.shares_per_contract = parse('2147483648')))), /bad details\.shares_per_contract: 2147483648/);
+  assert.match(
+    reason(result((v) => (v.details.shares_per_contract = parse('2147483648')))),
+    /bad details\.shares_per_contract: 2147483648/,
+  );
   assert.match(reason(result((v) => (v.underlying_asset.ticker = 'I:SPX\u0000'))), /NUL/);
   assert.match(
-    reason(result((v) => { delete v.last_quote; delete v.last_trade; delete v.day.last_updated; })),
+    reason(
+      result((v) => {
+        delete v.last_quote;
+        delete v.last_trade;
+        delete v.day.last_updated;
+      }),
+    ),
     /no timestamp to derive captured_at/,
   );
   assert.match(reason('just a string'), /wrong type: result is a string/);
@@ -99,13 +115,22 @@ test('every rejection names its reason', () => {
 });
 
 test('contract_type "other" contradicts no ticker; the contract keeps the ticker\'s type', () => {
-  const validated = validateSnapshot(result((v) => (v.details.contract_type = 'other')), OPTIONS);
+  const validated = validateSnapshot(
+    result((v) => (v.details.contract_type = 'other')),
+    OPTIONS,
+  );
   assert.ok(validated.ok);
   assert.equal(validated.contract.contractType, 'call');
 });
 
 test('a theta of -0 and negative changes are accepted', () => {
-  const validated = validateSnapshot(result((v) => { v.greeks.theta = parse('-0.0'); v.day.change = parse('-0.35'); }), OPTIONS);
+  const validated = validateSnapshot(
+    result((v) => {
+      v.greeks.theta = parse('-0.0');
+      v.day.change = parse('-0.35');
+    }),
+    OPTIONS,
+  );
   assert.ok(validated.ok);
   assert.equal(validated.row.day_change, '-0.35');
 });

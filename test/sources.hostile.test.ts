@@ -11,13 +11,7 @@ import { gzipSync } from 'node:zlib';
 import type { JsonValue } from '../src/domain/json-value.js';
 import { OptdbError, type OptdbErrorCode } from '../src/errors.js';
 import { openSource } from '../src/sources/open-source.js';
-import type {
-  InputFormat,
-  JsonRecord,
-  OpenedSource,
-  SourceRecord,
-  UnreadableRecord,
-} from '../src/sources/source-record.js';
+import type { InputFormat, JsonRecord, OpenedSource, SourceRecord, UnreadableRecord } from '../src/sources/source-record.js';
 import { useTempDirectory } from './harness/temp-dir.js';
 
 /** A real index-option snapshot result from Polygon's documentation, verbatim. */
@@ -91,10 +85,7 @@ function resultWithTicker(i: number): string {
 
 test('a missing file, a directory: INPUT_UNREADABLE at open, before any record', async () => {
   const missing = path.join(fixtures.path, 'no-such-file.ndjson');
-  await assert.rejects(
-    openSource(missing),
-    isOptdbError('INPUT_UNREADABLE', /^Cannot read .*no-such-file\.ndjson: no such file/),
-  );
+  await assert.rejects(openSource(missing), isOptdbError('INPUT_UNREADABLE', /^Cannot read .*no-such-file\.ndjson: no such file/));
   await assert.rejects(openSource(fixtures.path), isOptdbError('INPUT_UNREADABLE', /^Cannot read .*: it is a directory/));
 });
 
@@ -305,24 +296,34 @@ test('day-aggs-csv: a header without "ticker" is INPUT_FORMAT', async () => {
   const file = await write('no-ticker.csv', 'symbol,volume,open\nA,1,2\n');
   const { records, error } = await drain(await openSource(file));
   assert.deepEqual(records, []);
-  assert.ok(isOptdbError('INPUT_FORMAT', /no "ticker", "high", "low", "close", "window_start" columns in the header \(found: symbol, volume, open\)/)(error));
+  assert.ok(
+    isOptdbError(
+      'INPUT_FORMAT',
+      /no "ticker", "high", "low", "close", "window_start" columns in the header \(found: symbol, volume, open\)/,
+    )(error),
+  );
 });
 
 test('day-aggs-csv: a header without a required column (close) is INPUT_FORMAT, not a file of rejects', async () => {
-  const file = await write('no-close.csv', 'ticker,volume,open,high,low,window_start,transactions\nO:A251121C00010000,1,1,1,1,1763614800000000000,1\n');
+  const file = await write(
+    'no-close.csv',
+    'ticker,volume,open,high,low,window_start,transactions\nO:A251121C00010000,1,1,1,1,1763614800000000000,1\n',
+  );
   const { records, error } = await drain(await openSource(file));
   assert.deepEqual(records, []);
-  assert.ok(isOptdbError('INPUT_FORMAT', /no-close\.csv: no "close" column in the header \(found: ticker, volume, open, high, low, window_start, transactions\)/)(error));
+  assert.ok(
+    isOptdbError(
+      'INPUT_FORMAT',
+      /no-close\.csv: no "close" column in the header \(found: ticker, volume, open, high, low, window_start, transactions\)/,
+    )(error),
+  );
 });
 
 test('an input whose format cannot be told: INPUT_FORMAT at open, naming the remedy', async () => {
   const file = await write('notes.txt', 'hello, this is not market data\n');
   await assert.rejects(
     openSource(file),
-    isOptdbError(
-      'INPUT_FORMAT',
-      /^Cannot tell the format of .*notes\.txt: .*; pass --format chain-json\|chain-ndjson\|day-aggs-csv$/,
-    ),
+    isOptdbError('INPUT_FORMAT', /^Cannot tell the format of .*notes\.txt: .*; pass --format chain-json\|chain-ndjson\|day-aggs-csv$/),
   );
   await assert.rejects(openSource('-', { stdin: Readable.from(['hello\n']) }), isOptdbError('INPUT_FORMAT'));
 });
@@ -388,7 +389,9 @@ test('keys named __proto__ stay plain data in every format', async () => {
     assert.ok(Object.hasOwn(value, '__proto__'));
     assert.equal((value as { polluted?: unknown }).polluted, undefined);
   }
-  const [row] = await read(await write('proto.csv', 'ticker,open,high,low,close,volume,window_start,__proto__\nO:A230616C00050000,1,1,1,1,1,1,x\n'));
+  const [row] = await read(
+    await write('proto.csv', 'ticker,open,high,low,close,volume,window_start,__proto__\nO:A230616C00050000,1,1,1,1,1,1,x\n'),
+  );
   assert.equal(row?.kind, 'csv');
   if (row?.kind === 'csv') {
     assert.equal(Object.getPrototypeOf(row.fields), Object.prototype);

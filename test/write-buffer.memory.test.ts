@@ -25,7 +25,12 @@ const GROWTH_BOUND_MB = 25;
 
 function result(writer: number, row: number): Record<string, unknown> {
   const i = writer * ROWS_PER_WRITER + row;
-  const ticker = formatTicker({ root: 'IWM', expirationDate: '2026-01-16', contractType: i % 2 ? 'put' : 'call', strikeThousandths: 1_000 + i * 10 });
+  const ticker = formatTicker({
+    root: 'IWM',
+    expirationDate: '2026-01-16',
+    contractType: i % 2 ? 'put' : 'call',
+    strikeThousandths: 1_000 + i * 10,
+  });
   return {
     details: { ticker, contract_type: i % 2 ? 'put' : 'call', shares_per_contract: 100, exercise_style: 'american' },
     day: { close: 1.5, high: 2, low: 1, open: 1.2, volume: 10 + row },
@@ -49,11 +54,15 @@ test(`${WRITERS} writers × ${ROWS_PER_WRITER} rows through the write buffer: he
       return copy.write(batch);
     },
   };
-  const buffer = snapshotWriteBuffer(strategy, { capturedAtMicros: undefined, resolutionMicros: 60_000_000n }, {
-    maxBatchRows: MAX_BATCH_ROWS,
-    maxPendingRows: MAX_PENDING_ROWS,
-    concurrency: 2,
-  });
+  const buffer = snapshotWriteBuffer(
+    strategy,
+    { capturedAtMicros: undefined, resolutionMicros: 60_000_000n },
+    {
+      maxBatchRows: MAX_BATCH_ROWS,
+      maxPendingRows: MAX_PENDING_ROWS,
+      concurrency: 2,
+    },
+  );
   const base = await heapAfterGcMb();
   let written = 0;
   await Promise.all(
@@ -67,7 +76,12 @@ test(`${WRITERS} writers × ${ROWS_PER_WRITER} rows through the write buffer: he
   assert.ok(peakPending <= MAX_PENDING_ROWS, `peak ${peakPending} pending rows`);
   assert.ok(heap.length >= 8, `${heap.length} heap samples`);
   const growth = Math.max(...heap) - base;
-  assert.ok(growth < GROWTH_BOUND_MB, `heap after GC grew ${growth.toFixed(1)} MB (from ${base.toFixed(1)}: ${heap.map((mb) => mb.toFixed(1)).join(', ')})`);
-  const [{ count }] = (await db.pool.query<{ count: number }>('SELECT count(*)::int AS count FROM option_snapshots')).rows as [{ count: number }];
+  assert.ok(
+    growth < GROWTH_BOUND_MB,
+    `heap after GC grew ${growth.toFixed(1)} MB (from ${base.toFixed(1)}: ${heap.map((mb) => mb.toFixed(1)).join(', ')})`,
+  );
+  const [{ count }] = (await db.pool.query<{ count: number }>('SELECT count(*)::int AS count FROM option_snapshots')).rows as [
+    { count: number },
+  ];
   assert.equal(count, WRITERS * ROWS_PER_WRITER);
 });

@@ -27,7 +27,12 @@ after(() => db.close());
 
 /** A snapshot result as application code holds it after JSON.parse (bigint for the nanoseconds). */
 function result(i: number, close = 1.5): Record<string, unknown> {
-  const ticker = formatTicker({ root: 'QQQ', expirationDate: '2025-12-19', contractType: i % 2 ? 'put' : 'call', strikeThousandths: 100_000 + i * 1_000 });
+  const ticker = formatTicker({
+    root: 'QQQ',
+    expirationDate: '2025-12-19',
+    contractType: i % 2 ? 'put' : 'call',
+    strikeThousandths: 100_000 + i * 1_000,
+  });
   return {
     details: { ticker, contract_type: i % 2 ? 'put' : 'call', shares_per_contract: 100, exercise_style: 'american' },
     day: { close, high: 2, low: 1, open: 1.2, volume: 10 + i },
@@ -68,7 +73,10 @@ test('an invalid row is rejected with its reason; the others are written', async
   const buffer = snapshotWriteBuffer(createStrategy('copy', pool, prisma), MINUTE);
   const bad = { ...result(5_000), details: { ticker: 'O:QQQ251219X00100000' } };
   const settled = await Promise.allSettled([buffer.write(result(5_001)), buffer.write(bad), buffer.write(result(5_002))]);
-  assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.deepEqual(
+    settled.map((s) => s.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
   const error = (settled[1] as PromiseRejectedResult).reason;
   assert.ok(error instanceof OptdbError && error.code === 'ROW_REJECTED');
   assert.match(error.message, /bad contract type "X"/);
@@ -117,12 +125,14 @@ test('callers wait when the buffer is full: pending rows never exceed the bound'
   assert.equal(peak, 50, `peak ${peak} pending rows against a bound of 50`);
   assert.equal(buffer.pending, 0);
   const tickers = Array.from({ length: 2_000 }, (_, i) => (result(10_000 + i).details as { ticker: string }).ticker);
-  const stored = await pool.query<{ count: number }>('SELECT count(*)::int AS count FROM option_snapshots WHERE ticker = ANY($1)', [tickers]);
+  const stored = await pool.query<{ count: number }>('SELECT count(*)::int AS count FROM option_snapshots WHERE ticker = ANY($1)', [
+    tickers,
+  ]);
   assert.equal(stored.rows[0]!.count, 2_000);
   await buffer.close();
 });
 
-test('without a concurrency option, as many batches are written at once as OPTDB_WRITE_CONCURRENCY\'s default', async () => {
+test("without a concurrency option, as many batches are written at once as OPTDB_WRITE_CONCURRENCY's default", async () => {
   const copy = createStrategy('copy', pool, prisma);
   let writing = 0;
   let peak = 0;
@@ -173,7 +183,10 @@ test('a row the database refuses rejects only its own write', async () => {
     const buffer = snapshotWriteBuffer(createStrategy('copy', refusingPool, refusingPrisma), MINUTE);
     const settled = await Promise.allSettled([0, 1, 2, 3, 4].map((i) => buffer.write(result(30_000 + i))));
     // result(i) has day.volume 10 + i: the fourth write (volume 30013) is refused.
-    assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      settled.map((s) => s.status),
+      ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+    );
     assert.match(String((settled[3] as PromiseRejectedResult).reason), /refused by the database: 23514 volume 30013 is refused/);
     assert.equal(classifyError((settled[3] as PromiseRejectedResult).reason).code, '23514', 'the SQLSTATE is kept as the cause');
     const { rows } = await refusingPool.query('SELECT count(*)::int AS n FROM option_snapshots');
@@ -197,15 +210,22 @@ async function whileTableLocked(work: (release: () => Promise<unknown>) => Promi
   }
 }
 
-test('a batch held up by another session\'s lock is reported as a slow write, again while it waits, then lands', () =>
+test("a batch held up by another session's lock is reported as a slow write, again while it waits, then lands", () =>
   whileTableLocked(async (release) => {
     const events: WriteEvent[] = [];
-    const buffer = snapshotWriteBuffer(createStrategy('copy', pool, prisma), MINUTE, { slowWriteMs: 200, onEvent: (event) => events.push(event) });
+    const buffer = snapshotWriteBuffer(createStrategy('copy', pool, prisma), MINUTE, {
+      slowWriteMs: 200,
+      onEvent: (event) => events.push(event),
+    });
     const written = buffer.write(result(40_000));
-    for (let i = 0; i < 100 && events.filter((event) => event.kind === 'slow-write').length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 100 && events.filter((event) => event.kind === 'slow-write').length < 2; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const slow = events.filter((event) => event.kind === 'slow-write');
     assert.ok(slow.length >= 2, `slow writes reported: ${JSON.stringify(events)}`);
-    assert.deepEqual({ ...slow[0], seconds: 0 }, { kind: 'slow-write', table: 'option_snapshots', batches: 1, rows: 1, seconds: 0, retrying: undefined });
+    assert.deepEqual(
+      { ...slow[0], seconds: 0 },
+      { kind: 'slow-write', table: 'option_snapshots', batches: 1, rows: 1, seconds: 0, retrying: undefined },
+    );
     await release();
     assert.equal(await written, 'written');
     const reported = slow.length;
@@ -216,11 +236,20 @@ test('a batch held up by another session\'s lock is reported as a slow write, ag
 test('three batches held up by one lock are reported together, with their count', () =>
   whileTableLocked(async (release) => {
     const events: WriteEvent[] = [];
-    const buffer = snapshotWriteBuffer(createStrategy('copy', pool, prisma), MINUTE, { slowWriteMs: 300, maxBatchRows: 1, concurrency: 3, onEvent: (event) => events.push(event) });
+    const buffer = snapshotWriteBuffer(createStrategy('copy', pool, prisma), MINUTE, {
+      slowWriteMs: 300,
+      maxBatchRows: 1,
+      concurrency: 3,
+      onEvent: (event) => events.push(event),
+    });
     const written = Promise.all([41_000, 41_001, 41_002].map((i) => buffer.write(result(i))));
     const together = () => events.find((event) => event.kind === 'slow-write' && event.batches === 3);
     for (let i = 0; i < 200 && !together(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.deepEqual({ ...together(), seconds: 0 }, { kind: 'slow-write', table: 'option_snapshots', batches: 3, rows: 3, seconds: 0, retrying: undefined }, JSON.stringify(events));
+    assert.deepEqual(
+      { ...together(), seconds: 0 },
+      { kind: 'slow-write', table: 'option_snapshots', batches: 3, rows: 3, seconds: 0, retrying: undefined },
+      JSON.stringify(events),
+    );
     await release();
     assert.deepEqual(await written, ['written', 'written', 'written']);
     await buffer.close();
@@ -242,7 +271,10 @@ test('a requested concurrency change is applied in steps, visible in events and 
   buffer.setConcurrency(2);
   assert.equal(buffer.concurrency, 7, 'the first step at once: 10 − 3');
   const writes = Promise.all(Array.from({ length: 400 }, (_, i) => buffer.write(result(2_000 + i))));
-  assert.deepEqual((await writes).filter((outcome) => outcome !== 'written'), []);
+  assert.deepEqual(
+    (await writes).filter((outcome) => outcome !== 'written'),
+    [],
+  );
   const limitNow = (): number => buffer.concurrency; // read afresh: the ramp changes it
   while (limitNow() !== 2) await new Promise((resolve) => setTimeout(resolve, 10));
   await buffer.close();

@@ -51,7 +51,11 @@ test('a requested change is applied in steps no larger than the fraction, one pe
     t.mock.timers.tick(1);
     if (gate.limit !== reached.at(-1)![1]) reached.push([ms, gate.limit]);
   }
-  assert.deepEqual(reached, [[0, 500], [40, 300], [80, 100]]);
+  assert.deepEqual(reached, [
+    [0, 500],
+    [40, 300],
+    [80, 100],
+  ]);
   assert.equal(gate.target, 100);
   assert.deepEqual(
     events.map((event) => event.kind === 'limit' && [event.from, event.to, event.reason]),

@@ -35,7 +35,12 @@ async function connect(label: string): Promise<Connection> {
 }
 
 function tickerFor(i: number): string {
-  return formatTicker({ root: i % 7 === 0 ? 'SPXW' : 'AAPL', expirationDate: '2025-12-19', contractType: i % 2 ? 'put' : 'call', strikeThousandths: 100_000 + i * 2_500 });
+  return formatTicker({
+    root: i % 7 === 0 ? 'SPXW' : 'AAPL',
+    expirationDate: '2025-12-19',
+    contractType: i % 2 ? 'put' : 'call',
+    strikeThousandths: 100_000 + i * 2_500,
+  });
 }
 
 /** Snapshot rows with awkward values: microsecond times, long decimals, nulls, a quote in a string. */
@@ -84,7 +89,16 @@ function batchOf(rows: { row: TableRow; ticker: string }[], knowsUnderlying: boo
   rows.forEach(({ row, ticker }, i) => {
     const parsed = parseTicker(ticker);
     assert.ok(parsed.ok);
-    const contract = contractFromTicker(parsed.value, knowsUnderlying ? { underlyingTicker: parsed.value.root === 'SPXW' ? 'I:SPX' : 'AAPL', sharesPerContract: 100, exerciseStyle: parsed.value.root === 'SPXW' ? 'european' : 'american' } : {});
+    const contract = contractFromTicker(
+      parsed.value,
+      knowsUnderlying
+        ? {
+            underlyingTicker: parsed.value.root === 'SPXW' ? 'I:SPX' : 'AAPL',
+            sharesPerContract: 100,
+            exerciseStyle: parsed.value.root === 'SPXW' ? 'european' : 'american',
+          }
+        : {},
+    );
     batcher.add(row, contract, i + 1);
   });
   return batcher.flush()!;
@@ -102,7 +116,8 @@ const CONTRACT_DUMP = `SELECT ticker, underlying_ticker, root, contract_type, ex
 
 /** Exact microseconds, or milliseconds for comparing with the prisma strategy (JS Dates). */
 function snapshotDump(precision: 'us' | 'ms'): string {
-  const time = (column: string) => (precision === 'us' ? `${column}::text AS ${column}` : `date_trunc('milliseconds', ${column})::text AS ${column}`);
+  const time = (column: string) =>
+    precision === 'us' ? `${column}::text AS ${column}` : `date_trunc('milliseconds', ${column})::text AS ${column}`;
   return SNAPSHOT_DUMP.replace('QUOTE_AT', time('quote_at')).replace('LAST_TRADE_AT', time('last_trade_at'));
 }
 
@@ -119,7 +134,20 @@ describe('every strategy writes the same final state', () => {
       for (let i = 0; i < 40; i++) {
         const parsed = parseTicker(tickerFor(i));
         assert.ok(parsed.ok);
-        dayBatcher.add({ ticker: parsed.value.ticker, day: '2025-11-19', open: '1', high: '1.5', low: '0.9', close: '1.2', volume: String(i), transactions: null }, contractFromTicker(parsed.value), i + 1);
+        dayBatcher.add(
+          {
+            ticker: parsed.value.ticker,
+            day: '2025-11-19',
+            open: '1',
+            high: '1.5',
+            low: '0.9',
+            close: '1.2',
+            volume: String(i),
+            transactions: null,
+          },
+          contractFromTicker(parsed.value),
+          i + 1,
+        );
       }
       await strategy.write(dayBatcher.flush()!);
       await strategy.write(batchOf(snapshotRows(60), true));
@@ -129,7 +157,10 @@ describe('every strategy writes the same final state', () => {
         us: await tableText(c.pool, snapshotDump('us')),
         ms: await tableText(c.pool, snapshotDump('ms')),
         contracts: await tableText(c.pool, CONTRACT_DUMP),
-        days: await tableText(c.pool, 'SELECT ticker, day::text, open::text, high::text, low::text, close::text, volume::text, transactions FROM option_day_aggs ORDER BY 1, 2'),
+        days: await tableText(
+          c.pool,
+          'SELECT ticker, day::text, open::text, high::text, low::text, close::text, volume::text, transactions FROM option_day_aggs ORDER BY 1, 2',
+        ),
       });
     }
   });
@@ -152,7 +183,10 @@ describe('every strategy writes the same final state', () => {
   });
 
   test('contracts were created with guesses, then enriched, never overwritten by nulls', () => {
-    const contracts = results.get('copy')!.contracts.split('\n').map((line) => JSON.parse(line));
+    const contracts = results
+      .get('copy')!
+      .contracts.split('\n')
+      .map((line) => JSON.parse(line));
     const spx = contracts.find((c) => c.root === 'SPXW');
     assert.equal(spx.underlying_ticker, 'I:SPX');
     assert.equal(spx.exercise_style, 'european');
@@ -193,13 +227,16 @@ test('duplicates in one batch collapse to the last row', async () => {
 test('strings with quotes, backslashes, tabs and newlines survive COPY', async () => {
   const c = await connect('copy_escape');
   const { row, ticker } = snapshotRows(1)[0]!;
-  const hostile = "x'); DROP TABLE options; --\\t\t\n\r\"";
+  const hostile = 'x\'); DROP TABLE options; --\\t\t\n\r"';
   const parsed = parseTicker(ticker);
   assert.ok(parsed.ok);
   const batcher = new Batcher(SNAPSHOTS);
   batcher.add({ ...row!, source: hostile }, contractFromTicker(parsed.value, { primaryExchange: hostile }), 1);
   for (const name of ['copy', 'unnest'] as const) {
-    await createStrategy(name, c.pool, c.prisma).write(batcher.flush() ?? (batcher.add({ ...row!, source: hostile }, contractFromTicker(parsed.value, { primaryExchange: hostile }), 1), batcher.flush()!));
+    await createStrategy(name, c.pool, c.prisma).write(
+      batcher.flush() ??
+        (batcher.add({ ...row!, source: hostile }, contractFromTicker(parsed.value, { primaryExchange: hostile }), 1), batcher.flush()!),
+    );
     const { rows } = await c.pool.query('SELECT s.source, o.primary_exchange FROM option_snapshots s JOIN options o USING (ticker)');
     assert.deepEqual(rows, [{ source: hostile, primary_exchange: hostile }], name);
   }

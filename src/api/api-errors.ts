@@ -24,7 +24,11 @@ export interface FailurePolicy {
   readonly limitReason: LimitReason;
 }
 
-const retried = (concurrencyFactor: number, limitReason: LimitReason = 'failure'): FailurePolicy => ({ retry: true, concurrencyFactor, limitReason });
+const retried = (concurrencyFactor: number, limitReason: LimitReason = 'failure'): FailurePolicy => ({
+  retry: true,
+  concurrencyFactor,
+  limitReason,
+});
 const final: FailurePolicy = { retry: false, concurrencyFactor: undefined, limitReason: 'failure' };
 
 export const FAILURE_POLICIES: Readonly<Record<FailureKind, FailurePolicy>> = Object.freeze({
@@ -73,7 +77,13 @@ export class AttemptFailure extends Error {
     if (apiKey === '') return this;
     const causeQuotes = causesQuote(this.cause, apiKey);
     if (!causeQuotes && !this.message.includes(apiKey)) return this;
-    return new AttemptFailure(this.kind, withoutKey(this.detail, apiKey), this.status, this.retryAfterMs, causeQuotes ? {} : { cause: this.cause });
+    return new AttemptFailure(
+      this.kind,
+      withoutKey(this.detail, apiKey),
+      this.status,
+      this.retryAfterMs,
+      causeQuotes ? {} : { cause: this.cause },
+    );
   }
 }
 
@@ -120,7 +130,12 @@ export function failsEveryRequest(error: unknown): boolean {
  * The error a caller sees. `subject` names what was asked for ("the option chain of
  * I:SPX"), so a 404 names the underlying.
  */
-export function apiError(failure: AttemptFailure, request: { url: string; subject: string }, attempts: number, apiKey: string): PolygonApiError {
+export function apiError(
+  failure: AttemptFailure,
+  request: { url: string; subject: string },
+  attempts: number,
+  apiKey: string,
+): PolygonApiError {
   const url = redactUrl(withoutKey(request.url, apiKey));
   const cause = failure.withoutKey(apiKey);
   const detail = redactText(cause.detail);
@@ -148,7 +163,11 @@ export function apiError(failure: AttemptFailure, request: { url: string; subjec
         'Check the ticker: index underlyings take the I: prefix (I:SPX), contracts the O: prefix (O:SPXW230712C04500000).',
       );
     case 'rejected':
-      return make('API_REQUEST_FAILED', `the API refused ${where} (${failure.status}: ${detail})`, 'Check the request parameters against the API reference.');
+      return make(
+        'API_REQUEST_FAILED',
+        `the API refused ${where} (${failure.status}: ${detail})`,
+        'Check the request parameters against the API reference.',
+      );
     default:
       return make(
         'API_REQUEST_FAILED',

@@ -6,15 +6,7 @@
 
 /** Why an attempt failed; api-errors.ts says what each one leads to. */
 export type FailureKind =
-  | 'throttled'
-  | 'server-error'
-  | 'timeout'
-  | 'network'
-  | 'malformed'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not-found'
-  | 'rejected';
+  'throttled' | 'server-error' | 'timeout' | 'network' | 'malformed' | 'unauthorized' | 'forbidden' | 'not-found' | 'rejected';
 
 export type LimitReason = 'throttled' | 'failure' | 'recovery';
 
@@ -47,5 +39,9 @@ export function emptyCounters(): ApiCounters {
 
 /** Requests, 429s and retries between two readings of a client's counters (one cycle, one sync). */
 export function countersSince(before: ApiCounters, after: ApiCounters): Pick<ApiCounters, 'requests' | 'throttled' | 'retries'> {
-  return { requests: after.requests - before.requests, throttled: after.throttled - before.throttled, retries: after.retries - before.retries };
+  return {
+    requests: after.requests - before.requests,
+    throttled: after.throttled - before.throttled,
+    retries: after.retries - before.retries,
+  };
 }

@@ -40,7 +40,10 @@ export async function sendRequest(url: URL, settings: RequestSettings): Promise<
   }, settings.timeoutMs);
   let status: number | undefined;
   try {
-    const response = await fetch(url, { headers: { authorization: `Bearer ${settings.apiKey}`, accept: 'application/json' }, signal: stop.signal });
+    const response = await fetch(url, {
+      headers: { authorization: `Bearer ${settings.apiKey}`, accept: 'application/json' },
+      signal: stop.signal,
+    });
     status = response.status;
     const failure = failureForStatus(response.status);
     if (failure === undefined) {
@@ -54,7 +57,10 @@ export async function sendRequest(url: URL, settings: RequestSettings): Promise<
     if (error instanceof AttemptFailure) throw error;
     if (settings.signal?.aborted) throw settings.signal.reason;
     const during = status === undefined ? 'before an answer' : `reading the HTTP ${status} body`;
-    if (timedOut) throw new AttemptFailure('timeout', `no complete answer within ${settings.timeoutMs} ms (${during})`, status, undefined, { cause: error });
+    if (timedOut)
+      throw new AttemptFailure('timeout', `no complete answer within ${settings.timeoutMs} ms (${during})`, status, undefined, {
+        cause: error,
+      });
     throw new AttemptFailure('network', `${networkReason(error)} (${during})`, status, undefined, { cause: error });
   } finally {
     clearTimeout(timer);
@@ -90,7 +96,11 @@ async function errorDetail(response: Response): Promise<string> {
     // not JSON: a proxy's HTML page, plain text
   }
   // Only the start is shown: cut before any pattern runs over a body of any size.
-  const compact = text.slice(0, DETAIL_LENGTH * 4).replace(/<[^<>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const compact = text
+    .slice(0, DETAIL_LENGTH * 4)
+    .replace(/<[^<>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return compact.slice(0, DETAIL_LENGTH) || response.statusText || 'no body';
 }
 
@@ -109,7 +119,8 @@ async function bodyText(response: Response, limit: number, over: 'fail' | 'cut' 
       const { done, value } = await reader.read();
       if (done) return text + decoder.decode();
       bytes += value.byteLength;
-      if (bytes > limit) return over === 'cut' ? text + decoder.decode(value.subarray(0, Math.max(0, value.byteLength - (bytes - limit)))) : undefined;
+      if (bytes > limit)
+        return over === 'cut' ? text + decoder.decode(value.subarray(0, Math.max(0, value.byteLength - (bytes - limit)))) : undefined;
       text += decoder.decode(value, { stream: true });
     }
   } finally {

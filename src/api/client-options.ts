@@ -106,9 +106,13 @@ function checkApiKey(key: string, source: string): string {
     const code = key.charCodeAt(i);
     if (code < 0x21 || code > 0x7e) {
       const what = code === 0x20 ? 'a space' : code < 0x20 || code === 0x7f ? 'a control character' : 'a non-ASCII character';
-      throw new OptdbError('CONFIG_INVALID', `Expected the API key (${source}) to be printable ASCII without spaces, got ${what} (U+${code.toString(16).toUpperCase().padStart(4, '0')}) at position ${i + 1} of ${key.length} (key hidden)`, {
-        remedy: `Set ${source} again to the key on your Polygon.io (Massive) dashboard, without quotes, spaces or line breaks.`,
-      });
+      throw new OptdbError(
+        'CONFIG_INVALID',
+        `Expected the API key (${source}) to be printable ASCII without spaces, got ${what} (U+${code.toString(16).toUpperCase().padStart(4, '0')}) at position ${i + 1} of ${key.length} (key hidden)`,
+        {
+          remedy: `Set ${source} again to the key on your Polygon.io (Massive) dashboard, without quotes, spaces or line breaks.`,
+        },
+      );
     }
   }
   return key;
@@ -132,7 +136,11 @@ export function checkBaseUrl(text: string, name = 'baseUrl'): string {
     throw invalid(name, 'a URL without query, fragment or credentials', redactUrl(`${url.origin}${url.pathname}`));
   }
   if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
-    throw invalid(name, 'an https:// URL (plain http:// would send the API key in clear text; it is allowed only to localhost, 127.0.0.0/8 or [::1])', url.origin);
+    throw invalid(
+      name,
+      'an https:// URL (plain http:// would send the API key in clear text; it is allowed only to localhost, 127.0.0.0/8 or [::1])',
+      url.origin,
+    );
   }
   return url.href.replace(/\/+$/, '');
 }

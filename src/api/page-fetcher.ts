@@ -54,7 +54,8 @@ export class PageFetcher {
           } catch (error) {
             if (!(error instanceof AttemptFailure)) throw new AbortError(error instanceof Error ? error : new Error(String(error)));
             last = error;
-            if (!FAILURE_POLICIES[error.kind].retry) throw new AbortError(apiError(error, { url, subject: request.subject }, attempt, this.#apiKey));
+            if (!FAILURE_POLICIES[error.kind].retry)
+              throw new AbortError(apiError(error, { url, subject: request.subject }, attempt, this.#apiKey));
             throw error;
           }
         },
@@ -64,7 +65,13 @@ export class PageFetcher {
           onFailedAttempt: (error) => {
             if (!anotherAttemptFollows(error, retry, firstAttempt) || !(error instanceof AttemptFailure)) return;
             this.counters.retries++;
-            this.emit({ kind: 'retry', url, attempt: error.attemptNumber, reason: error.kind, detail: redactText(withoutKey(error.message, this.#apiKey)) });
+            this.emit({
+              kind: 'retry',
+              url,
+              attempt: error.attemptNumber,
+              reason: error.kind,
+              detail: redactText(withoutKey(error.message, this.#apiKey)),
+            });
           },
         },
       );

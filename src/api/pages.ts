@@ -31,13 +31,14 @@ export interface ReadPage extends ApiPage {
 /** 'list': `results` is an array (chain, contracts); 'single': one object (one contract's snapshot). */
 export type PageShape = 'list' | 'single';
 
-
 export function readPage(text: string, shape: PageShape, url: string, baseUrl: string): ReadPage {
   let body: JsonValue;
   try {
     body = parse(text) as JsonValue;
   } catch (error) {
-    throw new AttemptFailure('malformed', `the body is not JSON (${(error as Error).message}; ${text.length} bytes)`, 200, undefined, { cause: error });
+    throw new AttemptFailure('malformed', `the body is not JSON (${(error as Error).message}; ${text.length} bytes)`, 200, undefined, {
+      cause: error,
+    });
   }
   if (!isJsonObject(body)) throw malformed('the body is not a JSON object');
   const status = body['status'];

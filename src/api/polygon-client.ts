@@ -107,7 +107,12 @@ export class PolygonClient {
   /** One contract's snapshot: GET /v3/snapshot/options/{underlying}/{contract}; the page holds one result. */
   async contractSnapshot(underlying: string, contract: string, options: CallOptions = {}): Promise<ApiPage> {
     const url = this.#endpoint(['v3', 'snapshot', 'options', ticker('underlying', underlying), ticker('contract', contract)], {});
-    const page = await this.#fetcher.fetch({ url, shape: 'single', subject: `the snapshot of ${contract} (underlying ${underlying})`, signal: options.signal });
+    const page = await this.#fetcher.fetch({
+      url,
+      shape: 'single',
+      subject: `the snapshot of ${contract} (underlying ${underlying})`,
+      signal: options.signal,
+    });
     return { results: page.results, requestId: page.requestId, url: page.url };
   }
 
@@ -146,7 +151,9 @@ export class PolygonClient {
     for (const [name, value] of Object.entries(query)) {
       // The key travels in a header; in a query it would end up in logs and error messages.
       if (name.toLowerCase() === 'apikey') {
-        throw new OptdbError('CONFIG_INVALID', 'the API key was passed as a query parameter', { remedy: 'Give it as the apiKey option or POLYGON_API_KEY: optdb sends it as a header.' });
+        throw new OptdbError('CONFIG_INVALID', 'the API key was passed as a query parameter', {
+          remedy: 'Give it as the apiKey option or POLYGON_API_KEY: optdb sends it as a header.',
+        });
       }
       if (value !== undefined) url.searchParams.set(name, String(value));
     }
@@ -158,7 +165,10 @@ export class PolygonClient {
 function withLimit(query: Readonly<Record<string, QueryValue>>, max: number): Record<string, QueryValue> {
   const limit = query['limit'] ?? max;
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > max) {
-    throw new OptdbError('CONFIG_INVALID', `Expected \`limit\` to be an integer from 1 to ${max}, got \`${String(limit)}\` (${typeof limit})`);
+    throw new OptdbError(
+      'CONFIG_INVALID',
+      `Expected \`limit\` to be an integer from 1 to ${max}, got \`${String(limit)}\` (${typeof limit})`,
+    );
   }
   return { ...query, limit };
 }
@@ -169,6 +179,7 @@ function withLimit(query: Readonly<Record<string, QueryValue>>, max: number): Re
  * API's documentation writes these paths.
  */
 function ticker(what: string, text: string): string {
-  if (typeof text !== 'string' || text.trim() === '') throw new OptdbError('CONFIG_INVALID', `Expected a ${what} ticker, got \`${String(text)}\``);
+  if (typeof text !== 'string' || text.trim() === '')
+    throw new OptdbError('CONFIG_INVALID', `Expected a ${what} ticker, got \`${String(text)}\``);
   return encodeURIComponent(text.trim()).replaceAll('%3A', ':');
 }

@@ -41,7 +41,12 @@ export class RequestLimiter {
 
   constructor(private readonly options: RequestLimiterOptions) {
     this.level = options.concurrency;
-    this.queue = new PQueue({ concurrency: options.concurrency, interval: RequestLimiter.intervalMs(options.requestsPerSecond), intervalCap: 1, strict: true });
+    this.queue = new PQueue({
+      concurrency: options.concurrency,
+      interval: RequestLimiter.intervalMs(options.requestsPerSecond),
+      intervalCap: 1,
+      strict: true,
+    });
   }
 
   /** Time between two request starts (ms), rounded up so the rate is never exceeded. */

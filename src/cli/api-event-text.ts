@@ -10,7 +10,9 @@ export function describeApiEvent(event: ApiEvent): string | undefined {
     case 'request':
       return undefined;
     case 'retry':
-      return event.reason === 'throttled' ? undefined : `${event.detail} on GET ${pathOf(event.url)}; retrying (attempt ${event.attempt + 1})`;
+      return event.reason === 'throttled'
+        ? undefined
+        : `${event.detail} on GET ${pathOf(event.url)}; retrying (attempt ${event.attempt + 1})`;
     case 'throttled': {
       const wait = event.retryAfterMs === undefined ? '' : ` for ${(event.retryAfterMs / 1000).toFixed(1)} s (Retry-After)`;
       return `429 Too Many Requests on GET ${pathOf(event.url)}: slowing down${wait}; lower --rate if it persists`;

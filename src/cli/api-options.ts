@@ -30,14 +30,26 @@ export interface ApiFlags {
 export function addApiOptions(command: Command): Command {
   return command
     .option('--base-url <url>', `API base URL (env ${BASE_URL_VARIABLE}, default https://api.polygon.io; http:// only to localhost)`)
-    .option('--rate <requests/s>', 'API requests started per second at most (default 50; the free tier allows 5/min: 0.083)', checked(parseRate, 'a number > 0, e.g. 50 or 0.083'))
+    .option(
+      '--rate <requests/s>',
+      'API requests started per second at most (default 50; the free tier allows 5/min: 0.083)',
+      checked(parseRate, 'a number > 0, e.g. 50 or 0.083'),
+    )
     .option('--request-concurrency <n>', 'API requests in flight at most (default 8; halved on 429s, recovering)', integerOption(1, 1_000))
-    .option('--timeout <duration>', 'per API request, sending to the last byte: 500ms, 30s, or ms (default 30s)', checked(parseTimeout, 'a duration such as 500ms or 30s'))
+    .option(
+      '--timeout <duration>',
+      'per API request, sending to the last byte: 500ms, 30s, or ms (default 30s)',
+      checked(parseTimeout, 'a duration such as 500ms or 30s'),
+    )
     .option('--retries <n>', 'retries per API request after a 429, 5xx, timeout or malformed answer (default 8)', integerOption(0, 100));
 }
 
 /** The client's options from the flags (the key is read by the client from POLYGON_API_KEY). */
-export function clientOptions(flags: ApiFlags, onEvent: (event: ApiEvent) => void, env: NodeJS.ProcessEnv = process.env): PolygonClientOptions {
+export function clientOptions(
+  flags: ApiFlags,
+  onEvent: (event: ApiEvent) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): PolygonClientOptions {
   const given = flags.baseUrl ?? (env[BASE_URL_VARIABLE]?.trim() || undefined);
   // Checked here too, so that a bad URL is named by where it came from (the flag or the variable).
   const baseUrl = given === undefined ? undefined : checkBaseUrl(given, flags.baseUrl !== undefined ? '--base-url' : BASE_URL_VARIABLE);

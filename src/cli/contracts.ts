@@ -35,7 +35,11 @@ export function registerContracts(program: Command, config: () => Config): void 
     .option('--underlyings <list>', 'underlyings whose contracts to list: AAPL,SPY,I:SPX (repeatable)', underlyingsOption)
     .option('--watchlist <file>', 'a file of underlyings, one or more per line, # comments')
     .option('--expired', 'also list expired contracts (as of --as-of)')
-    .option('--as-of <date>', 'list the contracts as of this day, YYYY-MM-DD (default: today)', checked((text) => (isCalendarDate(text) ? text : undefined), 'a date as YYYY-MM-DD'))
+    .option(
+      '--as-of <date>',
+      'list the contracts as of this day, YYYY-MM-DD (default: today)',
+      checked((text) => (isCalendarDate(text) ? text : undefined), 'a date as YYYY-MM-DD'),
+    )
     .option('--underlying-concurrency <n>', 'underlyings listed at once', integerOption(1, 100), 4);
   addApiOptions(sync)
     .option('--json', 'print the summary as JSON')

@@ -18,7 +18,9 @@ interface DoctorFlags {
 export function registerDoctor(program: Command, config: () => Config): void {
   program
     .command('doctor')
-    .description('check the database the way an engineer would during an incident: connectivity, migrations, statistics, connections, locks, configuration, pooler, plans, maintenance')
+    .description(
+      'check the database the way an engineer would during an incident: connectivity, migrations, statistics, connections, locks, configuration, pooler, plans, maintenance',
+    )
     .option('--json', 'print { ok, checks: [{ id, status, summary, remedy?, details? }] }')
     .option('--fix', 'repair what is safe to repair (ANALYZE stale tables, with lock and statement timeouts)')
     .option('--workers <n>', 'optdb processes that write to this server at once (for the configuration check)', integerOption(1, 10_000), 1)

@@ -13,7 +13,8 @@ export function registerExplain(program: Command): void {
       const fromStdin = words.length === 1 && words[0] === '-';
       const query = fromStdin ? await readStdin() : words.join(' ');
       // An empty query is a bad command line, like a missing one: exit 2, through main's report.
-      if (query.trim() === '') command.error(`error: nothing to explain${fromStdin ? ' (stdin was empty)' : ''}: ${WHAT_TO_GIVE}`, { exitCode: 2 });
+      if (query.trim() === '')
+        command.error(`error: nothing to explain${fromStdin ? ' (stdin was empty)' : ''}: ${WHAT_TO_GIVE}`, { exitCode: 2 });
       const result = explain(query);
       if (options.json) say(JSON.stringify(result, null, 2));
       else printResult(result);
@@ -21,7 +22,8 @@ export function registerExplain(program: Command): void {
     });
 }
 
-const WHAT_TO_GIVE = 'give a SQLSTATE (XX000), a class (23), a Prisma code (P2034), a condition name (deadlock_detected) or an error message; - reads it from stdin';
+const WHAT_TO_GIVE =
+  'give a SQLSTATE (XX000), a class (23), a Prisma code (P2034), a condition name (deadlock_detected) or an error message; - reads it from stdin';
 
 function printResult(result: ExplainResult): void {
   if (result.matches.length === 0) say(`not known: ${oneLine(result.query)}`);

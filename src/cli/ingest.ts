@@ -46,10 +46,22 @@ export function registerIngest(program: Command, config: () => Config): void {
     .option('--format <format>', `input format, detected when omitted: ${INPUT_FORMATS.join(' | ')}`, choiceOption(INPUT_FORMATS))
     .option('--strategy <strategy>', `write strategy: ${STRATEGY_NAMES.join(' | ')}`, choiceOption(STRATEGY_NAMES), 'copy')
     .option('--batch-size <rows>', 'rows per batch', integerOption(1, 1_000_000), DEFAULT_BATCH_LIMITS.maxRows)
-    .option('--concurrency <batches>', `batches written at once, at most the pool size (env OPTDB_WRITE_CONCURRENCY, default ${DEFAULT_WRITE_CONCURRENCY})`, integerOption(1, 1_000))
+    .option(
+      '--concurrency <batches>',
+      `batches written at once, at most the pool size (env OPTDB_WRITE_CONCURRENCY, default ${DEFAULT_WRITE_CONCURRENCY})`,
+      integerOption(1, 1_000),
+    )
     .option('--rejects <file>', 'write rejected rows with their reasons to this NDJSON file')
-    .option('--max-rejects <n|pct>', 'stop when more rows than this (e.g. 100, or 5%) are rejected', checked(parseMaxRejects, 'a count or a percentage such as 5%'))
-    .option('--captured-at <iso>', 'capture time for every snapshot row (default: newest timestamp in the row)', checked(isoToMicros, 'an ISO-8601 time with zone, e.g. 2025-11-20T20:00:00Z'))
+    .option(
+      '--max-rejects <n|pct>',
+      'stop when more rows than this (e.g. 100, or 5%) are rejected',
+      checked(parseMaxRejects, 'a count or a percentage such as 5%'),
+    )
+    .option(
+      '--captured-at <iso>',
+      'capture time for every snapshot row (default: newest timestamp in the row)',
+      checked(isoToMicros, 'an ISO-8601 time with zone, e.g. 2025-11-20T20:00:00Z'),
+    )
     .option(
       '--resolution <step>',
       `truncate capture times to this step: 1s, 1m, 5m, 1h, 1d (default ${DEFAULT_RESOLUTION} for derived times; a --captured-at is kept as given unless this is set)`,
@@ -58,7 +70,10 @@ export function registerIngest(program: Command, config: () => Config): void {
     .option('--import-id <id>', 'record the (single) input under this identity for resuming (default: path, size and hash of its first MB)')
     .option('--dry-run', 'parse and validate only; write nothing (no database needed)')
     .option('--json', 'print the summary as JSON')
-    .option('--metrics-file <path>', 'write Prometheus metrics (rows, batch latency, gate, retries and errors by SQLSTATE) here when the ingest ends');
+    .option(
+      '--metrics-file <path>',
+      'write Prometheus metrics (rows, batch latency, gate, retries and errors by SQLSTATE) here when the ingest ends',
+    );
   addMetricsListenOption(command)
     .option('--no-analyze', 'do not ANALYZE the tables this ingest changed by more than 20 % (and ≥ 1,000 rows) at the end')
     .option('--no-progress', 'no progress bar or progress lines')
@@ -110,7 +125,12 @@ async function run(paths: string[], flags: IngestFlags, config: () => Config): P
   }
 }
 
-async function ingestUntilInterrupted(config: Config, paths: string[], flags: IngestFlags, options: IngestFilesOptions): Promise<IngestSummary> {
+async function ingestUntilInterrupted(
+  config: Config,
+  paths: string[],
+  flags: IngestFlags,
+  options: IngestFilesOptions,
+): Promise<IngestSummary> {
   // Ctrl-C: stop reading; the batches under way commit (with their ledger rows), the
   // summary is printed and a server this command started is stopped before the exit.
   const interrupt = new AbortController();
@@ -118,7 +138,14 @@ async function ingestUntilInterrupted(config: Config, paths: string[], flags: In
   // The writes under way did not finish in time: the summary of what is committed is
   // still printed before the exit.
   const giveUp = () => {
-    if (summarySoFar) printSummary({ ...summarySoFar(), stopped: `the batches under way did not finish within ${config.stopGraceMs / 1000} s of the signal (OPTDB_STOP_GRACE_MS)` }, flags);
+    if (summarySoFar)
+      printSummary(
+        {
+          ...summarySoFar(),
+          stopped: `the batches under way did not finish within ${config.stopGraceMs / 1000} s of the signal (OPTDB_STOP_GRACE_MS)`,
+        },
+        flags,
+      );
   };
   const unregister = onInterrupt(
     async () => {
@@ -158,7 +185,12 @@ async function refuseOutputsThatAreInputs(inputs: readonly string[], outputs: Re
   for (const [flag, output] of Object.entries(outputs)) {
     if (output === undefined) continue;
     const input = inputIds.get(await identity(output));
-    if (input !== undefined) throw new OptdbError('CONFIG_INVALID', `${flag} ${output} is also an input (${input}): writing it would destroy the input before it is read.`, { remedy: `Give ${flag} another file.` });
+    if (input !== undefined)
+      throw new OptdbError(
+        'CONFIG_INVALID',
+        `${flag} ${output} is also an input (${input}): writing it would destroy the input before it is read.`,
+        { remedy: `Give ${flag} another file.` },
+      );
   }
 }
 

@@ -30,7 +30,9 @@ interface LoadtestFlags {
 export function registerLoadtest(program: Command, config: () => Config): void {
   program
     .command('loadtest')
-    .description('measure writes at rising task counts through a gate, per write path (the per-row Prisma upsert with a nested connect that fails under load vs optdb\'s write buffer), directly and through a pooler')
+    .description(
+      "measure writes at rising task counts through a gate, per write path (the per-row Prisma upsert with a nested connect that fails under load vs optdb's write buffer), directly and through a pooler",
+    )
     .addOption(
       new Option('--tasks <list>', 'concurrent tasks per step, comma-separated')
         .argParser(checked(parseTasks, 'task counts such as 1,100,500'))
@@ -47,20 +49,29 @@ export function registerLoadtest(program: Command, config: () => Config): void {
         .argParser(checked(parseDuration, 'a duration such as 500ms, 3s or 1m'))
         .default(LOADTEST_DEFAULTS.durationMs, formatDuration(LOADTEST_DEFAULTS.durationMs).replace(' ', '')),
     )
-    .option('--pooler-url <url>', `the same database through a pooler (e.g. PgBouncer), without a password: adds a pooler target (env ${POOLER_URL_VARIABLE}, which may hold one)`)
+    .option(
+      '--pooler-url <url>',
+      `the same database through a pooler (e.g. PgBouncer), without a password: adds a pooler target (env ${POOLER_URL_VARIABLE}, which may hold one)`,
+    )
     .option('--max-minutes <n>', 'refuse a plan longer than this', integerOption(1, 24 * 60), LOADTEST_DEFAULTS.maxMinutes)
-    .option('--keep-data', 'leave the load test\'s rows and contracts (underlying OPTDB) in the database')
+    .option('--keep-data', "leave the load test's rows and contracts (underlying OPTDB) in the database")
     .option('--json', 'print { steps: [...], poolSize, durationMs }')
     .addHelpText(
       'after',
-      '\nPool per target: OPTDB_POOL_SIZE (set it as large as the failing setup\'s, e.g. 1,200) and OPTDB_POOL_ACQUIRE_TIMEOUT_MS; the buffer writes\n' +
+      "\nPool per target: OPTDB_POOL_SIZE (set it as large as the failing setup's, e.g. 1,200) and OPTDB_POOL_ACQUIRE_TIMEOUT_MS; the buffer writes\n" +
         'OPTDB_WRITE_CONCURRENCY batches at once. The load test writes contracts of the underlying OPTDB and deletes\n' +
         'them and their rows before and after the run, through DIRECT_URL (default DATABASE_URL).',
     )
     .action(async (flags: LoadtestFlags) => {
       const poolerUrl = resolvePoolerUrl(flags.poolerUrl);
       const cfg = config();
-      const plan = planLoadtest({ pooler: poolerUrl !== undefined, paths: flags.paths, tasks: flags.tasks, durationMs: flags.duration, maxMinutes: flags.maxMinutes });
+      const plan = planLoadtest({
+        pooler: poolerUrl !== undefined,
+        paths: flags.paths,
+        tasks: flags.tasks,
+        durationMs: flags.duration,
+        maxMinutes: flags.maxMinutes,
+      });
       const intro = `optdb loadtest: ${plan.steps.length} steps × ${formatDuration(flags.duration)} = ${formatDuration(plan.totalMs)} of writing (plus settling), pool ${cfg.poolSize}, limit ${flags.limit}`;
       if (flags.json) warn(intro);
       else say(intro);
@@ -94,7 +105,13 @@ export function registerLoadtest(program: Command, config: () => Config): void {
 function printReport(report: LoadtestReport, flags: LoadtestFlags): void {
   if (flags.json) {
     const tenths = (ms: number) => Math.round(ms * 10) / 10;
-    const steps = report.steps.map((step) => ({ ...step, rowsPerSecond: Math.round(step.rowsPerSecond), p50Ms: tenths(step.p50Ms), p99Ms: tenths(step.p99Ms), maxMs: tenths(step.maxMs) }));
+    const steps = report.steps.map((step) => ({
+      ...step,
+      rowsPerSecond: Math.round(step.rowsPerSecond),
+      p50Ms: tenths(step.p50Ms),
+      p99Ms: tenths(step.p99Ms),
+      maxMs: tenths(step.maxMs),
+    }));
     say(JSON.stringify({ ...report, steps }));
     return;
   }
@@ -157,12 +174,19 @@ function resolvePoolerUrl(flag: string | undefined, env: NodeJS.ProcessEnv = pro
   const text = flag ?? (env[POOLER_URL_VARIABLE]?.trim() || undefined);
   if (text === undefined) return undefined;
   if (!/^postgres(ql)?:\/\//.test(text) || !URL.canParse(text)) {
-    throw new OptdbError('CONFIG_INVALID', `Invalid ${name}: expected a URL starting with postgresql:// or postgres:// (percent-encode special characters), got (value hidden)`);
+    throw new OptdbError(
+      'CONFIG_INVALID',
+      `Invalid ${name}: expected a URL starting with postgresql:// or postgres:// (percent-encode special characters), got (value hidden)`,
+    );
   }
   if (flag !== undefined && holdsPassword(new URL(text))) {
-    throw new OptdbError('CONFIG_INVALID', '--pooler-url holds a password: a command line is visible to other users (ps) and kept in shell history (value hidden)', {
-      remedy: `Pass the URL in ${POOLER_URL_VARIABLE} instead (e.g. read -rs ${POOLER_URL_VARIABLE} && export ${POOLER_URL_VARIABLE}), or give --pooler-url without the password and set PGPASSWORD.`,
-    });
+    throw new OptdbError(
+      'CONFIG_INVALID',
+      '--pooler-url holds a password: a command line is visible to other users (ps) and kept in shell history (value hidden)',
+      {
+        remedy: `Pass the URL in ${POOLER_URL_VARIABLE} instead (e.g. read -rs ${POOLER_URL_VARIABLE} && export ${POOLER_URL_VARIABLE}), or give --pooler-url without the password and set PGPASSWORD.`,
+      },
+    );
   }
   return text;
 }

@@ -28,7 +28,9 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 // Node prints process warnings as "(node:1234) Warning: …"; optdb's own read like its
 // other messages, anything else keeps its name.
 process.removeAllListeners('warning');
-process.on('warning', (warning) => warn(warning.name === OPTDB_WARNING ? `optdb: ${warning.message}` : `optdb: ${warning.name}: ${warning.message}`));
+process.on('warning', (warning) =>
+  warn(warning.name === OPTDB_WARNING ? `optdb: ${warning.message}` : `optdb: ${warning.name}: ${warning.message}`),
+);
 
 const program = new Command('optdb')
   .description('US equity-options market data in PostgreSQL, fast and safely')

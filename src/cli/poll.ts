@@ -48,11 +48,24 @@ export function registerPoll(program: Command, config: () => Config): void {
     .description('poll option-chain snapshots from the Polygon (Massive) API into PostgreSQL (key: POLYGON_API_KEY)')
     .option('--underlyings <list>', 'underlyings to poll: AAPL,SPY,I:SPX (repeatable)', underlyingsOption)
     .option('--watchlist <file>', 'a file of underlyings, one or more per line, # comments')
-    .option('--every <step>', `time between cycles, cycles on its wall-clock multiples: 30s, 5m, 1h (default ${POLL_DEFAULTS.every})`, checked(everyText, 'a step from 1s to 1d such as 30s, 5m or 1h'))
+    .option(
+      '--every <step>',
+      `time between cycles, cycles on its wall-clock multiples: 30s, 5m, 1h (default ${POLL_DEFAULTS.every})`,
+      checked(everyText, 'a step from 1s to 1d such as 30s, 5m or 1h'),
+    )
     .option('--once', 'run one cycle now and exit')
     .option('--market-hours', 'poll only during US regular trading hours (09:30–16:00 New York, exchange holidays, 13:00 early closes)')
-    .option('--resolution <step>', `captured_at is the cycle time truncated to this step (default: --every; ${POLL_DEFAULTS.onceResolution} for --once without --every)`, checked(parseResolution, 'a step such as 1m, 5m or 1d'))
-    .option('--underlying-concurrency <n>', 'underlyings fetched at once (their requests share --rate and --request-concurrency)', integerOption(1, 1_000), POLL_DEFAULTS.underlyingConcurrency);
+    .option(
+      '--resolution <step>',
+      `captured_at is the cycle time truncated to this step (default: --every; ${POLL_DEFAULTS.onceResolution} for --once without --every)`,
+      checked(parseResolution, 'a step such as 1m, 5m or 1d'),
+    )
+    .option(
+      '--underlying-concurrency <n>',
+      'underlyings fetched at once (their requests share --rate and --request-concurrency)',
+      integerOption(1, 1_000),
+      POLL_DEFAULTS.underlyingConcurrency,
+    );
   addApiOptions(command)
     .option('--rejects <file>', 'write rejected results with their reasons to this NDJSON file')
     .option('--json', 'print one JSON object per cycle')
@@ -117,14 +130,17 @@ async function run(config: Config, flags: PollFlags): Promise<PollSummary> {
       },
       onFailed: (failure) => warn(`optdb: skipped ${failure.underlying} this cycle: ${failure.reason}`),
       onWait: (next, reason) => {
-        if (reason === 'market-closed' && flags.once) warn(`optdb: market closed; nothing polled (the next session opens ${shortIso(next)})`);
+        if (reason === 'market-closed' && flags.once)
+          warn(`optdb: market closed; nothing polled (the next session opens ${shortIso(next)})`);
         else if (reason === 'first') warn(`optdb: polling ${underlyings.join(', ')} every ${every}; first cycle at ${shortIso(next)}`);
         else if (reason === 'market-closed') warn(`optdb: market closed, next cycle at ${shortIso(next)}`);
-        else if (reason === 'overrun') warn(`optdb: the last cycle took longer than --every ${every}: the cycles it ran into are skipped; next at ${shortIso(next)}`);
+        else if (reason === 'overrun')
+          warn(`optdb: the last cycle took longer than --every ${every}: the cycles it ran into are skipped; next at ${shortIso(next)}`);
       },
       onCycle: async (result) => {
         say(flags.json ? JSON.stringify(result) : cycleLine(result));
-        if (result.rejected > 0 && !flags.rejects) warn(`optdb: ${result.rejected} rejected, e.g. ${firstReject}; pass --rejects <file> to keep them with their reasons`);
+        if (result.rejected > 0 && !flags.rejects)
+          warn(`optdb: ${result.rejected} rejected, e.g. ${firstReject}; pass --rejects <file> to keep them with their reasons`);
         firstReject = undefined;
         throttledShown = false;
         await metricsOutput.writeFile();

@@ -24,7 +24,8 @@ export function registerSample(program: Command): void {
         options = resolveSampleOptions(flags);
       } catch (error) {
         // A bad value on the command line is a usage error (exit 2), as for every command.
-        if (error instanceof OptdbError && error.code === 'CONFIG_INVALID') this.error(`error: ${error.message}`, { exitCode: 2, code: 'optdb.invalidArgument' });
+        if (error instanceof OptdbError && error.code === 'CONFIG_INVALID')
+          this.error(`error: ${error.message}`, { exitCode: 2, code: 'optdb.invalidArgument' });
         throw error;
       }
       const { rows, bytes } = await writeSample(options);

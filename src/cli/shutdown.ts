@@ -45,7 +45,10 @@ export function onShutdown(cleanup: Cleanup): () => void {
 function installHandlers(): void {
   if (installed) return;
   installed = true;
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.on(signal, () => {
       // Again: end now. process.exit() would still wait for a blocked read (a FIFO with no
       // writer holds a libuv thread); the signal's default action does not.
@@ -69,7 +72,13 @@ async function runCleanups(): Promise<void> {
   const giveUps = [...interrupts.values()].flatMap((interrupt) => (interrupt.onGiveUp ? [interrupt.onGiveUp] : []));
   await Promise.all([...interrupts.keys()].map((stop) => stop().catch(failed)));
   interrupts.clear();
-  if (graceful && (await within(graceMs, command?.catch(() => undefined))) === TIMED_OUT) {
+  if (
+    graceful &&
+    (await within(
+      graceMs,
+      command?.catch(() => undefined),
+    )) === TIMED_OUT
+  ) {
     for (const giveUp of giveUps) {
       try {
         giveUp();
@@ -77,7 +86,9 @@ async function runCleanups(): Promise<void> {
         failed(error);
       }
     }
-    process.stderr.write(`optdb: still not finished ${graceMs / 1000} s after the signal (OPTDB_STOP_GRACE_MS); exiting: what was committed stays, a rerun resumes\n`);
+    process.stderr.write(
+      `optdb: still not finished ${graceMs / 1000} s after the signal (OPTDB_STOP_GRACE_MS); exiting: what was committed stays, a rerun resumes\n`,
+    );
   }
   // Bounded too: closing a pool waits for its checked-out connections, which a statement
   // stuck behind a lock never gives back. Stopping an embedded server takes a second or two.

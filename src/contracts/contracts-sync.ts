@@ -106,7 +106,13 @@ export async function syncContracts(config: Config, options: SyncOptions): Promi
   }
 }
 
-async function syncWith(client: PolygonClient, pool: pg.Pool, underlyings: readonly string[], retry: RetryLimits, options: SyncOptions): Promise<SyncSummary> {
+async function syncWith(
+  client: PolygonClient,
+  pool: pg.Pool,
+  underlyings: readonly string[],
+  retry: RetryLimits,
+  options: SyncOptions,
+): Promise<SyncSummary> {
   const started = performance.now();
   const before = client.counters;
   // Aborted on Ctrl-C, and by the sync itself when it must stop (bad key, database failure).
@@ -176,7 +182,11 @@ async function syncWith(client: PolygonClient, pool: pg.Pool, underlyings: reado
 }
 
 /** One page's contracts (distinct, in ticker order) in one transaction: insert the new, enrich the known. */
-async function writePage(pool: pg.Pool, contracts: readonly ContractRow[], retry: RetryLimits): Promise<{ created: number; updated: number }> {
+async function writePage(
+  pool: pg.Pool,
+  contracts: readonly ContractRow[],
+  retry: RetryLimits,
+): Promise<{ created: number; updated: number }> {
   const parameters = contractParameters(contracts);
   return retryTransient(
     () =>

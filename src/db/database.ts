@@ -56,7 +56,11 @@ export async function openDatabase(config: Config): Promise<DatabaseTarget> {
  * for it is stopped again however the work ends — normally, by an error, or (through
  * `registerCleanup`) by the process exiting first.
  */
-export async function withDatabase<T>(config: Config, work: (database: DatabaseTarget) => Promise<T>, hooks: Pick<DatabaseHooks, 'registerCleanup'> = {}): Promise<T> {
+export async function withDatabase<T>(
+  config: Config,
+  work: (database: DatabaseTarget) => Promise<T>,
+  hooks: Pick<DatabaseHooks, 'registerCleanup'> = {},
+): Promise<T> {
   const opening = openDatabase(config);
   // Registered before the server is up: a cleanup during start-up waits for the start to
   // finish, then stops the server again, so no server is left behind.

@@ -80,7 +80,12 @@ async function assertPrivate(dir: string): Promise<void> {
  * random name in a fresh private directory, removed afterwards — no name anyone could
  * prepare a symlink at.
  */
-export async function withPrivateFile<T>(dir: string, text: string, reader: OsUser | undefined, use: (file: string) => Promise<T>): Promise<T> {
+export async function withPrivateFile<T>(
+  dir: string,
+  text: string,
+  reader: OsUser | undefined,
+  use: (file: string) => Promise<T>,
+): Promise<T> {
   const privateDir = await fs.mkdtemp(path.join(dir, '.private-'));
   try {
     const file = path.join(privateDir, 'content');

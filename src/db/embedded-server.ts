@@ -19,7 +19,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { OptdbError } from '../errors.js';
-import { isPort, type OsUser, preparePrivateDirectory, readPortFile, replaceFile, shown, withPrivateFile, writePortFile } from './embedded-data-dir.js';
+import {
+  isPort,
+  type OsUser,
+  preparePrivateDirectory,
+  readPortFile,
+  replaceFile,
+  shown,
+  withPrivateFile,
+  writePortFile,
+} from './embedded-data-dir.js';
 
 const run = promisify(execFile);
 

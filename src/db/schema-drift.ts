@@ -82,7 +82,9 @@ export function shapeFromPrismaSchema(schemaText: string): SchemaShape {
           const onDelete = REFERENTIAL_ACTIONS[field.relationOnDelete ?? (field.isRequired ? 'Restrict' : 'SetNull')];
           const onUpdate = REFERENTIAL_ACTIONS[field.relationOnUpdate ?? 'Cascade'];
           const toColumns = (field.relationToFields ?? []).map((n) => targetColumnOf.get(n) ?? n);
-          table.foreignKeys.add(`(${columns(field.relationFromFields).join(',')}) -> ${target}(${toColumns.join(',')}) ON DELETE ${onDelete} ON UPDATE ${onUpdate}`);
+          table.foreignKeys.add(
+            `(${columns(field.relationFromFields).join(',')}) -> ${target}(${toColumns.join(',')}) ON DELETE ${onDelete} ON UPDATE ${onUpdate}`,
+          );
         }
         continue;
       }
@@ -118,24 +120,64 @@ function postgresType(field: DmmfField, enumDbName: Map<string, string>): string
   const withArgs = (base: string) => (args.length > 0 ? `${base}(${args.join(',')})` : base);
   let type: string;
   switch (nativeName ?? field.type) {
-    case 'String': case 'Text': type = 'text'; break;
-    case 'VarChar': type = withArgs('character varying'); break;
-    case 'Char': type = withArgs('character'); break;
-    case 'Int': case 'Integer': type = 'integer'; break;
-    case 'SmallInt': type = 'smallint'; break;
-    case 'BigInt': type = 'bigint'; break;
-    case 'Float': case 'DoublePrecision': type = 'double precision'; break;
-    case 'Real': type = 'real'; break;
-    case 'Boolean': type = 'boolean'; break;
-    case 'Decimal': type = nativeName ? withArgs('numeric') : 'numeric(65,30)'; break;
-    case 'DateTime': type = 'timestamp(3) without time zone'; break;
-    case 'Timestamp': type = `timestamp(${args[0] ?? 6}) without time zone`; break;
-    case 'Timestamptz': type = `timestamp(${args[0] ?? 6}) with time zone`; break;
-    case 'Date': type = 'date'; break;
-    case 'Json': case 'JsonB': type = 'jsonb'; break;
-    case 'Bytes': case 'ByteA': type = 'bytea'; break;
-    case 'Uuid': type = 'uuid'; break;
-    default: type = (nativeName ?? field.type).toLowerCase();
+    case 'String':
+    case 'Text':
+      type = 'text';
+      break;
+    case 'VarChar':
+      type = withArgs('character varying');
+      break;
+    case 'Char':
+      type = withArgs('character');
+      break;
+    case 'Int':
+    case 'Integer':
+      type = 'integer';
+      break;
+    case 'SmallInt':
+      type = 'smallint';
+      break;
+    case 'BigInt':
+      type = 'bigint';
+      break;
+    case 'Float':
+    case 'DoublePrecision':
+      type = 'double precision';
+      break;
+    case 'Real':
+      type = 'real';
+      break;
+    case 'Boolean':
+      type = 'boolean';
+      break;
+    case 'Decimal':
+      type = nativeName ? withArgs('numeric') : 'numeric(65,30)';
+      break;
+    case 'DateTime':
+      type = 'timestamp(3) without time zone';
+      break;
+    case 'Timestamp':
+      type = `timestamp(${args[0] ?? 6}) without time zone`;
+      break;
+    case 'Timestamptz':
+      type = `timestamp(${args[0] ?? 6}) with time zone`;
+      break;
+    case 'Date':
+      type = 'date';
+      break;
+    case 'Json':
+    case 'JsonB':
+      type = 'jsonb';
+      break;
+    case 'Bytes':
+    case 'ByteA':
+      type = 'bytea';
+      break;
+    case 'Uuid':
+      type = 'uuid';
+      break;
+    default:
+      type = (nativeName ?? field.type).toLowerCase();
   }
   return field.isList ? `${type}[]` : type;
 }
@@ -254,12 +296,17 @@ function compareTables(name: string, schema: Table, database: Table): string[] {
       drift.push(`${name}.${column}: in schema.prisma, missing in the database`);
       continue;
     }
-    if (actual.type !== expected.type) drift.push(`${name}.${column}: type ${expected.type} in schema.prisma, ${actual.type} in the database`);
+    if (actual.type !== expected.type)
+      drift.push(`${name}.${column}: type ${expected.type} in schema.prisma, ${actual.type} in the database`);
     if (actual.nullable !== expected.nullable) {
-      drift.push(`${name}.${column}: ${expected.nullable ? 'nullable' : 'NOT NULL'} in schema.prisma, ${actual.nullable ? 'nullable' : 'NOT NULL'} in the database`);
+      drift.push(
+        `${name}.${column}: ${expected.nullable ? 'nullable' : 'NOT NULL'} in schema.prisma, ${actual.nullable ? 'nullable' : 'NOT NULL'} in the database`,
+      );
     }
     if (actual.hasDefault !== expected.hasDefault) {
-      drift.push(`${name}.${column}: ${expected.hasDefault ? 'has' : 'no'} default in schema.prisma, ${actual.hasDefault ? 'has' : 'no'} default in the database`);
+      drift.push(
+        `${name}.${column}: ${expected.hasDefault ? 'has' : 'no'} default in schema.prisma, ${actual.hasDefault ? 'has' : 'no'} default in the database`,
+      );
     }
   }
   for (const column of database.columns.keys()) {

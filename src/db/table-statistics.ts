@@ -59,7 +59,11 @@ interface ServerNotice {
  * statistics, and SET LOCAL holds through a transaction pooler. `tables` must come from
  * optdb's own list, never from input: names cannot be parameters.
  */
-export async function analyzeTables(client: pg.ClientBase, tables: readonly string[], timeouts: AnalyzeTimeouts = ANALYZE_TIMEOUTS): Promise<AnalyzeResult> {
+export async function analyzeTables(
+  client: pg.ClientBase,
+  tables: readonly string[],
+  timeouts: AnalyzeTimeouts = ANALYZE_TIMEOUTS,
+): Promise<AnalyzeResult> {
   const result: AnalyzeResult = { analyzed: [], failed: [] };
   // ANALYZE by a role that may not maintain the table (not its owner; MAINTAIN from
   // PostgreSQL 17) succeeds with a WARNING and analyzes nothing.

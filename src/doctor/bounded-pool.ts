@@ -36,7 +36,8 @@ const END = /^\s*(COMMIT|END|ABORT|ROLLBACK(?!\s+TO\b))\b/i;
 
 /** `pool` with every statement bounded by `timeouts`; ending the pool stays the owner's job. */
 export function boundedPool(pool: pg.Pool, timeouts: DoctorTimeouts = DOCTOR_TIMEOUTS): pg.Pool {
-  const query = (config: string | pg.QueryConfig, values?: unknown[]) => withPooledClient(pool, (client) => boundedClient(client, timeouts).query(config, values));
+  const query = (config: string | pg.QueryConfig, values?: unknown[]) =>
+    withPooledClient(pool, (client) => boundedClient(client, timeouts).query(config, values));
   const connect = async () => boundedClient(await pool.connect(), timeouts);
   return forwardingProxy(pool, { query, connect });
 }

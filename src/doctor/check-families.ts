@@ -15,4 +15,14 @@ import { plans } from './plans.js';
 import { pooler } from './pooler.js';
 import { statistics } from './statistics.js';
 
-export const CHECK_FAMILIES: readonly CheckFamily[] = [connectivity, migrations, statistics, connections, locks, configuration, pooler, plans, maintenance];
+export const CHECK_FAMILIES: readonly CheckFamily[] = [
+  connectivity,
+  migrations,
+  statistics,
+  connections,
+  locks,
+  configuration,
+  pooler,
+  plans,
+  maintenance,
+];

@@ -19,9 +19,17 @@ const ACQUIRE_TIMEOUT_MAX_MS = 60_000;
 // A writer waiting for a connection waits for another writer's batch to finish.
 const ACQUIRE_TIMEOUT_MIN_MS = 1_000;
 /** Below these, ordinary batches (thousands of rows, waiting on each other's row locks) fail. */
-const TIMEOUT_MINIMUM_MS: Readonly<Record<string, number>> = { statement_timeout: 5_000, lock_timeout: 1_000, idle_in_transaction_session_timeout: 5_000 };
+const TIMEOUT_MINIMUM_MS: Readonly<Record<string, number>> = {
+  statement_timeout: 5_000,
+  lock_timeout: 1_000,
+  idle_in_transaction_session_timeout: 5_000,
+};
 /** Generous for any batch, short enough that a stuck statement is ended within minutes. */
-const SUGGESTED: Readonly<Record<string, string>> = { statement_timeout: '10min', lock_timeout: '30s', idle_in_transaction_session_timeout: '5min' };
+const SUGGESTED: Readonly<Record<string, string>> = {
+  statement_timeout: '10min',
+  lock_timeout: '30s',
+  idle_in_transaction_session_timeout: '5min',
+};
 
 export const configuration: CheckFamily = {
   name: 'configuration',
@@ -127,7 +135,10 @@ async function timeoutsResult({ pool }: DoctorContext, finding: PoolerFinding): 
   const statement = settings.find((s) => s.name === 'statement_timeout')!;
   // A SET in a session does not survive a transaction pooler: only role or database
   // settings reach every server connection the pooler opens.
-  const poolerNote = finding.detected && finding.mode !== 'session' ? ' (through the transaction pooler, a SET in a session would not persist: set it on the role or database)' : '';
+  const poolerNote =
+    finding.detected && finding.mode !== 'session'
+      ? ' (through the transaction pooler, a SET in a session would not persist: set it on the role or database)'
+      : '';
 
   if (tooLow.length > 0) {
     return {

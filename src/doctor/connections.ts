@@ -68,7 +68,16 @@ async function usage(client: pg.PoolClient, slots: ConnectionSlots, thresholds: 
     `${inUse} of ${usable} usable connections in use (${percent(share)}; max_connections ${slots.max_connections} − ${slots.superuser_reserved} superuser_reserved_connections${reservedText}); ` +
     `by state: ${listed(byState)}; by application: ${listed(byApplication)}` +
     (hidden > 0 ? `; ${hidden} more session(s) not visible to this role (grant it pg_read_all_stats)` : '');
-  const details = { inUse, usable, share: Math.round(share * 1000) / 1000, ...slots, byState, byApplication, hidden, optdb: byApplication.optdb ?? 0 };
+  const details = {
+    inUse,
+    usable,
+    share: Math.round(share * 1000) / 1000,
+    ...slots,
+    byState,
+    byApplication,
+    hidden,
+    optdb: byApplication.optdb ?? 0,
+  };
   if (share < thresholds.warnUsage) return { id: 'connections.usage', status: 'pass', summary, details };
   return {
     id: 'connections.usage',
@@ -95,7 +104,13 @@ async function idleInTransaction(client: pg.PoolClient, thresholds: ConnectionTh
   const limit = thresholds.idleInTransactionSeconds;
   const sessions = withStatementsShown((await client.query<IdleSession>(IDLE_IN_TRANSACTION, [limit])).rows);
   const details = { thresholdSeconds: limit, sessions };
-  if (sessions.length === 0) return { id: 'connections.idle-in-transaction', status: 'pass', summary: `no session in this database idle in a transaction for over ${limit} s`, details };
+  if (sessions.length === 0)
+    return {
+      id: 'connections.idle-in-transaction',
+      status: 'pass',
+      summary: `no session in this database idle in a transaction for over ${limit} s`,
+      details,
+    };
   const pids = sessions.map((session) => session.pid);
   return {
     id: 'connections.idle-in-transaction',
@@ -124,13 +139,24 @@ async function longQueries(client: pg.PoolClient, thresholds: ConnectionThreshol
   const limit = thresholds.longQuerySeconds;
   const queries = withStatementsShown((await client.query<RunningQuery>(LONG_QUERIES, [limit])).rows);
   const details = { thresholdSeconds: limit, queries };
-  if (queries.length === 0) return { id: 'connections.long-queries', status: 'pass', summary: `no statement in this database running for over ${limit} s`, details };
+  if (queries.length === 0)
+    return {
+      id: 'connections.long-queries',
+      status: 'pass',
+      summary: `no statement in this database running for over ${limit} s`,
+      details,
+    };
   return {
     id: 'connections.long-queries',
     status: 'warn',
     summary:
       `${queries.length} statement(s) running for over ${limit} s: ` +
-      queries.map((q) => `pid ${q.pid} (${who(q)}) ${seconds(q.running_seconds)}${q.wait_event ? `, waiting on ${q.wait_event_type}/${q.wait_event}` : ''}: ${oneLine(q.query)}`).join('; '),
+      queries
+        .map(
+          (q) =>
+            `pid ${q.pid} (${who(q)}) ${seconds(q.running_seconds)}${q.wait_event ? `, waiting on ${q.wait_event_type}/${q.wait_event}` : ''}: ${oneLine(q.query)}`,
+        )
+        .join('; '),
     remedy:
       `if it should not take that long, cancel it with ${queries.map((q) => `SELECT pg_cancel_backend(${q.pid})`).join('; ')} ` +
       '(see locks.blocked when it waits on a lock), and bound it with statement_timeout for the role that runs it',
@@ -149,7 +175,12 @@ function tally(groups: readonly SessionGroup[], key: (group: SessionGroup) => st
 }
 
 function listed(counts: Record<string, number>): string {
-  return Object.entries(counts).sort(([, a], [, b]) => b - a).map(([name, count]) => `${name} ${count}`).join(', ') || 'none';
+  return (
+    Object.entries(counts)
+      .sort(([, a], [, b]) => b - a)
+      .map(([name, count]) => `${name} ${count}`)
+      .join(', ') || 'none'
+  );
 }
 
 function percent(share: number): string {

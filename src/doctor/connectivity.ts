@@ -28,7 +28,12 @@ export const connectivity: CheckFamily = {
         const version = parseServerVersionNum(Number(rows[0]!.version_num));
         const details = { connectMs: round(connectMs), roundTripMs: round(roundTripMs), serverVersion: versionText };
         return [
-          { id: 'connectivity', status: 'pass', summary: `connected in ${connectMs.toFixed(1)} ms; SELECT 1 round trip ${roundTripMs.toFixed(2)} ms`, details },
+          {
+            id: 'connectivity',
+            status: 'pass',
+            summary: `connected in ${connectMs.toFixed(1)} ms; SELECT 1 round trip ${roundTripMs.toFixed(2)} ms`,
+            details,
+          },
           versionResult(versionText, version),
         ];
       });
@@ -36,7 +41,15 @@ export const connectivity: CheckFamily = {
       // A failure after connecting is not a connectivity finding: doctor reports it as the family's error.
       if (connected) throw error;
       const { code, message } = classifyError(error);
-      return [{ id: 'connectivity', status: 'fail', summary: `cannot connect: ${code} ${message}`, remedy: connectRemedy(error), details: { code } }];
+      return [
+        {
+          id: 'connectivity',
+          status: 'fail',
+          summary: `cannot connect: ${code} ${message}`,
+          remedy: connectRemedy(error),
+          details: { code },
+        },
+      ];
     }
   },
 };
@@ -63,7 +76,12 @@ function versionResult(versionText: string, version: ReturnType<typeof parseServ
       details: { ...details, endOfLife },
     };
   }
-  return { id: 'connectivity.server-version', status: 'pass', summary: `PostgreSQL ${versionText}, with the known XX000 planner fixes`, details };
+  return {
+    id: 'connectivity.server-version',
+    status: 'pass',
+    summary: `PostgreSQL ${versionText}, with the known XX000 planner fixes`,
+    details,
+  };
 }
 
 function round(ms: number): number {

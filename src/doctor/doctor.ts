@@ -28,7 +28,14 @@ export async function runDoctor(
   let blockedBy: string | undefined;
   for (const family of families) {
     const results: CheckResult[] = blockedBy
-      ? [{ id: family.name, status: 'fail', summary: `not checked: ${blockedBy} failed`, remedy: `fix the ${blockedBy} problem above, then rerun` }]
+      ? [
+          {
+            id: family.name,
+            status: 'fail',
+            summary: `not checked: ${blockedBy} failed`,
+            remedy: `fix the ${blockedBy} problem above, then rerun`,
+          },
+        ]
       : await runFamily(family, context);
     checks.push(...results);
     for (const result of results) onResult(result);

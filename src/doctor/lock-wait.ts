@@ -40,7 +40,11 @@ export interface LockWaitWording {
 }
 
 /** `id`'s result when a lock wait kept it from an answer. */
-export function lockWaitResult(id: string, wait: LockWait, { status = 'warn', what = 'not checked: a statement' }: LockWaitWording = {}): CheckResult {
+export function lockWaitResult(
+  id: string,
+  wait: LockWait,
+  { status = 'warn', what = 'not checked: a statement' }: LockWaitWording = {},
+): CheckResult {
   const gaveUp =
     wait.code === '55P03'
       ? `gave up waiting for a lock after ${seconds(DOCTOR_TIMEOUTS.lockTimeoutMs / 1000)} (lock_timeout)`
@@ -50,13 +54,20 @@ export function lockWaitResult(id: string, wait: LockWait, { status = 'warn', wh
     id,
     status,
     summary: `${what} ${gaveUp} (${wait.code} ${wait.message}) — ${holders}`,
-    remedy: wait.holders.length > 0 ? `${wait.holders.map(lockHolderRemedy).join('; ')}; then rerun optdb doctor` : 'rerun optdb doctor; if it recurs, see locks.blocked and locks.held',
+    remedy:
+      wait.holders.length > 0
+        ? `${wait.holders.map(lockHolderRemedy).join('; ')}; then rerun optdb doctor`
+        : 'rerun optdb doctor; if it recurs, see locks.blocked and locks.held',
     details: { code: wait.code, ...DOCTOR_TIMEOUTS, holders: wait.holders },
   };
 }
 
 /** Runs one check; a lock wait that ends it becomes its result, any other error is thrown on. */
-export async function unlessLockWait(id: string, queryable: Pick<pg.Pool, 'query'>, check: () => Promise<CheckResult>): Promise<CheckResult> {
+export async function unlessLockWait(
+  id: string,
+  queryable: Pick<pg.Pool, 'query'>,
+  check: () => Promise<CheckResult>,
+): Promise<CheckResult> {
   try {
     return await check();
   } catch (error) {

@@ -53,7 +53,8 @@ export const locks: CheckFamily = locksFamily(LOCK_THRESHOLDS);
 
 async function blocked(client: pg.PoolClient, thresholds: LockThresholds): Promise<CheckResult> {
   const waiting = withStatementsShown((await client.query<Waiting>(WAITING_SESSIONS)).rows);
-  if (waiting.length === 0) return { id: 'locks.blocked', status: 'pass', summary: 'no session in this database is waiting for a lock', details: { waiting: [] } };
+  if (waiting.length === 0)
+    return { id: 'locks.blocked', status: 'pass', summary: 'no session in this database is waiting for a lock', details: { waiting: [] } };
   const blockerPids = [...new Set(waiting.flatMap((session) => session.blocking_pids))];
   const blockers = withStatementsShown((await client.query<Blocker>(BLOCKING_SESSIONS, [blockerPids])).rows);
   const byPid = new Map(blockers.map((blocker) => [blocker.pid, blocker]));
@@ -99,7 +100,8 @@ function remedyFor(pid: number, blocker: Blocker | undefined): string {
 function held(holders: readonly LockHolder[], thresholds: LockThresholds): CheckResult {
   const holding = holders.filter((holder) => holder.granted);
   const details = { failAfterSeconds: thresholds.failAfterSeconds, holders: holding };
-  if (holding.length === 0) return { id: 'locks.held', status: 'pass', summary: "no session holds a lock on optdb's tables that stops its writes", details };
+  if (holding.length === 0)
+    return { id: 'locks.held', status: 'pass', summary: "no session holds a lock on optdb's tables that stops its writes", details };
   const oldest = Math.max(...holding.map((holder) => holder.transaction_seconds ?? 0));
   return {
     id: 'locks.held',

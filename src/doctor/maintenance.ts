@@ -32,7 +32,13 @@ export const maintenance: CheckFamily = {
     // The sizes are read through pg_total_relation_size(), which opens each table with
     // AccessShareLock: behind an ACCESS EXCLUSIVE lock that check alone gives up and names
     // the holder, and the others, read from catalogs and statistics views, still answer.
-    const checks = { 'maintenance.dead-rows': deadRows, 'maintenance.xid-age': xidAge, 'maintenance.cache-hit': cacheHit, 'maintenance.sizes': sizes, 'maintenance.indexes': indexes };
+    const checks = {
+      'maintenance.dead-rows': deadRows,
+      'maintenance.xid-age': xidAge,
+      'maintenance.cache-hit': cacheHit,
+      'maintenance.sizes': sizes,
+      'maintenance.indexes': indexes,
+    };
     const results: CheckResult[] = [];
     for (const [id, check] of Object.entries(checks)) results.push(await unlessLockWait(id, pool, () => check(pool)));
     return results;
@@ -47,8 +53,21 @@ export function deadRowsStatus(live: number, dead: number): CheckStatus {
 
 async function deadRows(pool: pg.Pool): Promise<CheckResult> {
   const id = 'maintenance.dead-rows';
-  const rows = (await pool.query<{ table: string; live: number; dead: number; last_vacuum: Date | null; autovacuum_enabled: boolean }>(DEAD_ROWS, tables)).rows;
-  const details = { tables: rows.map((r) => ({ table: r.table, live: r.live, dead: r.dead, lastVacuum: r.last_vacuum?.toISOString() ?? null, autovacuumEnabled: r.autovacuum_enabled })) };
+  const rows = (
+    await pool.query<{ table: string; live: number; dead: number; last_vacuum: Date | null; autovacuum_enabled: boolean }>(
+      DEAD_ROWS,
+      tables,
+    )
+  ).rows;
+  const details = {
+    tables: rows.map((r) => ({
+      table: r.table,
+      live: r.live,
+      dead: r.dead,
+      lastVacuum: r.last_vacuum?.toISOString() ?? null,
+      autovacuumEnabled: r.autovacuum_enabled,
+    })),
+  };
   const listing = rows.map((r) => `${r.table} ${r.dead} dead / ${r.live} live`).join(', ');
   const bloated = rows.filter((r) => deadRowsStatus(r.live, r.dead) === 'warn');
   if (bloated.length === 0) return { id, status: 'pass', summary: listing || "none of optdb's tables exist yet", details };
@@ -71,10 +90,19 @@ export function xidAgeStatus(age: number): CheckStatus {
 
 async function xidAge(pool: pg.Pool): Promise<CheckResult> {
   const id = 'maintenance.xid-age';
-  const [row] = (await pool.query<{ age: number; freeze_max_age: number; oldest_table: string | null; oldest_table_age: number | null }>(XID_AGE)).rows;
+  const [row] = (
+    await pool.query<{ age: number; freeze_max_age: number; oldest_table: string | null; oldest_table_age: number | null }>(XID_AGE)
+  ).rows;
   const { age, freeze_max_age: freezeMaxAge, oldest_table: oldestTable, oldest_table_age: oldestTableAge } = row!;
   const percent = ((age / MAINTENANCE_THRESHOLDS.wraparound) * 100).toFixed(1);
-  const details = { age, wraparound: MAINTENANCE_THRESHOLDS.wraparound, percentOfWraparound: Number(percent), autovacuumFreezeMaxAge: freezeMaxAge, oldestTable, oldestTableAge };
+  const details = {
+    age,
+    wraparound: MAINTENANCE_THRESHOLDS.wraparound,
+    percentOfWraparound: Number(percent),
+    autovacuumFreezeMaxAge: freezeMaxAge,
+    oldestTable,
+    oldestTableAge,
+  };
   const forced = age > freezeMaxAge ? ', past autovacuum_freeze_max_age: anti-wraparound autovacuum should be running' : '';
   const summary = `transaction ID age ${age} = ${percent} % of the 2^31 wraparound limit (autovacuum_freeze_max_age ${freezeMaxAge}; oldest table ${oldestTable ?? 'n/a'} at ${oldestTableAge ?? 'n/a'})${forced}`;
   const status = xidAgeStatus(age);
@@ -98,7 +126,15 @@ async function cacheHit(pool: pg.Pool): Promise<CheckResult> {
   const [row] = (await pool.query<{ heap_hit: number; heap_read: number; index_hit: number; index_read: number }>(CACHE_HITS, tables)).rows;
   const { heap_hit: heapHit, heap_read: heapRead, index_hit: indexHit, index_read: indexRead } = row!;
   const ratio = (hit: number, read: number) => (hit + read === 0 ? null : hit / (hit + read));
-  const details = { heapHit, heapRead, indexHit, indexRead, heapRatio: ratio(heapHit, heapRead), indexRatio: ratio(indexHit, indexRead), minBlocksToJudge: MAINTENANCE_THRESHOLDS.minBlocksToJudge };
+  const details = {
+    heapHit,
+    heapRead,
+    indexHit,
+    indexRead,
+    heapRatio: ratio(heapHit, heapRead),
+    indexRatio: ratio(indexHit, indexRead),
+    minBlocksToJudge: MAINTENANCE_THRESHOLDS.minBlocksToJudge,
+  };
   const part = (hit: number, read: number) => {
     const r = ratio(hit, read);
     const judged = hit + read > MAINTENANCE_THRESHOLDS.minBlocksToJudge ? '' : ', too few to judge';
@@ -111,19 +147,29 @@ async function cacheHit(pool: pg.Pool): Promise<CheckResult> {
     id,
     status: 'warn',
     summary: `${summary}: below ${MAINTENANCE_THRESHOLDS.minHitRatio}, reads go to disk`,
-    remedy: 'raise shared_buffers (about 25 % of RAM) or the server\'s memory; check that reads use indexes (doctor\'s plans check) instead of scanning whole tables',
+    remedy:
+      "raise shared_buffers (about 25 % of RAM) or the server's memory; check that reads use indexes (doctor's plans check) instead of scanning whole tables",
     details,
   };
 }
 
 async function sizes(pool: pg.Pool): Promise<CheckResult> {
-  const rows = (await pool.query<{ table: string; total_bytes: number; heap_bytes: number; index_bytes: number; total: string; indexes: string }>(SIZES, tables)).rows;
+  const rows = (
+    await pool.query<{ table: string; total_bytes: number; heap_bytes: number; index_bytes: number; total: string; indexes: string }>(
+      SIZES,
+      tables,
+    )
+  ).rows;
   const totalBytes = rows.reduce((sum, r) => sum + r.total_bytes, 0);
   return {
     id: 'maintenance.sizes',
     status: 'pass',
-    summary: rows.length === 0 ? "none of optdb's tables exist yet" : rows.map((r) => `${r.table} ${r.total} (indexes ${r.indexes})`).join(', '),
-    details: { totalBytes, tables: rows.map((r) => ({ table: r.table, totalBytes: r.total_bytes, heapBytes: r.heap_bytes, indexBytes: r.index_bytes })) },
+    summary:
+      rows.length === 0 ? "none of optdb's tables exist yet" : rows.map((r) => `${r.table} ${r.total} (indexes ${r.indexes})`).join(', '),
+    details: {
+      totalBytes,
+      tables: rows.map((r) => ({ table: r.table, totalBytes: r.total_bytes, heapBytes: r.heap_bytes, indexBytes: r.index_bytes })),
+    },
   };
 }
 
@@ -148,7 +194,10 @@ async function indexes(pool: pg.Pool): Promise<CheckResult> {
       id,
       status: 'warn',
       summary: `duplicate indexes (same table, columns, expressions and predicate): ${duplicates.map((d) => `${d.indexes.join(' = ')} on ${d.table}`).join('; ')} — every write maintains each of them`,
-      remedy: drop.length > 0 ? drop.map((name) => `DROP INDEX CONCURRENTLY ${name}`).join('; ') : 'drop one of each group (each backs a constraint: drop the redundant constraint)',
+      remedy:
+        drop.length > 0
+          ? drop.map((name) => `DROP INDEX CONCURRENTLY ${name}`).join('; ')
+          : 'drop one of each group (each backs a constraint: drop the redundant constraint)',
       details,
     };
   }

@@ -22,7 +22,8 @@ const PROBLEMS: Readonly<Record<Exclude<MigrationState, 'applied'>, { status: 'w
   failed: {
     status: 'fail',
     meaning: 'recorded as failed (started, never finished: optdb rolled it back, `prisma migrate` may have left it half applied)',
-    remedy: 'check the database by hand, then mark it with `prisma migrate resolve --applied|--rolled-back <name>` (or delete its row from _prisma_migrations) and run `optdb migrate`',
+    remedy:
+      'check the database by hand, then mark it with `prisma migrate resolve --applied|--rolled-back <name>` (or delete its row from _prisma_migrations) and run `optdb migrate`',
   },
   modified: {
     status: 'fail',
@@ -45,7 +46,13 @@ export const migrations: CheckFamily = {
     } catch (error) {
       const { code, message, policy } = classifyError(error);
       return [
-        { id: 'migrations.applied', status: 'fail', summary: `cannot read the migration state through the direct URL: ${code} ${message}`, remedy: policy.remedy, details: { code } },
+        {
+          id: 'migrations.applied',
+          status: 'fail',
+          summary: `cannot read the migration state through the direct URL: ${code} ${message}`,
+          remedy: policy.remedy,
+          details: { code },
+        },
         notCompared('the migration state could not be read'),
       ];
     }
@@ -59,20 +66,37 @@ function applied(status: MigrationStatus): CheckResult {
   const done = local.filter((entry) => entry.state === 'applied');
   const details = { total: local.length, applied: done.length, entries: status.entries.map(({ name, state }) => ({ name, state })) };
   if (local.length > 0 && status.entries.every((entry) => entry.state === 'pending')) {
-    return { id: 'migrations.applied', status: 'fail', summary: `no optdb schema here: 0 of ${local.length} migrations applied`, remedy: MIGRATE, details };
+    return {
+      id: 'migrations.applied',
+      status: 'fail',
+      summary: `no optdb schema here: 0 of ${local.length} migrations applied`,
+      remedy: MIGRATE,
+      details,
+    };
   }
   if (status.upToDate) {
     const latest = done.at(-1);
     const when = latest?.finishedAt ? ` on ${latest.finishedAt.toISOString()}` : '';
-    return { id: 'migrations.applied', status: 'pass', summary: `all ${local.length} migrations applied, the latest ${latest?.name ?? 'none'}${when}`, details };
+    return {
+      id: 'migrations.applied',
+      status: 'pass',
+      summary: `all ${local.length} migrations applied, the latest ${latest?.name ?? 'none'}${when}`,
+      details,
+    };
   }
   const problems = (Object.keys(PROBLEMS) as (keyof typeof PROBLEMS)[])
-    .map((state) => ({ state, ...PROBLEMS[state], names: status.entries.filter((entry) => entry.state === state).map((entry) => entry.name) }))
+    .map((state) => ({
+      state,
+      ...PROBLEMS[state],
+      names: status.entries.filter((entry) => entry.state === state).map((entry) => entry.name),
+    }))
     .filter((problem) => problem.names.length > 0);
   return {
     id: 'migrations.applied',
     status: problems.some((problem) => problem.status === 'fail') ? 'fail' : 'warn',
-    summary: problems.map((problem) => `${problem.names.length} of ${local.length} migrations ${problem.meaning}: ${problem.names.join(', ')}`).join('; '),
+    summary: problems
+      .map((problem) => `${problem.names.length} of ${local.length} migrations ${problem.meaning}: ${problem.names.join(', ')}`)
+      .join('; '),
     remedy: problems.map((problem) => problem.remedy).join('; then '),
     details,
   };
@@ -80,7 +104,13 @@ function applied(status: MigrationStatus): CheckResult {
 
 async function schema(pool: pg.Pool): Promise<CheckResult> {
   const differences = await withPooledClient(pool, (client) => findSchemaDrift(client));
-  if (differences.length === 0) return { id: 'migrations.schema', status: 'pass', summary: 'the database schema matches prisma/schema.prisma', details: { differences } };
+  if (differences.length === 0)
+    return {
+      id: 'migrations.schema',
+      status: 'pass',
+      summary: 'the database schema matches prisma/schema.prisma',
+      details: { differences },
+    };
   // Objects added by hand (an index of one's own) do not stop optdb; anything missing or
   // changed does (42P01, 42703, a NOT NULL or type optdb does not write).
   const addedOnly = differences.every((line) => line.endsWith('in the database, missing in schema.prisma'));
@@ -90,7 +120,7 @@ async function schema(pool: pg.Pool): Promise<CheckResult> {
     status: addedOnly ? 'warn' : 'fail',
     summary: `${differences.length} difference(s) from prisma/schema.prisma: ${shown}`,
     remedy: addedOnly
-      ? 'objects were added by hand: harmless unless they constrain optdb\'s writes (a NOT NULL column without a default, a unique key); drop them or keep them knowingly'
+      ? "objects were added by hand: harmless unless they constrain optdb's writes (a NOT NULL column without a default, a unique key); drop them or keep them knowingly"
       : 'the schema was changed by hand: undo the change (the migrations in prisma/migrations are the reference), or add a migration if it was meant',
     details: { differences },
   };

@@ -14,7 +14,7 @@ const IGNORED: Readonly<Record<string, string>> = {
   pgbouncer: 'does nothing in Prisma 7: adapter-pg already sends unnamed statements, which work behind PgBouncer',
   connection_limit: "is ignored by Prisma 7's adapter: optdb's pool size is OPTDB_POOL_SIZE",
   pool_timeout: 'is ignored by Prisma 7: the wait for a pooled connection is OPTDB_POOL_ACQUIRE_TIMEOUT_MS',
-  statement_cache_size: "is ignored by Prisma 7: there is no query engine statement cache, statements are unnamed",
+  statement_cache_size: 'is ignored by Prisma 7: there is no query engine statement cache, statements are unnamed',
   schema: "is ignored by node-postgres: optdb's tables are found through the role's search_path",
 };
 

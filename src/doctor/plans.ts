@@ -108,10 +108,16 @@ async function explainOne(client: pg.PoolClient, statement: ExplainedStatement, 
     const { rows } = await client.query<{ 'QUERY PLAN': ExplainJson }>(explainJson(statement.sql), statement.parameters(sample));
     const shape = planShape(rows[0]!['QUERY PLAN']);
     // Sizes are looked up in the same transaction, where the staging tables exist.
-    const sizes = (await client.query<{ relation: string; rows: number }>(RELATION_ROWS, [shape.seqScans.map((scan) => scan.relation)])).rows;
+    const sizes = (await client.query<{ relation: string; rows: number }>(RELATION_ROWS, [shape.seqScans.map((scan) => scan.relation)]))
+      .rows;
     const tableRows = new Map(sizes.map((size) => [size.relation, size.rows]));
     const wholeReads = shape.seqScans
-      .map((scan) => ({ table: scan.relation, tableRows: tableRows.get(scan.relation) ?? 0, keptRows: scan.keptRows, filtered: scan.filtered }))
+      .map((scan) => ({
+        table: scan.relation,
+        tableRows: tableRows.get(scan.relation) ?? 0,
+        keptRows: scan.keptRows,
+        filtered: scan.filtered,
+      }))
       .filter((read) => read.tableRows > LARGE_TABLE_ROWS && read.keptRows < read.tableRows * KEPT_SHARE);
     await client.query('ROLLBACK');
     return { name: statement.name, shape, wholeReads };
@@ -129,7 +135,9 @@ function resultFor(kind: 'write' | 'read', explained: readonly Explained[], rand
     largeTableRows: LARGE_TABLE_ROWS,
     keptShare: KEPT_SHARE,
     randomPageCost,
-    statements: explained.map((e) => (e.error ? { name: e.name, error: e.error.code, message: e.error.message } : { name: e.name, ...e.shape, wholeReads: e.wholeReads })),
+    statements: explained.map((e) =>
+      e.error ? { name: e.name, error: e.error.code, message: e.error.message } : { name: e.name, ...e.shape, wholeReads: e.wholeReads },
+    ),
   };
   const failed = explained.filter((e) => e.error);
   if (failed.length > 0) {
@@ -148,15 +156,24 @@ function resultFor(kind: 'write' | 'read', explained: readonly Explained[], rand
   const subPlans = explained.flatMap((e) => e.shape!.subPlans.map((p) => ({ statement: e.name, ...p })));
   if (reads.length > 0 || subPlans.length > 0) {
     const findings = [
-      ...reads.map((r) => `${r.statement}: reads all ${Math.round(r.tableRows)} rows of ${r.table} (sequential scan${r.filtered ? ' with a filter' : ' for a join'}) to use about ${Math.round(r.keptRows)}`),
+      ...reads.map(
+        (r) =>
+          `${r.statement}: reads all ${Math.round(r.tableRows)} rows of ${r.table} (sequential scan${r.filtered ? ' with a filter' : ' for a join'}) to use about ${Math.round(r.keptRows)}`,
+      ),
       ...subPlans.map((p) => `${p.statement}: ${p.name}${p.depth > 1 ? ` nested ${p.depth} deep` : ''}, a correlated subquery run per row`),
     ];
     const filtered = [...new Set(reads.filter((r) => r.filtered).map((r) => r.table))];
     const joined = [...new Set(reads.filter((r) => !r.filtered).map((r) => r.table))];
     const remedies = [
-      filtered.length > 0 ? `no index serves the filter on ${filtered.join(', ')}: check maintenance.indexes and schema drift (optdb migrate), then ANALYZE ${filtered.join(', ')}` : '',
-      joined.length > 0 ? `the planner prefers reading all of ${joined.join(', ')} to index lookups: ANALYZE ${joined.join(', ')}; on SSD storage lower random_page_cost (now ${randomPageCost}) to 1.1` : '',
-      subPlans.length > 0 ? 'a SubPlan is the plan shape behind XX000 "variable not found in subplan target list": rewrite the subquery as a join, ANALYZE, and keep PostgreSQL on its latest minor release' : '',
+      filtered.length > 0
+        ? `no index serves the filter on ${filtered.join(', ')}: check maintenance.indexes and schema drift (optdb migrate), then ANALYZE ${filtered.join(', ')}`
+        : '',
+      joined.length > 0
+        ? `the planner prefers reading all of ${joined.join(', ')} to index lookups: ANALYZE ${joined.join(', ')}; on SSD storage lower random_page_cost (now ${randomPageCost}) to 1.1`
+        : '',
+      subPlans.length > 0
+        ? 'a SubPlan is the plan shape behind XX000 "variable not found in subplan target list": rewrite the subquery as a join, ANALYZE, and keep PostgreSQL on its latest minor release'
+        : '',
     ].filter(Boolean);
     return { id, status: 'warn', summary: findings.join('; '), remedy: remedies.join('; '), details };
   }

@@ -75,7 +75,8 @@ export async function detectPooler(url: string, queryable: Pick<pg.Pool, 'query'
   const { rows } = await queryable.query<{ port: number | null }>(SERVER_PORT);
   const serverPort = rows[0]?.port ?? undefined;
   const forwarded = serverPort !== undefined && fromUrl.port !== undefined && serverPort !== fromUrl.port;
-  if (forwarded) evidence.push(`the server listens on port ${serverPort}, the URL names port ${fromUrl.port}: something forwards the connection`);
+  if (forwarded)
+    evidence.push(`the server listens on port ${serverPort}, the URL names port ${fromUrl.port}: something forwards the connection`);
 
   const base = { urlPort: fromUrl.port, serverPort };
   if (evidence.length === 0) return { detected: false, kind: undefined, mode: undefined, modeConfirmed: false, evidence, ...base };
@@ -95,7 +96,14 @@ export async function detectPooler(url: string, queryable: Pick<pg.Pool, 'query'
       ...(admin.maxPreparedStatements === undefined ? {} : { maxPreparedStatements: admin.maxPreparedStatements }),
     };
   }
-  return { detected: true, kind: fromUrl.pgbouncerPort ? 'pgbouncer' : 'proxy', mode: 'transaction', modeConfirmed: false, evidence, ...base };
+  return {
+    detected: true,
+    kind: fromUrl.pgbouncerPort ? 'pgbouncer' : 'proxy',
+    mode: 'transaction',
+    modeConfirmed: false,
+    evidence,
+    ...base,
+  };
 }
 
 export interface PgBouncerConsole {
@@ -119,7 +127,11 @@ async function readPgBouncerConsole(url: string): Promise<PgBouncerConsole | und
   const database = decodeURIComponent(target.pathname.replace(/^\//, ''));
   const user = decodeURIComponent(target.username);
   target.pathname = '/pgbouncer';
-  const client = new pg.Client({ connectionString: target.toString(), connectionTimeoutMillis: CONSOLE_TIMEOUT_MS, query_timeout: CONSOLE_TIMEOUT_MS });
+  const client = new pg.Client({
+    connectionString: target.toString(),
+    connectionTimeoutMillis: CONSOLE_TIMEOUT_MS,
+    query_timeout: CONSOLE_TIMEOUT_MS,
+  });
   client.on('error', () => {});
   try {
     await client.connect();

@@ -18,7 +18,12 @@ export const pooler: CheckFamily = {
   name: 'pooler',
   async run(context) {
     const finding = await context.pooler();
-    return [detectionResult(finding), await directUrlResult(context, finding), preparedStatementsResult(finding), urlParametersResult(context)];
+    return [
+      detectionResult(finding),
+      await directUrlResult(context, finding),
+      preparedStatementsResult(finding),
+      urlParametersResult(context),
+    ];
   },
 };
 
@@ -28,14 +33,22 @@ function losesSession(finding: PoolerFinding): boolean {
 }
 
 function describe(finding: PoolerFinding): string {
-  const what = finding.kind === 'neon' ? 'Neon pooler' : finding.kind === 'pgbouncer' ? `PgBouncer${finding.pgbouncerVersion ? ` ${finding.pgbouncerVersion}` : ''}` : 'a proxy';
+  const what =
+    finding.kind === 'neon'
+      ? 'Neon pooler'
+      : finding.kind === 'pgbouncer'
+        ? `PgBouncer${finding.pgbouncerVersion ? ` ${finding.pgbouncerVersion}` : ''}`
+        : 'a proxy';
   return `${what} in ${finding.mode} mode${finding.modeConfirmed ? '' : ' (assumed)'}`;
 }
 
 function detectionResult(finding: PoolerFinding): CheckResult {
   const details = { ...finding };
   if (!finding.detected) {
-    const ports = finding.serverPort === undefined ? 'no TCP port to compare (socket)' : `server port ${finding.serverPort} = URL port ${finding.urlPort}`;
+    const ports =
+      finding.serverPort === undefined
+        ? 'no TCP port to compare (socket)'
+        : `server port ${finding.serverPort} = URL port ${finding.urlPort}`;
     return { id: 'pooler.detection', status: 'pass', summary: `direct connection (${ports})`, details };
   }
   // Being behind a pooler is not a fault: optdb writes each batch in one transaction and
@@ -44,7 +57,12 @@ function detectionResult(finding: PoolerFinding): CheckResult {
   const consequence = losesSession(finding)
     ? 'no session state survives a transaction: SET, session advisory locks, temporary tables across transactions, LISTEN/NOTIFY, SQL PREPARE; optdb keeps each batch in one transaction'
     : 'each client keeps its server connection for the whole session';
-  return { id: 'pooler.detection', status: 'pass', summary: `${describe(finding)}: ${consequence} — ${finding.evidence.join('; ')}`, details };
+  return {
+    id: 'pooler.detection',
+    status: 'pass',
+    summary: `${describe(finding)}: ${consequence} — ${finding.evidence.join('; ')}`,
+    details,
+  };
 }
 
 async function directUrlResult(context: DoctorContext, finding: PoolerFinding): Promise<CheckResult> {
@@ -59,7 +77,8 @@ async function directUrlResult(context: DoctorContext, finding: PoolerFinding): 
       id,
       status: 'fail',
       summary: `DATABASE_URL goes through ${describe(finding)} and DIRECT_URL is not set (or is the same URL): migrations would run through the pooler, where their session advisory lock does not hold`,
-      remedy: "set DIRECT_URL to the server's own (non-pooler) URL, e.g. the Neon host without `-pooler`, or the server's port instead of PgBouncer's",
+      remedy:
+        "set DIRECT_URL to the server's own (non-pooler) URL, e.g. the Neon host without `-pooler`, or the server's port instead of PgBouncer's",
       details: { directUrlSet: false, pooler: finding.kind, mode: finding.mode },
     };
   }
@@ -68,7 +87,13 @@ async function directUrlResult(context: DoctorContext, finding: PoolerFinding): 
     direct = await probe(context.directUrl);
   } catch (error) {
     const { code, message, policy } = classifyError(error);
-    return { id, status: 'warn', summary: `DIRECT_URL cannot be used: ${code} ${message}`, remedy: policy.remedy, details: { directUrlSet: true, code } };
+    return {
+      id,
+      status: 'warn',
+      summary: `DIRECT_URL cannot be used: ${code} ${message}`,
+      remedy: policy.remedy,
+      details: { directUrlSet: true, code },
+    };
   }
   if (losesSession(direct)) {
     return {
@@ -79,7 +104,12 @@ async function directUrlResult(context: DoctorContext, finding: PoolerFinding): 
       details: { directUrlSet: true, directUrl: direct },
     };
   }
-  return { id, status: 'pass', summary: `migrations use DIRECT_URL, a direct connection (server port ${direct.serverPort ?? 'n/a'})`, details: { directUrlSet: true, directUrl: direct } };
+  return {
+    id,
+    status: 'pass',
+    summary: `migrations use DIRECT_URL, a direct connection (server port ${direct.serverPort ?? 'n/a'})`,
+    details: { directUrlSet: true, directUrl: direct },
+  };
 }
 
 function probe(url: string): Promise<PoolerFinding> {
@@ -94,9 +124,19 @@ function preparedStatementsResult(finding: PoolerFinding): CheckResult {
   const max = finding.maxPreparedStatements;
   const version = finding.pgbouncerVersion;
   if (max !== undefined && max > 0) {
-    return { id, status: 'pass', summary: `PgBouncer ${version} tracks protocol-level prepared statements (max_prepared_statements = ${max})`, details: { version, maxPreparedStatements: max } };
+    return {
+      id,
+      status: 'pass',
+      summary: `PgBouncer ${version} tracks protocol-level prepared statements (max_prepared_statements = ${max})`,
+      details: { version, maxPreparedStatements: max },
+    };
   }
-  const why = version === undefined ? 'the pooler\'s support is unknown' : atLeast(version, PREPARED_STATEMENTS_SINCE) ? 'max_prepared_statements = 0' : `PgBouncer ${version} is older than 1.21`;
+  const why =
+    version === undefined
+      ? "the pooler's support is unknown"
+      : atLeast(version, PREPARED_STATEMENTS_SINCE)
+        ? 'max_prepared_statements = 0'
+        : `PgBouncer ${version} is older than 1.21`;
   // Not a fault for optdb: node-postgres and adapter-pg send unnamed statements unless a
   // statement name is configured, and optdb never configures one.
   return {
@@ -114,8 +154,11 @@ function atLeast(version: string, [major, minor]: readonly [number, number]): bo
 
 function urlParametersResult(context: DoctorContext): CheckResult {
   const id = 'pooler.url-parameters';
-  const urls = context.directUrl === context.url ? { DATABASE_URL: context.url } : { DATABASE_URL: context.url, DIRECT_URL: context.directUrl };
-  const found = Object.entries(urls).flatMap(([source, url]) => misleadingUrlParameters(url).map((parameter) => ({ source, ...parameter })));
+  const urls =
+    context.directUrl === context.url ? { DATABASE_URL: context.url } : { DATABASE_URL: context.url, DIRECT_URL: context.directUrl };
+  const found = Object.entries(urls).flatMap(([source, url]) =>
+    misleadingUrlParameters(url).map((parameter) => ({ source, ...parameter })),
+  );
   if (found.length === 0) return { id, status: 'pass', summary: 'no connection-string parameters that Prisma 7 ignores' };
   return {
     id,

@@ -7,7 +7,14 @@
  * statistics of the others.
  */
 import type pg from 'pg';
-import { ANALYZE_TIMEOUTS, type AnalyzeTimeouts, analyzeTables, isStale, STALENESS_RULE, type StalenessRule } from '../db/table-statistics.js';
+import {
+  ANALYZE_TIMEOUTS,
+  type AnalyzeTimeouts,
+  analyzeTables,
+  isStale,
+  STALENESS_RULE,
+  type StalenessRule,
+} from '../db/table-statistics.js';
 import { withPooledClient } from '../db/pool.js';
 import type { CheckFamily, CheckResult } from './check.js';
 import { OPTDB_TABLES } from './optdb-tables.js';
@@ -36,7 +43,14 @@ export function statisticsFamily(settings: StatisticsSettings): CheckFamily {
       return withPooledClient(pool, async (client) => {
         const tables = (await client.query<TableStatistics>(TABLE_STATISTICS, [OPTDB_TABLES])).rows;
         if (tables.length === 0) {
-          return [{ id: 'statistics.freshness', status: 'warn', summary: `none of optdb's tables (${OPTDB_TABLES.join(', ')}) exist in this database's schema`, remedy: 'run `optdb migrate` (see migrations.applied)' }];
+          return [
+            {
+              id: 'statistics.freshness',
+              status: 'warn',
+              summary: `none of optdb's tables (${OPTDB_TABLES.join(', ')}) exist in this database's schema`,
+              remedy: 'run `optdb migrate` (see migrations.applied)',
+            },
+          ];
         }
         const staleTables = tables.filter((table) => stale(table, settings));
         if (staleTables.length === 0) return [current(tables, settings)];
@@ -78,9 +92,19 @@ function staleResult(stale: readonly TableStatistics[], checked: number): CheckR
 
 async function analyze(client: pg.PoolClient, stale: readonly TableStatistics[], settings: StatisticsSettings): Promise<CheckResult> {
   // The names come from OPTDB_TABLES (through the catalog query), never from input.
-  const { analyzed, failed } = await analyzeTables(client, stale.map((table) => table.table), settings);
+  const { analyzed, failed } = await analyzeTables(
+    client,
+    stale.map((table) => table.table),
+    settings,
+  );
   const fixed = `analyzed ${analyzed.join(', ') || 'nothing'} (was: ${stale.map(numbers).join('; ')})`;
-  const details = { analyzed, failed, tables: stale, lockTimeoutMs: settings.lockTimeoutMs, statementTimeoutMs: settings.statementTimeoutMs };
+  const details = {
+    analyzed,
+    failed,
+    tables: stale,
+    lockTimeoutMs: settings.lockTimeoutMs,
+    statementTimeoutMs: settings.statementTimeoutMs,
+  };
   if (failed.length === 0) return { id: 'statistics.freshness', status: 'pass', summary: fixed, details };
   return {
     id: 'statistics.freshness',

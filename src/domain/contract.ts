@@ -66,9 +66,7 @@ export interface StatedContract {
   readonly sharesPerContract: string | null;
 }
 
-export type CheckedContract =
-  | { ok: true; known: Pick<ContractRow, 'exerciseStyle' | 'sharesPerContract'> }
-  | { ok: false; reason: string };
+export type CheckedContract = { ok: true; known: Pick<ContractRow, 'exerciseStyle' | 'sharesPerContract'> } | { ok: false; reason: string };
 
 /**
  * The rules for what a record states about its contract (snapshots and the contracts
@@ -124,7 +122,10 @@ function shown(text: string): string {
   return quoted.length > 40 ? `${quoted.slice(0, 40)}…` : quoted;
 }
 
-export function contractFromTicker(ticker: OptionTicker, known: Partial<Pick<ContractRow, 'underlyingTicker' | 'sharesPerContract' | 'exerciseStyle' | 'primaryExchange'>> = {}): ContractRow {
+export function contractFromTicker(
+  ticker: OptionTicker,
+  known: Partial<Pick<ContractRow, 'underlyingTicker' | 'sharesPerContract' | 'exerciseStyle' | 'primaryExchange'>> = {},
+): ContractRow {
   return {
     ticker: ticker.ticker,
     root: ticker.root,

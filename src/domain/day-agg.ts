@@ -47,14 +47,25 @@ export function validateDayAgg(fields: Readonly<Record<string, string>>): Valida
   const windowStart = present(fields, 'window_start');
   if (windowStart === undefined) return missing('window_start');
   const windowProblem = integerProblem('window_start', windowStart) ?? nanosProblem(BigInt(windowStart));
-  if (windowProblem) return { ok: false, reason: windowProblem.startsWith('not') || windowProblem.startsWith('negative') ? windowProblem : `bad window_start: ${windowStart.slice(0, 40)} is ${windowProblem}` };
+  if (windowProblem)
+    return {
+      ok: false,
+      reason:
+        windowProblem.startsWith('not') || windowProblem.startsWith('negative')
+          ? windowProblem
+          : `bad window_start: ${windowStart.slice(0, 40)} is ${windowProblem}`,
+    };
   const transactions = present(fields, 'transactions');
   const transactionsProblem = transactions === undefined ? undefined : integerProblem('transactions', transactions);
   if (transactionsProblem) return { ok: false, reason: transactionsProblem };
 
   if (compareDecimalText(high, low) < 0) return { ok: false, reason: `high ${high} < low ${low}` };
-  for (const [name, price] of [['open', open], ['close', close]] as const) {
-    if (compareDecimalText(price, low) < 0 || compareDecimalText(price, high) > 0) return { ok: false, reason: `${name} ${price} outside [low ${low}, high ${high}]` };
+  for (const [name, price] of [
+    ['open', open],
+    ['close', close],
+  ] as const) {
+    if (compareDecimalText(price, low) < 0 || compareDecimalText(price, high) > 0)
+      return { ok: false, reason: `${name} ${price} outside [low ${low}, high ${high}]` };
   }
 
   const row: TableRow = {

@@ -65,7 +65,7 @@ function diagnose(text: string): TickerResult {
   }
 
   const body = input.slice(2);
-  for (let i = 0; i < body.length; ) {
+  for (let i = 0; i < body.length;) {
     const cp = body.codePointAt(i) ?? 0;
     const ch = String.fromCodePoint(cp);
     if (!/[A-Z0-9]/.test(ch)) {
@@ -178,7 +178,8 @@ function withoutTrailingZeros(digits: string): string {
 export function thousandthsFromStrike(text: string): number {
   // A strike is at most 5 digits and 3 decimals: anything much longer is refused before
   // any pattern runs over it (the text comes from files and the API).
-  if (typeof text === 'string' && text.length > MAX_STRIKE_TEXT) throw new RangeError(`thousandthsFromStrike: strike of ${text.length} characters: "${text.slice(0, 20)}…"`);
+  if (typeof text === 'string' && text.length > MAX_STRIKE_TEXT)
+    throw new RangeError(`thousandthsFromStrike: strike of ${text.length} characters: "${text.slice(0, 20)}…"`);
   const m = typeof text === 'string' ? /^(\d+)(?:\.(\d+))?$/.exec(text) : null;
   if (!m) throw new RangeError(`thousandthsFromStrike: not a plain decimal strike: ${JSON.stringify(text)}`);
   const whole = m[1]!.replace(/^0+(?=\d)/, '');

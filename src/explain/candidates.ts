@@ -23,7 +23,13 @@ export interface Candidate extends Suggestion {
 
 // Messages first: on a tie they say more than the bare condition name.
 const CANDIDATES: readonly Candidate[] = [
-  ...KNOWN_MESSAGES.map((entry) => ({ kind: 'message' as const, code: entry.code, name: entry.message, labels: [entry.message], knownMessage: entry })),
+  ...KNOWN_MESSAGES.map((entry) => ({
+    kind: 'message' as const,
+    code: entry.code,
+    name: entry.message,
+    labels: [entry.message],
+    knownMessage: entry,
+  })),
   ...PRISMA_CODES.map((entry) => ({ kind: 'prisma' as const, code: entry.code, name: entry.message, labels: [entry.code, entry.message] })),
   ...SQLSTATES.map((entry) => ({ kind: 'sqlstate' as const, code: entry.code, name: entry.name, labels: [entry.code, entry.name] })),
   ...Object.entries(SQLSTATE_CLASS_TITLES).map(([code, title]) => ({ kind: 'class' as const, code, name: title, labels: [code, title] })),

@@ -21,7 +21,16 @@
  * database, relation), and a remedy that names an object names the pasted one.
  */
 import { asSuggestion, type Candidate, closest, containing, type Suggestion } from './candidates.js';
-import { CLIENT_CODES, explainClass, explainClient, explainCode, explainMessage, explainPrisma, explainSqlState, type Explanation } from './explanation.js';
+import {
+  CLIENT_CODES,
+  explainClass,
+  explainClient,
+  explainCode,
+  explainMessage,
+  explainPrisma,
+  explainSqlState,
+  type Explanation,
+} from './explanation.js';
 import { knownMessagesIn } from './known-messages.js';
 import { codesIn } from './pasted-text.js';
 import { PRISMA_CODES, prismaCodeFor } from './prisma-codes.js';
@@ -56,7 +65,13 @@ export function explain(query: string): ExplainResult {
     const more = fragments.slice(FRAGMENT_MATCHES, FRAGMENT_MATCHES + SUGGESTIONS).map(asSuggestion);
     return more.length > 0 ? { query, matches, suggestions: more } : { query, matches };
   }
-  return { query, matches: [], suggestions: distinctByCode(closest(text, SUGGESTIONS * 2)).slice(0, SUGGESTIONS).map(asSuggestion) };
+  return {
+    query,
+    matches: [],
+    suggestions: distinctByCode(closest(text, SUGGESTIONS * 2))
+      .slice(0, SUGGESTIONS)
+      .map(asSuggestion),
+  };
 }
 
 function byCodeOrName(text: string): Explanation[] {

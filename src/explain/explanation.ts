@@ -102,7 +102,8 @@ export function explainClass(classCode: string): Explanation {
   const quiet = isNotAnError(classCode);
   const own = ownPolicies.join(', ');
   let optdbAction = behaviour.description + (own ? ` (codes with their own policy: ${own})` : '');
-  if (!behaviour.policy) optdbAction = `no policy for the class as a whole: its codes stop optdb${own ? `, except ${own}, which have their own policy` : ''}`;
+  if (!behaviour.policy)
+    optdbAction = `no policy for the class as a whole: its codes stop optdb${own ? `, except ${own}, which have their own policy` : ''}`;
   if (quiet) optdbAction = NOT_AN_ERROR;
   return {
     kind: 'class',

@@ -20,10 +20,12 @@ export interface OptdbBehaviour {
 
 const ACTIONS: Readonly<Record<ErrorAction, string>> = {
   retry: 'retries the batch with jittered exponential backoff, bounded in attempts and time, then stops and prints the remedy',
-  'split-then-retry': 'writes the batch in halves, each retried the same way (the whole batch would time out again as it is); a single row is retried with backoff, then optdb stops and prints the remedy',
+  'split-then-retry':
+    'writes the batch in halves, each retried the same way (the whole batch would time out again as it is); a single row is retried with backoff, then optdb stops and prints the remedy',
   'retry-fresh-connection-then-fallback':
     'retries the batch once on a fresh connection, then writes it with the next simpler strategy (copy → unnest → per-row Prisma); on the simplest one it retries with backoff like a transient error, and stops and prints the remedy only when the retry limits are spent',
-  'isolate-rows': 'splits the batch until the refused rows are alone, writes every other row, and reports the refused ones as rejects with this message',
+  'isolate-rows':
+    'splits the batch until the refused rows are alone, writes every other row, and reports the refused ones as rejects with this message',
   'stop-with-remedy': 'stops and prints the remedy',
   stop: 'stops at once and prints the remedy; nothing is retried',
 };

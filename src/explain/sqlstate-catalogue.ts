@@ -77,7 +77,10 @@ export function sqlStateByCode(code: string): SqlState | undefined {
  * error 22001), hence a list.
  */
 export function sqlStatesByName(name: string): readonly SqlState[] {
-  const wanted = name.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const wanted = name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
   return SQLSTATES.filter((entry) => entry.name === wanted);
 }
 

@@ -55,9 +55,7 @@ export interface IngestOptions {
    * Exactly-once resume: every batch is recorded with its input's identity, and records
    * already committed by an earlier run are skipped. Undefined for a dry run.
    */
-  readonly ledger?:
-    | { committedRanges(importId: string): Promise<CommittedRanges>; record(entry: LedgerEntry): Promise<void> }
-    | undefined;
+  readonly ledger?: { committedRanges(importId: string): Promise<CommittedRanges>; record(entry: LedgerEntry): Promise<void> } | undefined;
   /** The identity to record a single input under, instead of path + size + hash. */
   readonly importId?: string | undefined;
   readonly onProgress?: (progress: IngestProgress) => void;
@@ -165,7 +163,9 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
 
   const submit = async (unrecorded: Batch | undefined, source: string, importId: string | undefined): Promise<void> => {
     if (!unrecorded) return;
-    const ledger = importId ? { importId, firstRecord: unrecorded.firstRecord, lastRecord: unrecorded.lastRecord, rows: unrecorded.rows.length } : undefined;
+    const ledger = importId
+      ? { importId, firstRecord: unrecorded.firstRecord, lastRecord: unrecorded.lastRecord, rows: unrecorded.rows.length }
+      : undefined;
     const batch: Batch = { ...unrecorded, source, ledger };
     totals.collapsed += batch.collapsed;
     totals.valid += batch.rows.length;
@@ -269,9 +269,13 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
     }
     if (limit.percent !== undefined && (atEnd || rowsRead >= MIN_ROWS_FOR_PERCENT) && (rejected / rowsRead) * 100 > limit.percent) {
       const share = shareAbove((rejected / rowsRead) * 100, limit.percent);
-      throw new OptdbError('TOO_MANY_REJECTS', `${share}% of rows rejected (${rejected} of ${rowsRead}), more than --max-rejects ${limit.percent}%; stopped.`, {
-        remedy: rejectRemedy(opts),
-      });
+      throw new OptdbError(
+        'TOO_MANY_REJECTS',
+        `${share}% of rows rejected (${rejected} of ${rowsRead}), more than --max-rejects ${limit.percent}%; stopped.`,
+        {
+          remedy: rejectRemedy(opts),
+        },
+      );
     }
   }
 }
@@ -279,7 +283,9 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
 /** A write failure that stops the ingest, with what was committed before it and how to go on. */
 function withCommittedRows(error: unknown, committed: number, resumable: boolean): unknown {
   if (!(error instanceof OptdbError) || committed === 0) return error;
-  const next = resumable ? 'run the same command again to resume after them' : 'an input without an identity (stdin, a pipe) is not resumable: pass --import-id';
+  const next = resumable
+    ? 'run the same command again to resume after them'
+    : 'an input without an identity (stdin, a pipe) is not resumable: pass --import-id';
   const note = `${committed} rows were committed before this; ${next}.`;
   return new OptdbError(error.code, error.message, { remedy: error.remedy ? `${error.remedy}\n  ${note}` : note, cause: error.cause });
 }

@@ -47,7 +47,12 @@ export async function refreshStatistics(
   try {
     // Tables analyzed by an attempt that then broke are not analyzed again.
     const result = await retryTransient(async () => {
-      const attempt = await refreshOnce(url, changedRows, candidates.filter((table) => !analyzed.has(table)), writerPids);
+      const attempt = await refreshOnce(
+        url,
+        changedRows,
+        candidates.filter((table) => !analyzed.has(table)),
+        writerPids,
+      );
       for (const table of attempt.analyzed) analyzed.add(table);
       const broken = attempt.failed.find((failure) => policyFor(failure.code)?.action === 'retry');
       if (broken) throw Object.assign(new Error(`ANALYZE ${broken.table}: ${broken.meaning}`), { code: broken.code });
@@ -56,11 +61,19 @@ export async function refreshStatistics(
     return { analyzed: [...analyzed], failed: result.failed };
   } catch (error) {
     const { code, policy } = classifyError(error);
-    return { analyzed: [...analyzed], failed: candidates.filter((table) => !analyzed.has(table)).map((table) => ({ table, code, meaning: policy.meaning })) };
+    return {
+      analyzed: [...analyzed],
+      failed: candidates.filter((table) => !analyzed.has(table)).map((table) => ({ table, code, meaning: policy.meaning })),
+    };
   }
 }
 
-function refreshOnce(url: string, changedRows: Readonly<Record<string, number>>, candidates: readonly string[], writerPids: readonly number[]): Promise<AnalyzeResult> {
+function refreshOnce(
+  url: string,
+  changedRows: Readonly<Record<string, number>>,
+  candidates: readonly string[],
+  writerPids: readonly number[],
+): Promise<AnalyzeResult> {
   return withClient(url, async (client) => {
     await writersGone(client, writerPids);
     const { rows } = await client.query<{ table: string; rows: number }>(PLANNER_ROWS, [candidates]);

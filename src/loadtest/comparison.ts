@@ -11,7 +11,10 @@ export function compareAtLargestTasks(steps: readonly StepResult[]): string[] {
     const fastest = compared[0];
     const slowest = compared[compared.length - 1];
     if (!fastest || !slowest || fastest === slowest) continue;
-    const ratio = slowest.rowsPerSecond > 0 ? `${formatRatio(fastest.rowsPerSecond / slowest.rowsPerSecond)} the rows/s of ${slowest.path}` : `rows while ${slowest.path} wrote none`;
+    const ratio =
+      slowest.rowsPerSecond > 0
+        ? `${formatRatio(fastest.rowsPerSecond / slowest.rowsPerSecond)} the rows/s of ${slowest.path}`
+        : `rows while ${slowest.path} wrote none`;
     lines.push(`${target}: ${fastest.path} wrote ${ratio} at ${tasks} task${tasks === 1 ? '' : 's'}`);
   }
   return lines;

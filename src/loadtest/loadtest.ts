@@ -114,7 +114,12 @@ async function runPlan(plan: LoadtestPlan, directUrl: string, options: LoadtestO
   return { steps, poolSize: options.config.poolSize, durationMs: options.durationMs };
 }
 
-async function withTarget(url: string, config: LoadtestOptions['config'], durationMs: number, work: (deps: WritePathDeps) => Promise<void>): Promise<void> {
+async function withTarget(
+  url: string,
+  config: LoadtestOptions['config'],
+  durationMs: number,
+  work: (deps: WritePathDeps) => Promise<void>,
+): Promise<void> {
   const { pool, prisma, close } = openConnections(url, config);
   // A failing batch is retried for at most one step's duration: it is counted, not retried
   // for minutes (OPTDB_RETRY_MAX_TIME_MS) while the step waits.

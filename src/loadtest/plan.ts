@@ -30,16 +30,22 @@ export interface PlanOptions {
 
 export function planLoadtest(options: PlanOptions): LoadtestPlan {
   if (options.paths.length === 0 || options.tasks.length === 0) {
-    throw new OptdbError('CONFIG_INVALID', 'A load test needs at least one path and one task count.', { remedy: 'Pass --paths and --tasks with at least one value each.' });
+    throw new OptdbError('CONFIG_INVALID', 'A load test needs at least one path and one task count.', {
+      remedy: 'Pass --paths and --tasks with at least one value each.',
+    });
   }
   const targets: TargetName[] = options.pooler ? ['direct', 'pooler'] : ['direct'];
   const steps = targets.flatMap((target) => options.paths.flatMap((path) => options.tasks.map((tasks) => ({ target, path, tasks }))));
   const totalMs = steps.length * options.durationMs;
   if (totalMs > options.maxMinutes * 60_000) {
     const needed = Math.ceil(totalMs / 60_000);
-    throw new OptdbError('CONFIG_INVALID', `The load test would run ${steps.length} steps × ${formatDuration(options.durationMs)} = ${formatDuration(totalMs)}, more than --max-minutes ${options.maxMinutes}.`, {
-      remedy: `Pass fewer --tasks or --paths, a shorter --duration, or --max-minutes ${needed} to allow it.`,
-    });
+    throw new OptdbError(
+      'CONFIG_INVALID',
+      `The load test would run ${steps.length} steps × ${formatDuration(options.durationMs)} = ${formatDuration(totalMs)}, more than --max-minutes ${options.maxMinutes}.`,
+      {
+        remedy: `Pass fewer --tasks or --paths, a shorter --duration, or --max-minutes ${needed} to allow it.`,
+      },
+    );
   }
   return { steps, totalMs };
 }

@@ -59,7 +59,9 @@ export interface Workload {
 export function createWorkload(): Workload {
   const session = tradingSession(CHAIN_DATE);
   const random = new Random(SEED, 1);
-  const templates = [...chainContracts(UNDERLYING, CHAIN_DATE, CHAIN_PAIRS)].map((contract) => snapshotResult({ contract, day: simulateDay(contract, session, random) }) as Result);
+  const templates = [...chainContracts(UNDERLYING, CHAIN_DATE, CHAIN_PAIRS)].map(
+    (contract) => snapshotResult({ contract, day: simulateDay(contract, session, random) }) as Result,
+  );
   const result = (n: number): Result => {
     const template = templates[n % templates.length]!;
     const capturedNs = BigInt(BASE_CAPTURED_MS + n) * 1_000_000n;

@@ -45,23 +45,38 @@ export function parseListenAddress(text: string): ListenAddress | undefined {
 }
 
 export async function serveMetrics(metrics: OptdbMetrics, address: ListenAddress): Promise<MetricsServer> {
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, (request, response) => {
-    answer(metrics, request, response).catch(() => response.destroy());
-  });
+  const server = http.createServer(
+    { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+    (request, response) => {
+      answer(metrics, request, response).catch(() => response.destroy());
+    },
+  );
   // A request node:http cannot parse (bad request line, headers too large): 400 or 431,
   // then the connection is closed; a socket error is that client's only.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return void socket.destroy();
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
-        new OptdbError('CONFIG_INVALID', `Cannot serve metrics on ${hostPort(address.host, address.port)}: ${error.code ?? error.message}.`, {
-          remedy: error.code === 'EADDRINUSE' ? 'Another process holds that port: choose another one (0 picks a free port).' : 'Check the host and port given to --metrics-listen.',
-          cause: error,
-        }),
+        new OptdbError(
+          'CONFIG_INVALID',
+          `Cannot serve metrics on ${hostPort(address.host, address.port)}: ${error.code ?? error.message}.`,
+          {
+            remedy:
+              error.code === 'EADDRINUSE'
+                ? 'Another process holds that port: choose another one (0 picks a free port).'
+                : 'Check the host and port given to --metrics-listen.',
+            cause: error,
+          },
+        ),
       );
     });
     server.listen(address.port, address.host, resolve);
@@ -85,11 +100,15 @@ async function answer(metrics: OptdbMetrics, request: http.IncomingMessage, resp
     return;
   }
   if (path !== METRICS_PATH) {
-    response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`Not found: optdb serves its metrics at ${METRICS_PATH}\n`);
+    response
+      .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+      .end(`Not found: optdb serves its metrics at ${METRICS_PATH}\n`);
     return;
   }
   if (request.method !== 'GET' && request.method !== 'HEAD') {
-    response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end(`${request.method} is not allowed on ${METRICS_PATH}\n`);
+    response
+      .writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' })
+      .end(`${request.method} is not allowed on ${METRICS_PATH}\n`);
     return;
   }
   try {
@@ -97,7 +116,9 @@ async function answer(metrics: OptdbMetrics, request: http.IncomingMessage, resp
     response.writeHead(200, { 'content-type': metrics.registry.contentType });
     response.end(request.method === 'HEAD' ? undefined : body);
   } catch (error) {
-    response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`Metrics could not be collected: ${error instanceof Error ? error.message : String(error)}\n`);
+    response
+      .writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
+      .end(`Metrics could not be collected: ${error instanceof Error ? error.message : String(error)}\n`);
   }
 }
 

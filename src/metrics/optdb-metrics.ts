@@ -91,7 +91,11 @@ export class OptdbMetrics implements WriteMetrics {
     help: 'Paginations stopped because the API handed back a next_url cursor already followed',
     registers: [this.registry],
   });
-  readonly pollCycles = new Counter({ name: 'optdb_poll_cycles_total', help: 'Poll cycles completed (interrupted ones included)', registers: [this.registry] });
+  readonly pollCycles = new Counter({
+    name: 'optdb_poll_cycles_total',
+    help: 'Poll cycles completed (interrupted ones included)',
+    registers: [this.registry],
+  });
   readonly pollCycleSeconds = new Histogram({
     name: 'optdb_poll_cycle_duration_seconds',
     help: 'Time from the start of a poll cycle until its last row was durable',

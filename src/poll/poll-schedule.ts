@@ -47,7 +47,8 @@ export function parseEvery(text: string): number {
  */
 export function nextCycleAt(now: Date, options: ScheduleOptions): Date {
   const { everyMs, marketHours, previous } = options;
-  if (!Number.isSafeInteger(everyMs) || everyMs <= 0) throw new RangeError(`nextCycleAt: everyMs must be a positive integer, got ${everyMs}`);
+  if (!Number.isSafeInteger(everyMs) || everyMs <= 0)
+    throw new RangeError(`nextCycleAt: everyMs must be a positive integer, got ${everyMs}`);
   const from = previous === undefined ? now.getTime() : Math.max(now.getTime(), previous.getTime() + 1);
   const candidate = new Date(Math.ceil(from / everyMs) * everyMs);
   if (!marketHours || isRegularTradingHours(candidate)) return candidate;

@@ -71,7 +71,11 @@ export async function* readChainJson(source: string, chunks: AsyncIterable<Buffe
     while (start < text.length) {
       const end = pieceEnd.exec(text) === null ? text.length : pieceEnd.lastIndex;
       sinceResult += end - start;
-      if (sinceResult > MAX_VALUE_CHARS) return { message: `a value longer than ${MAX_VALUE_CHARS} characters: not a snapshot page`, near: text.slice(start, Math.min(end, start + CONTEXT_CHARS)) };
+      if (sinceResult > MAX_VALUE_CHARS)
+        return {
+          message: `a value longer than ${MAX_VALUE_CHARS} characters: not a snapshot page`,
+          near: text.slice(start, Math.min(end, start + CONTEXT_CHARS)),
+        };
       const completedBefore = walker.completed;
       try {
         const tokens = tokenize(text.slice(start, end));
@@ -100,7 +104,13 @@ export async function* readChainJson(source: string, chunks: AsyncIterable<Buffe
   // The tokenizer waits for more text rather than failing, so a truncated document is
   // noticed here: a top-level value that never closed.
   if (problem !== undefined || walker.unfinished) {
-    yield unreadableRecord(source, FORMAT, index + 1, problem?.near ?? tail, `malformed JSON: ${problem?.message ?? 'unexpected end of input'}`);
+    yield unreadableRecord(
+      source,
+      FORMAT,
+      index + 1,
+      problem?.near ?? tail,
+      `malformed JSON: ${problem?.message ?? 'unexpected end of input'}`,
+    );
   }
 }
 

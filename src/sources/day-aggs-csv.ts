@@ -26,7 +26,13 @@ export async function* readDayAggsCsv(source: string, chunks: AsyncIterable<Buff
   for await (const line of readLines(chunks, MAX_LINE_LENGTH)) {
     lineNumber += 1;
     if (line instanceof OverlongLine) {
-      yield unreadableRecord(source, FORMAT, lineNumber, line.head, `malformed CSV: a line of ${line.length} characters, longer than ${MAX_LINE_LENGTH}`);
+      yield unreadableRecord(
+        source,
+        FORMAT,
+        lineNumber,
+        line.head,
+        `malformed CSV: a line of ${line.length} characters, longer than ${MAX_LINE_LENGTH}`,
+      );
       continue;
     }
     const text = lineNumber === 1 ? line.replace(/^\uFEFF/, '') : line;

@@ -37,7 +37,10 @@ export function hasFirstLine(prefix: Buffer): boolean {
 
 /** `complete`: the prefix is the whole input. */
 export function sniffFormat(prefix: Buffer, complete: boolean): Sniffed {
-  const text = prefix.toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const text = prefix
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   if (text === '') return complete ? { kind: 'empty' } : { kind: 'unknown', what: 'only whitespace at the start' };
   const newline = text.indexOf('\n');
   const line = newline === -1 ? text : text.slice(0, newline);

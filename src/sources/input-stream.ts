@@ -68,11 +68,7 @@ async function openFile(name: string): Promise<{ stream: NodeJS.ReadableStream; 
   }
 }
 
-async function* countBytes(
-  name: string,
-  stream: NodeJS.ReadableStream,
-  count: (n: number) => void,
-): AsyncGenerator<Buffer> {
+async function* countBytes(name: string, stream: NodeJS.ReadableStream, count: (n: number) => void): AsyncGenerator<Buffer> {
   try {
     for await (const chunk of stream) {
       const bytes = toBuffer(chunk);
@@ -108,7 +104,10 @@ async function* gunzip(name: string, stored: AsyncIterable<Buffer>): AsyncGenera
       inflatedBytes += (chunk as Buffer).length;
       if (inflatedBytes > INFLATION_FREE_BYTES && inflatedBytes > MAX_INFLATION * compressed) {
         inflated.destroy();
-        throw new OptdbError('INPUT_UNREADABLE', `${name}: gzip data that inflates more than ${MAX_INFLATION} times (${mebibytes(compressed)} MiB read became ${mebibytes(inflatedBytes)} MiB): refused as a decompression bomb, not option data`);
+        throw new OptdbError(
+          'INPUT_UNREADABLE',
+          `${name}: gzip data that inflates more than ${MAX_INFLATION} times (${mebibytes(compressed)} MiB read became ${mebibytes(inflatedBytes)} MiB): refused as a decompression bomb, not option data`,
+        );
       }
       yield chunk as Buffer;
     }

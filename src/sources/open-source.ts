@@ -19,9 +19,7 @@ export interface OpenSourceOptions {
   stdin?: NodeJS.ReadableStream;
 }
 
-const READERS: Readonly<
-  Record<InputFormat, (source: string, chunks: AsyncIterable<Buffer>) => AsyncGenerator<SourceRecord>>
-> = {
+const READERS: Readonly<Record<InputFormat, (source: string, chunks: AsyncIterable<Buffer>) => AsyncGenerator<SourceRecord>>> = {
   'chain-json': readChainJson,
   'chain-ndjson': readChainNdjson,
   'day-aggs-csv': readDayAggsCsv,
@@ -66,9 +64,6 @@ async function detectFormat(name: string, content: ChunkReader): Promise<InputFo
     case 'empty':
       return EMPTY_INPUT_FORMAT;
     case 'unknown':
-      throw new OptdbError(
-        'INPUT_FORMAT',
-        `Cannot tell the format of ${name}: ${sniffed.what}; pass --format ${INPUT_FORMATS.join('|')}`,
-      );
+      throw new OptdbError('INPUT_FORMAT', `Cannot tell the format of ${name}: ${sniffed.what}; pass --format ${INPUT_FORMATS.join('|')}`);
   }
 }

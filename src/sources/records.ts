@@ -7,13 +7,7 @@ import type { InputFormat, JsonRecord, UnreadableRecord } from './source-record.
  * A JSON record. Without `raw`, the text is re-serialized only when someone reads it:
  * most records are loaded, and only rejects need their text.
  */
-export function jsonRecord(
-  source: string,
-  format: JsonRecord['format'],
-  location: number,
-  value: JsonValue,
-  raw?: string,
-): JsonRecord {
+export function jsonRecord(source: string, format: JsonRecord['format'], location: number, value: JsonValue, raw?: string): JsonRecord {
   if (raw !== undefined) return { kind: 'json', format, source, location, value, raw };
   let text: string | undefined;
   return {
@@ -29,13 +23,7 @@ export function jsonRecord(
   };
 }
 
-export function unreadableRecord(
-  source: string,
-  format: InputFormat,
-  location: number,
-  raw: string,
-  reason: string,
-): UnreadableRecord {
+export function unreadableRecord(source: string, format: InputFormat, location: number, raw: string, reason: string): UnreadableRecord {
   return { kind: 'unreadable', format, source, location, raw, reason };
 }
 

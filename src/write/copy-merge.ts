@@ -14,7 +14,14 @@ import { RECORD_BATCH } from './sql/ledger.js';
 import type { Batch } from './batch.js';
 import { anyContractKnowsMore, contractValues, enrichKnownContracts, insertNewContracts } from './sql/contracts.js';
 import { copyText, copyTextOfRows } from './copy-text.js';
-import { CREATE_STAGED_CONTRACTS, createStagedRows, STAGED_CONTRACTS, STAGED_CONTRACTS_SOURCE, STAGED_ROWS, stagedColumns } from './sql/staging.js';
+import {
+  CREATE_STAGED_CONTRACTS,
+  createStagedRows,
+  STAGED_CONTRACTS,
+  STAGED_CONTRACTS_SOURCE,
+  STAGED_ROWS,
+  stagedColumns,
+} from './sql/staging.js';
 import type { WriteCounts, WriteStrategy } from './strategy.js';
 import type { TableSpec } from './tables.js';
 import { upsertStatement } from './sql/upsert.js';
@@ -38,12 +45,27 @@ export class CopyMergeStrategy implements WriteStrategy {
         await client.query(CREATE_STAGED_CONTRACTS);
         await client.query(createStagedRows(table));
         await copyInto(client, `COPY ${STAGED_CONTRACTS} FROM STDIN`, copyText(batch.contracts, contractValues));
-        await copyInto(client, `COPY ${STAGED_ROWS} (${columns}) FROM STDIN`, copyTextOfRows(batch.rows, table.columns.map((c) => c.name)));
+        await copyInto(
+          client,
+          `COPY ${STAGED_ROWS} (${columns}) FROM STDIN`,
+          copyTextOfRows(
+            batch.rows,
+            table.columns.map((c) => c.name),
+          ),
+        );
         const created = (await client.query(INSERT_NEW_CONTRACTS)).rows[0].created as number;
-        const enriched = anyContractKnowsMore(batch.contracts) ? ((await client.query(ENRICH_KNOWN_CONTRACTS)).rows[0].enriched as number) : 0;
+        const enriched = anyContractKnowsMore(batch.contracts)
+          ? ((await client.query(ENRICH_KNOWN_CONTRACTS)).rows[0].enriched as number)
+          : 0;
         const { inserted, updated } = (await client.query(this.merge(table))).rows[0];
         if (batch.ledger) await client.query(RECORD_BATCH, ledgerParameters(batch.ledger));
-        return { inserted, updated, unchanged: batch.rows.length - inserted - updated, contractsCreated: created, contractsUpdated: enriched };
+        return {
+          inserted,
+          updated,
+          unchanged: batch.rows.length - inserted - updated,
+          contractsCreated: created,
+          contractsUpdated: enriched,
+        };
       }),
     );
   }

@@ -21,7 +21,11 @@ export function createStrategy(name: StrategyName, pool: pg.Pool, prisma: Prisma
  * `first`, then the simpler strategies a batch falls back to when a planner error (XX000)
  * persists: copy → unnest → prisma.
  */
-export function createStrategyChain(first: StrategyName, pool: pg.Pool, prisma: PrismaClient): { strategy: WriteStrategy; fallbacks: WriteStrategy[] } {
+export function createStrategyChain(
+  first: StrategyName,
+  pool: pg.Pool,
+  prisma: PrismaClient,
+): { strategy: WriteStrategy; fallbacks: WriteStrategy[] } {
   const [strategy, ...fallbacks] = STRATEGY_NAMES.slice(STRATEGY_NAMES.indexOf(first)).map((name) => createStrategy(name, pool, prisma));
   return { strategy: strategy!, fallbacks };
 }

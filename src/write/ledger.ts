@@ -46,6 +46,9 @@ export class CommittedRanges {
 
 /** `limits`: the user's retry limits, the same as the batches'. */
 export async function loadCommittedRanges(pool: pg.Pool, importId: string, limits: RetryLimits): Promise<CommittedRanges> {
-  const { rows } = await retryTransient(() => pool.query<{ first_record: number; last_record: number }>(SELECT_COMMITTED, [importId]), limits);
+  const { rows } = await retryTransient(
+    () => pool.query<{ first_record: number; last_record: number }>(SELECT_COMMITTED, [importId]),
+    limits,
+  );
   return new CommittedRanges(rows.map((row) => ({ first: row.first_record, last: row.last_record })));
 }

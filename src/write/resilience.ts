@@ -79,12 +79,17 @@ class ResilientWrite {
   async write(batch: Batch): Promise<ResilientCounts> {
     const refusedRecords: number[] = [];
     const { counts, whole } = await this.writeFrom(batch, 0, refusedRecords);
-    if (!whole && batch.ledger) for (const entry of ledgerWithout(batch.ledger, batch, refusedRecords)) await this.options.recordLedger(entry);
+    if (!whole && batch.ledger)
+      for (const entry of ledgerWithout(batch.ledger, batch, refusedRecords)) await this.options.recordLedger(entry);
     return counts;
   }
 
   /** `whole`: the batch went in as one transaction (its ledger entry with it). `refusedRecords` gets the records of refused rows. */
-  private async writeFrom(batch: Batch, strategyIndex: number, refusedRecords: number[]): Promise<{ counts: ResilientCounts; whole: boolean }> {
+  private async writeFrom(
+    batch: Batch,
+    strategyIndex: number,
+    refusedRecords: number[],
+  ): Promise<{ counts: ResilientCounts; whole: boolean }> {
     const strategy = this.strategies[strategyIndex]!;
     const canFallBack = strategyIndex + 1 < this.strategies.length;
     const firstAttempt = Date.now();
@@ -120,7 +125,13 @@ class ResilientWrite {
         {
           ...pRetryOptions(this.options.retry),
           onFailedAttempt: (attempt) => {
-            if (anotherAttemptFollows(attempt, this.options.retry, firstAttempt)) this.options.onEvent?.({ kind: 'retry', code: classifyError(attempt).code, attempt: attempt.attemptNumber, rows: batch.rows.length });
+            if (anotherAttemptFollows(attempt, this.options.retry, firstAttempt))
+              this.options.onEvent?.({
+                kind: 'retry',
+                code: classifyError(attempt).code,
+                attempt: attempt.attemptNumber,
+                rows: batch.rows.length,
+              });
           },
         },
       );
@@ -134,11 +145,22 @@ class ResilientWrite {
     }
   }
 
-  private async redirect(batch: Batch, strategyIndex: number, redirect: Redirect, refusedRecords: number[]): Promise<{ counts: ResilientCounts; whole: boolean }> {
+  private async redirect(
+    batch: Batch,
+    strategyIndex: number,
+    redirect: Redirect,
+    refusedRecords: number[],
+  ): Promise<{ counts: ResilientCounts; whole: boolean }> {
     const { code, message } = redirect.classified;
     if (redirect.how === 'fallback') {
       const next = this.strategies[strategyIndex + 1]!;
-      this.options.onEvent?.({ kind: 'fallback', code, from: this.strategies[strategyIndex]!.name, to: next.name, rows: batch.rows.length });
+      this.options.onEvent?.({
+        kind: 'fallback',
+        code,
+        from: this.strategies[strategyIndex]!.name,
+        to: next.name,
+        rows: batch.rows.length,
+      });
       return this.writeFrom(batch, strategyIndex + 1, refusedRecords);
     }
     if (redirect.how === 'isolate' && batch.rows.length === 1) {

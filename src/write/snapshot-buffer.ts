@@ -14,8 +14,17 @@ import { WriteBuffer, type WriteBufferOptions } from './write-buffer.js';
 export type BufferSettings = Omit<WriteBufferOptions<unknown>, 'strategy' | 'table' | 'validate'>;
 
 /** Takes Polygon option-chain snapshot results (one `results[]` element per write). */
-export function snapshotWriteBuffer(strategy: WriteStrategy, snapshot: SnapshotOptions, settings: BufferSettings = {}): WriteBuffer<unknown> {
-  return new WriteBuffer({ ...settings, strategy, table: SNAPSHOTS, validate: (result) => validateSnapshot(fromPlainJson(result), snapshot) });
+export function snapshotWriteBuffer(
+  strategy: WriteStrategy,
+  snapshot: SnapshotOptions,
+  settings: BufferSettings = {},
+): WriteBuffer<unknown> {
+  return new WriteBuffer({
+    ...settings,
+    strategy,
+    table: SNAPSHOTS,
+    validate: (result) => validateSnapshot(fromPlainJson(result), snapshot),
+  });
 }
 
 /** One chain snapshot result as the client read it (lossless numbers), and its cycle's capture time. */

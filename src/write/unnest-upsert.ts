@@ -8,7 +8,13 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { ledgerParameters } from './ledger.js';
 import { RECORD_BATCH } from './sql/ledger.js';
 import type { Batch } from './batch.js';
-import { anyContractKnowsMore, CONTRACTS_FROM_PARAMETERS, contractParameters, enrichKnownContracts, insertNewContracts } from './sql/contracts.js';
+import {
+  anyContractKnowsMore,
+  CONTRACTS_FROM_PARAMETERS,
+  contractParameters,
+  enrichKnownContracts,
+  insertNewContracts,
+} from './sql/contracts.js';
 import type { WriteCounts, WriteStrategy } from './strategy.js';
 import { unnestSource, upsertStatement } from './sql/upsert.js';
 
@@ -34,7 +40,13 @@ export class UnnestUpsertStrategy implements WriteStrategy {
         : [{ enriched: 0 }];
       const [{ inserted, updated }] = await tx.$queryRawUnsafe<[{ inserted: number; updated: number }]>(upsert, ...columns);
       if (batch.ledger) await tx.$executeRawUnsafe(RECORD_BATCH, ...ledgerParameters(batch.ledger));
-      return { inserted, updated, unchanged: batch.rows.length - inserted - updated, contractsCreated: created, contractsUpdated: enriched };
+      return {
+        inserted,
+        updated,
+        unchanged: batch.rows.length - inserted - updated,
+        contractsCreated: created,
+        contractsUpdated: enriched,
+      };
     }, TRANSACTION_OPTIONS);
   }
 }

@@ -207,8 +207,7 @@ export class WriteBuffer<Input> {
           const reason = refused.get(w.key);
           if (reason !== undefined && last.get(w.key) === i) {
             w.reject(new OptdbError('ROW_REJECTED', `row refused by the database: ${reason.code} ${reason.message}`, { cause: reason }));
-          }
-          else w.resolve(last.get(w.key) === i ? 'written' : 'collapsed');
+          } else w.resolve(last.get(w.key) === i ? 'written' : 'collapsed');
         });
         settled();
       },

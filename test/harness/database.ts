@@ -32,7 +32,12 @@ export async function createEmptyDatabase(label: string): Promise<TestDatabase> 
 }
 
 async function createDatabase(label: string, template: string): Promise<TestDatabase> {
-  const safeLabel = path.basename(label).replace(/\.test\.ts$/, '').replace(/[^a-z0-9]+/gi, '_').toLowerCase().slice(0, 30);
+  const safeLabel = path
+    .basename(label)
+    .replace(/\.test\.ts$/, '')
+    .replace(/[^a-z0-9]+/gi, '_')
+    .toLowerCase()
+    .slice(0, 30);
   const name = `optdb_t_${safeLabel}_${randomBytes(3).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   return {

@@ -111,7 +111,9 @@ export async function startPgBouncer(targetUrl: string, options: PgBouncerOption
       const log = await fs.readFile(files.log, 'utf8').catch(() => '');
       await stop();
       const logTail = lastLines(log || output(), 20);
-      lastError = new Error(`PgBouncer (${binary}) did not start on 127.0.0.1:${port} (forwarding to ${host}:${targetPort}): ${(error as Error).message}\n--- PgBouncer log (last lines) ---\n${logTail}`);
+      lastError = new Error(
+        `PgBouncer (${binary}) did not start on 127.0.0.1:${port} (forwarding to ${host}:${targetPort}): ${(error as Error).message}\n--- PgBouncer log (last lines) ---\n${logTail}`,
+      );
       // Retry only when the port was taken by someone else in the meantime.
       if (!/address already in use/i.test(logTail)) break;
     }
@@ -168,7 +170,13 @@ function quoted(value: string): string {
 }
 
 async function findPgBouncer(): Promise<string> {
-  const candidates = ['/usr/sbin/pgbouncer', ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'pgbouncer'))];
+  const candidates = [
+    '/usr/sbin/pgbouncer',
+    ...(process.env.PATH ?? '')
+      .split(path.delimiter)
+      .filter(Boolean)
+      .map((dir) => path.join(dir, 'pgbouncer')),
+  ];
   for (const candidate of candidates) {
     try {
       await fs.access(candidate, fsConstants.X_OK);
@@ -197,7 +205,8 @@ async function waitUntilReady(child: ChildProcess, url: string): Promise<void> {
   let lastError = 'no attempt made';
   while (Date.now() < deadline) {
     if (exited) throw new Error(exited);
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`it exited (${child.signalCode ?? `code ${child.exitCode}`})`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`it exited (${child.signalCode ?? `code ${child.exitCode}`})`);
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000, query_timeout: 5_000 });
     client.on('error', () => undefined);
     try {
@@ -249,4 +258,3 @@ function lastLines(text: string, count: number): string {
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-

@@ -36,7 +36,9 @@ const SEED = 7;
 export function sampleChain(underlying: string, count: number, date = SAMPLE_DATE): string[] {
   const session = tradingSession(date);
   const random = new Random(SEED, 1);
-  return [...sampleListing(underlying, count, date)].map((contract) => jsonText(snapshotResult({ contract, day: simulateDay(contract, session, random) })));
+  return [...sampleListing(underlying, count, date)].map((contract) =>
+    jsonText(snapshotResult({ contract, day: simulateDay(contract, session, random) })),
+  );
 }
 
 /** `count` listed contracts of `underlying` on `date` as reference records. */

@@ -85,7 +85,10 @@ export class PolygonServer {
     private readonly options: PolygonServerOptions,
   ) {
     for (const [underlying, results] of Object.entries(options.chains ?? {})) {
-      this.tickers.set(underlying, new Map(results.map((text) => [(JSON.parse(text) as { details: { ticker: string } }).details.ticker, text])));
+      this.tickers.set(
+        underlying,
+        new Map(results.map((text) => [(JSON.parse(text) as { details: { ticker: string } }).details.ticker, text])),
+      );
     }
   }
 
@@ -151,7 +154,12 @@ export class PolygonServer {
       case 'repeat-cursor':
         return send(res, this.answer(exchange));
       case 'status':
-        return this.later(res, fault.delayMs ?? 0, () => statusAnswer(fault.status), fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter });
+        return this.later(
+          res,
+          fault.delayMs ?? 0,
+          () => statusAnswer(fault.status),
+          fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter },
+        );
       case 'slow':
         return this.later(res, fault.delayMs, () => this.answer(exchange));
       case 'malformed':
@@ -214,7 +222,8 @@ export class PolygonServer {
     } else {
       const params = Object.fromEntries([...url.searchParams].filter(([name]) => name !== 'limit' && name.toLowerCase() !== 'apikey'));
       const limit = Number(url.searchParams.get('limit') ?? DEFAULT_LIMIT);
-      if (!Number.isInteger(limit) || limit < 1 || limit > max) return { status: 400, body: errorBody('ERROR', 'error', `limit must be between 1 and ${max}`) };
+      if (!Number.isInteger(limit) || limit < 1 || limit > max)
+        return { status: 400, body: errorBody('ERROR', 'error', `limit must be between 1 and ${max}`) };
       cursor = { offset: 0, limit, params };
     }
     const results = typeof all === 'function' ? all(cursor.params) : all;
@@ -234,7 +243,7 @@ export class PolygonServer {
     return (this.options.contracts ?? [])
       .filter((contract) => params['underlying_ticker'] === undefined || contract.underlying_ticker === params['underlying_ticker'])
       .filter((contract) => params['contract_type'] === undefined || contract.contract_type === params['contract_type'])
-      .filter((contract) => (contract.expiration_date < asOf) === expired)
+      .filter((contract) => contract.expiration_date < asOf === expired)
       .map((contract) => JSON.stringify(contract));
   }
 }
@@ -291,18 +300,32 @@ function statusAnswer(status: number): Answer {
     case 401:
       return { status, body: errorBody('ERROR', 'error', 'Unknown API Key') };
     case 403:
-      return { status, body: errorBody('NOT_AUTHORIZED', 'message', 'You are not entitled to this data. Please upgrade your plan at https://polygon.io/pricing') };
+      return {
+        status,
+        body: errorBody(
+          'NOT_AUTHORIZED',
+          'message',
+          'You are not entitled to this data. Please upgrade your plan at https://polygon.io/pricing',
+        ),
+      };
     case 404:
       return notFound();
     case 429:
       return {
         status,
-        body: errorBody('ERROR', 'error', "You've exceeded the maximum requests per minute, please wait or upgrade your subscription to continue. https://polygon.io/pricing"),
+        body: errorBody(
+          'ERROR',
+          'error',
+          "You've exceeded the maximum requests per minute, please wait or upgrade your subscription to continue. https://polygon.io/pricing",
+        ),
       };
     case 502:
     case 503:
     case 504:
-      return { status, body: `<html><head><title>${status} ${reason}</title></head><body><center><h1>${status} ${reason}</h1></center></body></html>` };
+      return {
+        status,
+        body: `<html><head><title>${status} ${reason}</title></head><body><center><h1>${status} ${reason}</h1></center></body></html>`,
+      };
     default:
       return { status, body: errorBody('ERROR', 'error', reason) };
   }

@@ -62,7 +62,10 @@ async function runNodeTests(testFiles: string[], env: Record<string, string>): P
 
 async function defaultTestFiles(): Promise<string[]> {
   const dir = path.resolve('test');
-  return (await fs.readdir(dir)).filter((name) => name.endsWith('.test.ts')).sort().map((name) => path.join('test', name));
+  return (await fs.readdir(dir))
+    .filter((name) => name.endsWith('.test.ts'))
+    .sort()
+    .map((name) => path.join('test', name));
 }
 
 async function admin(url: string, sql: string): Promise<void> {
@@ -84,4 +87,3 @@ async function serverVersion(url: string): Promise<string> {
     await client.end();
   }
 }
-

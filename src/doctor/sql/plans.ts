@@ -53,7 +53,13 @@ export const READ_SAMPLE = `
 const BATCH_ROWS = DEFAULT_BATCH_LIMITS.maxRows;
 const nullArrays = (count: number) => () => Array.from({ length: count }, () => new Array<null>(BATCH_ROWS).fill(null));
 
-const write = (name: string, sql: string, parameters: () => unknown[], setup: readonly string[] = []): ExplainedStatement => ({ name, kind: 'write', setup, sql, parameters });
+const write = (name: string, sql: string, parameters: () => unknown[], setup: readonly string[] = []): ExplainedStatement => ({
+  name,
+  kind: 'write',
+  setup,
+  sql,
+  parameters,
+});
 
 export const EXPLAINED_STATEMENTS: readonly ExplainedStatement[] = [
   write('contracts insert (unnest)', insertNewContracts(CONTRACTS_FROM_PARAMETERS), nullArrays(CONTRACT_COLUMNS.length)),

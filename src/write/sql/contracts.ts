@@ -84,5 +84,7 @@ export function contractParameters(contracts: readonly ContractRow[]): (string |
 
 /** Whether any contract carries more than its ticker says; if none does, there is nothing to enrich. */
 export function anyContractKnowsMore(contracts: readonly ContractRow[]): boolean {
-  return contracts.some((c) => c.underlyingTicker !== null || c.sharesPerContract !== null || c.exerciseStyle !== null || c.primaryExchange !== null);
+  return contracts.some(
+    (c) => c.underlyingTicker !== null || c.sharesPerContract !== null || c.exerciseStyle !== null || c.primaryExchange !== null,
+  );
 }
