@@ -17,7 +17,7 @@ import { fromPlainJson } from '../src/domain/plain-json.js';
 import { validateSnapshot } from '../src/domain/snapshot.js';
 import { OptdbError } from '../src/errors.js';
 import type { JsonValue } from '../src/domain/json-value.js';
-import { FACTS_RESULT, referenceContracts, sampleChain } from './harness/polygon-fixtures.js';
+import { DOCUMENTED_RESULT, referenceContracts, sampleChain } from './harness/polygon-fixtures.js';
 import { type PolygonServer, PolygonServer as Server, type PolygonServerOptions } from './harness/polygon-server.js';
 
 const KEY = 'test-key-5f3a9c';
@@ -120,7 +120,7 @@ test(
 );
 
 test('an index underlying: I:SPX in the path with its colon, and a single-contract snapshot', { timeout: 10_000 }, async (t) => {
-  const spx = [FACTS_RESULT, ...sampleChain('I:SPX', 40)];
+  const spx = [DOCUMENTED_RESULT, ...sampleChain('I:SPX', 40)];
   const { server, client } = await setup(t, { chains: { 'I:SPX': spx } });
   const pages = await collect(client.chainSnapshot('I:SPX'));
   assert.deepEqual(tickers(pages), fixtureTickers(spx));
@@ -136,9 +136,9 @@ test('an index underlying: I:SPX in the path with its colon, and a single-contra
 test('served results reach snapshot validation with every digit of their nanosecond timestamps', { timeout: 10_000 }, async (t) => {
   // The facts result's quote time ends in …700 and survives a float; …999 does not:
   // JSON.parse rounds it up into the next microsecond.
-  const exact = FACTS_RESULT.replace('"last_updated":1689174023516476700', '"last_updated":1689174023516476999');
-  assert.notEqual(exact, FACTS_RESULT);
-  const { client } = await setup(t, { chains: { 'I:SPX': [FACTS_RESULT, exact] } });
+  const exact = DOCUMENTED_RESULT.replace('"last_updated":1689174023516476700', '"last_updated":1689174023516476999');
+  assert.notEqual(exact, DOCUMENTED_RESULT);
+  const { client } = await setup(t, { chains: { 'I:SPX': [DOCUMENTED_RESULT, exact] } });
   const [page] = await collect(client.chainSnapshot('I:SPX'));
   const [verbatim, edited] = page!.results;
 

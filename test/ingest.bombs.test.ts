@@ -12,7 +12,7 @@ import { after, test } from 'node:test';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
-import { FACTS_RESULT } from './harness/polygon-fixtures.js';
+import { DOCUMENTED_RESULT } from './harness/polygon-fixtures.js';
 import { query } from './harness/sql.js';
 import { runCli } from './harness/cli.js';
 import { ingestWithRejects } from './harness/rejects.js';
@@ -63,7 +63,7 @@ test('chain JSON: one endless string in a result ends the document with one reje
 test('a gzip bomb that inflates a thousandfold past the first GiB is refused whole, with what was read kept', async () => {
   // 1.1 GiB of NDJSON lines after one good result: about 1 MiB stored.
   const file = path.join(dir.path, 'inflating.ndjson.gz');
-  const good = `${FACTS_RESULT}\n`;
+  const good = `${DOCUMENTED_RESULT}\n`;
   const chunk = Buffer.alloc(1024 * 1024, 'a');
   chunk[chunk.length - 1] = 0x0a;
   async function* body(): AsyncGenerator<Buffer> {

@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { DEFAULT_BATCH_LIMITS } from '../src/write/batch.js';
 import { type CliResult, runCli } from './harness/cli.js';
 import { type TestDatabase, TestDatabases } from './harness/database.js';
-import { FACTS_RESULT } from './harness/polygon-fixtures.js';
+import { DOCUMENTED_RESULT } from './harness/polygon-fixtures.js';
 import { samples } from './harness/prometheus.js';
 import { query } from './harness/sql.js';
 import { useTempDirectory } from './harness/temp-dir.js';
@@ -21,7 +21,10 @@ after(() => databases.dropAll());
 
 /** The documented result as another call, at another strike. */
 const resultAt = (strike: number): string =>
-  FACTS_RESULT.replace('O:SPXW230712C04500000', `O:SPXW230712C0${strike}000`).replace('"strike_price":4500', `"strike_price":${strike}`);
+  DOCUMENTED_RESULT.replace('O:SPXW230712C04500000', `O:SPXW230712C0${strike}000`).replace(
+    '"strike_price":4500',
+    `"strike_price":${strike}`,
+  );
 const CSV_HEADER = 'ticker,volume,open,close,high,low,window_start,transactions';
 const barLine = (i: number, price = '1.25') =>
   `O:AAPL251121C${String(100_000 + i * 500).padStart(8, '0')},${10 + i},${price},${price},${price},${price},1763614800000000000,2`;

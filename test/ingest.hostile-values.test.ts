@@ -11,7 +11,7 @@ import { after, test } from 'node:test';
 import { redactText } from '../src/redact.js';
 import { runCli } from './harness/cli.js';
 import { TestDatabases } from './harness/database.js';
-import { FACTS_RESULT, sampleChain } from './harness/polygon-fixtures.js';
+import { DOCUMENTED_RESULT, sampleChain } from './harness/polygon-fixtures.js';
 import { ingestWithRejects, readRejects } from './harness/rejects.js';
 import { query } from './harness/sql.js';
 import { useTempDirectory } from './harness/temp-dir.js';
@@ -28,7 +28,7 @@ test('chain NDJSON: a 31-digit timestamp, a strike of 200,000 digits and a resul
   const absurdTime = base!.replace(/("last_quote":\{[^}]*"last_updated":)\d+/, '$11000000000000000000000000000000');
   assert.notEqual(absurdTime, base);
   // Zeros that are not trailing: what a trailing-zeros pattern backtracks over.
-  const longStrike = FACTS_RESULT.replace('"strike_price":4500', `"strike_price":4500.${'0'.repeat(200_000)}1`);
+  const longStrike = DOCUMENTED_RESULT.replace('"strike_price":4500', `"strike_price":4500.${'0'.repeat(200_000)}1`);
   const deep = `{"details":{"ticker":"O:QQQ251219C00500000"},"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
   const file = path.join(dir.path, 'hostile.ndjson');
   await fs.writeFile(file, [good1, absurdTime, longStrike, deep, good2].join('\n') + '\n');

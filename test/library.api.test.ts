@@ -30,7 +30,7 @@ import {
   writeSample,
 } from '../src/index.js';
 import { TestDatabases } from './harness/database.js';
-import { FACTS_RESULT, sampleChain } from './harness/polygon-fixtures.js';
+import { DOCUMENTED_RESULT, sampleChain } from './harness/polygon-fixtures.js';
 import { samples } from './harness/prometheus.js';
 import { query } from './harness/sql.js';
 import { useTempDirectory } from './harness/temp-dir.js';
@@ -118,7 +118,7 @@ test("docs/library.md's many-writers example: snapshotWriteBuffer over createStr
   const { pool, prisma, close } = await connect(db.url);
   t.after(close);
   // What a program holds after JSON.parse of API pages: 4,500 results (Polygon's documented one last).
-  const results = [...sampleChain('AAPL', 4_499), FACTS_RESULT].map((text) => JSON.parse(text) as Record<string, any>);
+  const results = [...sampleChain('AAPL', 4_499), DOCUMENTED_RESULT].map((text) => JSON.parse(text) as Record<string, any>);
   const metrics = new OptdbMetrics();
 
   // docs/library.md's code, with the metrics registry docs/metrics.md offers (option `metrics`).

@@ -28,7 +28,7 @@ import {
   writeSample,
 } from '../src/index.js';
 import { TestDatabases } from './harness/database.js';
-import { FACTS_RESULT, referenceContracts, SAMPLE_DATE, sampleChain } from './harness/polygon-fixtures.js';
+import { DOCUMENTED_RESULT, referenceContracts, SAMPLE_DATE, sampleChain } from './harness/polygon-fixtures.js';
 import { PolygonServer } from './harness/polygon-server.js';
 import { samples } from './harness/prometheus.js';
 import { query } from './harness/sql.js';
@@ -196,7 +196,7 @@ test(
   'runPoll once against an API server, then syncContracts: rows stored, cycle reported, connections closed',
   { timeout: 60_000 },
   async (t) => {
-    const chains = { AAPL: sampleChain('AAPL', 300), 'I:SPX': [FACTS_RESULT, ...sampleChain('I:SPX', 20)] };
+    const chains = { AAPL: sampleChain('AAPL', 300), 'I:SPX': [DOCUMENTED_RESULT, ...sampleChain('I:SPX', 20)] };
     const server = await PolygonServer.start({ apiKey: KEY, chains, contracts: referenceContracts('SPY', 1_200), today: SAMPLE_DATE });
     t.after(() => server.close());
     const db = await databases.migrated('library_jobs_poll');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { runCli } from './harness/cli.js';
 import { TestDatabases } from './harness/database.js';
-import { FACTS_RESULT } from './harness/polygon-fixtures.js';
+import { DOCUMENTED_RESULT } from './harness/polygon-fixtures.js';
 import { useTempDirectory } from './harness/temp-dir.js';
 
 const databases = new TestDatabases();
@@ -55,7 +55,7 @@ test('sample --out through a symbolic link is refused; the linked file is untouc
 
 test('an output in a directory that does not exist: a clear error naming the file', async () => {
   const db = await databases.migrated('outputs_missing_dir');
-  const input = await dir.write('good.ndjson', `${FACTS_RESULT}\n`);
+  const input = await dir.write('good.ndjson', `${DOCUMENTED_RESULT}\n`);
   const missing = path.join(dir.path, 'no-such-dir', 'rejects.ndjson');
   const result = await runCli(['ingest', input, '--rejects', missing], { DATABASE_URL: db.url });
   assert.equal(result.code, 1, result.stderr);

@@ -11,7 +11,7 @@ import { after, test, type TestContext } from 'node:test';
 import { EmbeddedServer } from '../src/db/embedded-server.js';
 import { collect, type CliResult, runCli, spawnCli } from './harness/cli.js';
 import { TestDatabases, type TestDatabase } from './harness/database.js';
-import { FACTS_RESULT, sampleChain } from './harness/polygon-fixtures.js';
+import { DOCUMENTED_RESULT, sampleChain } from './harness/polygon-fixtures.js';
 import { type Fault, PolygonServer } from './harness/polygon-server.js';
 import { freePort } from './harness/ports.js';
 import { query } from './harness/sql.js';
@@ -22,7 +22,7 @@ const KEY = 'cli-key-3b8e51d0';
 const CHAINS = {
   AAPL: sampleChain('AAPL', 600),
   SPY: sampleChain('SPY', 120),
-  'I:SPX': [FACTS_RESULT, ...sampleChain('I:SPX', 40)],
+  'I:SPX': [DOCUMENTED_RESULT, ...sampleChain('I:SPX', 40)],
 };
 const ALL = Object.values(CHAINS).flat();
 const UNDERLYINGS = 'AAPL,SPY,I:SPX';

@@ -15,7 +15,7 @@ import type { Batch } from '../src/write/batch.js';
 import { createStrategy } from '../src/write/create-strategy.js';
 import type { WriteCounts, WriteStrategy } from '../src/write/strategy.js';
 import { type ConnectedDatabase, connectMigratedDatabase } from './harness/connected-database.js';
-import { FACTS_RESULT, sampleChain } from './harness/polygon-fixtures.js';
+import { DOCUMENTED_RESULT, sampleChain } from './harness/polygon-fixtures.js';
 import { PolygonServer, type PolygonServerOptions } from './harness/polygon-server.js';
 
 const KEY = 'cycle-key-7e1f20';
@@ -24,7 +24,7 @@ const AT = new Date('2026-11-27T15:05:00Z');
 const CHAINS = {
   AAPL: sampleChain('AAPL', 600),
   SPY: sampleChain('SPY', 120),
-  'I:SPX': [FACTS_RESULT, ...sampleChain('I:SPX', 40)],
+  'I:SPX': [DOCUMENTED_RESULT, ...sampleChain('I:SPX', 40)],
 };
 const ALL = Object.values(CHAINS).flat();
 
@@ -243,7 +243,7 @@ test('fetchers wait while the write buffer is full: no next page is asked for un
 });
 
 test('an invalid result is rejected with its reason; the rest of its page is stored', { timeout: 30_000 }, async (t) => {
-  const bad = FACTS_RESULT.replace('"strike_price":4500', '"strike_price":4400');
+  const bad = DOCUMENTED_RESULT.replace('"strike_price":4500', '"strike_price":4400');
   const spy = sampleChain('SPY', 20);
   const { db, cycle } = await setup(t, { chains: { SPY: [...spy.slice(0, 10), bad, ...spy.slice(10)] } });
   const rejects: CycleReject[] = [];

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { type CliResult, collect, runCli, spawnCli } from './harness/cli.js';
 import { clockAt } from './harness/clock.js';
 import { type TestDatabase, TestDatabases } from './harness/database.js';
-import { FACTS_RESULT, sampleChain } from './harness/polygon-fixtures.js';
+import { DOCUMENTED_RESULT, sampleChain } from './harness/polygon-fixtures.js';
 import { PolygonServer } from './harness/polygon-server.js';
 import { query } from './harness/sql.js';
 import { useTempDirectory } from './harness/temp-dir.js';
@@ -22,7 +22,7 @@ const CHAINS = {
   AAPL: sampleChain('AAPL', 300),
   SPY: sampleChain('SPY', 120),
   MSFT: sampleChain('MSFT', 80),
-  'I:SPX': [FACTS_RESULT, ...sampleChain('I:SPX', 40)],
+  'I:SPX': [DOCUMENTED_RESULT, ...sampleChain('I:SPX', 40)],
 };
 const CAPTURED_AT = '2026-11-27T15:05:00Z';
 const UNREACHABLE_DATABASE = 'postgresql://postgres@127.0.0.1:1/nowhere';
