@@ -407,3 +407,20 @@ test('the CLI command rejects a bad option before writing anything, as a usage e
     (error: unknown) => error instanceof OptdbError && /--contracts 10000000 is more than 2 underlyings can list/.test(error.message),
   );
 });
+
+test("consecutive days' flat files list mostly the same contracts, as real ones do, with a few joining or leaving", async () => {
+  const tickers = async (date: string): Promise<Set<string>> => {
+    const { text } = await sample('day-aggs-csv', { underlyings: 20, contracts: 20_000, date });
+    return new Set(
+      text
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.slice(0, line.indexOf(','))),
+    );
+  };
+  const [thursday, friday] = [await tickers('2025-11-20'), await tickers('2025-11-21')];
+  const shared = [...friday].filter((ticker) => thursday.has(ticker)).length;
+  assert.ok(shared >= 0.9 * friday.size, `${shared} of ${friday.size} traded the day before`);
+  assert.ok(shared < friday.size && shared < thursday.size, 'some contracts join, some leave');
+});

@@ -5,12 +5,15 @@
  * Activity is heavy-tailed and concentrated where real activity is: volume peaks at the
  * money and near expiry and is most often zero far out; a traded contract's volume is
  * Pareto-distributed, so a few contracts carry most of the day. Spreads are tight for
- * liquid contracts and wide for the rest.
+ * liquid contracts and wide for the rest. Whether a contract trades at all is drawn once
+ * per contract, not per day: the contracts of consecutive days' files are mostly the
+ * same, as in real flat files, with a few percent joining or leaving as prices move and
+ * expirations roll.
  */
 import { RISK_FREE_RATE, blackScholes } from './black-scholes.js';
 import type { ChainContract } from './chain.js';
 import { ceilToTick, floorToTick, nearestTick, roundTo } from './price-ticks.js';
-import type { Random } from './random.js';
+import { type Random, uniformOf } from './random.js';
 import { SESSION_LENGTH_NS, type TradingSession, sessionTimeNs } from './trading-session.js';
 
 export interface Quote {
@@ -70,7 +73,7 @@ export function simulateDay(contract: ChainContract, session: TradingSession, ra
   const deviations = Math.log(contract.strike / forward) / (contract.impliedVol * Math.sqrt(contract.years));
 
   const expected = (VOLUME_SCALE * underlying.weight * bell(deviations, 1.2)) / (1 + 30 * contract.years);
-  const volume = random.chance(expected / (expected + 10)) ? Math.max(1, Math.round(0.2 * expected * random.pareto(1.3))) : 0;
+  const volume = uniformOf(contract.ticker) < expected / (expected + 10) ? Math.max(1, Math.round(0.2 * expected * random.pareto(1.3))) : 0;
   // Open interest builds up over a contract's life: more of it further out, and wider.
   const expectedInterest = OPEN_INTEREST_SCALE * underlying.weight * bell(deviations, 2) * Math.min(1, 0.3 + 3 * contract.years);
   const openInterest = random.chance(expectedInterest / (expectedInterest + 5))
