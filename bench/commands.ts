@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import type { ProcessReport } from './measurement.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = path.join(ROOT, 'dist/cli/main.js');
+// BENCH_CLI measures another build (say, a worktree of an earlier commit) against the same floor.
+const CLI = process.env.BENCH_CLI ?? path.join(ROOT, 'dist/cli/main.js');
 
 export type FloorScript = 'floor.sql' | 'floor-chain.sql';
 

@@ -24,6 +24,8 @@
  *   BENCH_SCALE=0.05            every file cut to this fraction of its rows, for a quick
  *                               try (default 1; a scaled run cannot pass --check)
  *   BENCH_SKIP_5M=1             the same as leaving 5m out of BENCH_ONLY
+ *   BENCH_CLI=<path>            the optdb CLI to measure (default dist/cli/main.js): a build
+ *                               of another commit, to compare two in the same conditions
  *   DATABASE_URL                the server to measure on (its user must be able to create
  *                               databases); default an embedded PostgreSQL
  *
