@@ -91,8 +91,8 @@ function overlapTable(overlaps: readonly DayOverlap[]): string[] {
   const share = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)} %`;
   return [
     '',
-    "  How much of each day's file names contracts that earlier days' files already did (the generator draws each day's",
-    '  trades afresh, so a contract that traded yesterday need not trade today):',
+    "  How much of each day's file names contracts that earlier days' files already did (the generator decides once per",
+    '  contract whether it trades, so the days share most contracts; new listings and moved prices change a few):',
     '',
     '  | day | rows | in the day before | in any earlier day | new contracts |',
     '  |---|---:|---:|---:|---:|',
