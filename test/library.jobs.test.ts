@@ -263,3 +263,15 @@ test('runLoadtest from a Config alone: the configured database, its rows reporte
   assert.ok(report.steps[0]!.rows > 0);
   assert.equal(await count(db.url, `options WHERE underlying_ticker = 'OPTDB'`), 0, "the load test's contracts are gone");
 });
+
+test('ingestFiles and checkFiles refuse a rejects file that is one of the inputs, before reading or writing anything', async () => {
+  const db = await databases.migrated('library_jobs_outputs');
+  const input = await dir.write('input.ndjson', `${DOCUMENTED_RESULT}\n`);
+  const refused = (error: unknown) =>
+    error instanceof Error && (error as { code?: string }).code === 'CONFIG_INVALID' && /is also an input/.test(error.message);
+  await assert.rejects(checkFiles([input], { rejects: input }), refused);
+  await assert.rejects(ingestFiles(configFor(db.url), [input], { rejects: input }), refused);
+  assert.equal(await fs.readFile(input, 'utf8'), `${DOCUMENTED_RESULT}\n`);
+  const [{ n }] = await query(db.url, 'SELECT count(*)::int AS n FROM option_snapshots');
+  assert.equal(n, 0);
+});

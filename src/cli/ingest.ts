@@ -2,12 +2,9 @@
  * `optdb ingest`: the flags, the progress display, Ctrl-C and the summary; the ingest
  * itself is the library's ingestFiles (checkFiles for --dry-run).
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { type Config, DEFAULT_WRITE_CONCURRENCY } from '../config.js';
 import { parseResolution, isoToMicros } from '../domain/timestamp.js';
-import { OptdbError } from '../errors.js';
 import { type CheckFilesOptions, checkFiles, DEFAULT_RESOLUTION, ingestFiles, type IngestFilesOptions } from '../ingest/ingest-files.js';
 import { IngestStopped, type IngestSummary, type MaxRejects } from '../ingest/pipeline.js';
 import { INPUT_FORMATS, type InputFormat } from '../sources/source-record.js';
@@ -17,6 +14,7 @@ import { ingestListeners, printSummary } from './ingest-output.js';
 import { addMetricsListenOption, type MetricsFlags, MetricsOutput } from './metrics-output.js';
 import { checked, choiceOption, integerOption } from './option-parsers.js';
 import { warn } from './output.js';
+import { refuseOutputsThatAreInputs } from '../output-file.js';
 import { createProgressDisplay } from './progress-display.js';
 import { onInterrupt, onShutdown } from './shutdown.js';
 
@@ -167,30 +165,6 @@ async function ingestUntilInterrupted(
     });
   } finally {
     unregister();
-  }
-}
-
-/**
- * An output file that is also an input would be truncated before it is read (`--rejects
- * data.csv`): refused before anything is opened. Same file: same device and inode, or
- * the same resolved path for an output that does not exist yet.
- */
-async function refuseOutputsThatAreInputs(inputs: readonly string[], outputs: Record<string, string | undefined>): Promise<void> {
-  const identity = async (file: string) => {
-    const stat = await fs.stat(file).catch(() => undefined);
-    return stat ? `${stat.dev}:${stat.ino}` : path.resolve(file);
-  };
-  const inputIds = new Map<string, string>();
-  for (const input of inputs) if (input !== '-') inputIds.set(await identity(input), input);
-  for (const [flag, output] of Object.entries(outputs)) {
-    if (output === undefined) continue;
-    const input = inputIds.get(await identity(output));
-    if (input !== undefined)
-      throw new OptdbError(
-        'CONFIG_INVALID',
-        `${flag} ${output} is also an input (${input}): writing it would destroy the input before it is read.`,
-        { remedy: `Give ${flag} another file.` },
-      );
   }
 }
 

@@ -7,7 +7,9 @@ export function printTable(rows: Record<string, unknown>[]): void {
     return;
   }
   const columns = Object.keys(rows[0]!);
-  const cell = (value: unknown) => (value === null || value === undefined ? '' : String(value));
+  // A missing value (greeks a source left out, say) shows as a dash: a blank would shift
+  // the columns for anyone reading or parsing the table.
+  const cell = (value: unknown) => (value === null || value === undefined ? '—' : String(value));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (values: string[]) => `  ${values.map((v, i) => v.padStart(widths[i]!)).join('  ')}`;
   say(line(columns));

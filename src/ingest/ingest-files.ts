@@ -26,6 +26,7 @@ import type { WriteEvent } from '../write/writer.js';
 import { ingest, type IngestOptions, type IngestProgress, type IngestSummary, type MaxRejects } from './pipeline.js';
 import { refreshStatistics } from './refresh-statistics.js';
 import { RejectSink } from './rejects.js';
+import { refuseOutputsThatAreInputs } from '../output-file.js';
 
 /** Capture times taken from the rows themselves are truncated to this step unless `resolutionMicros` says otherwise. */
 export const DEFAULT_RESOLUTION = '1m';
@@ -76,6 +77,7 @@ export interface IngestFilesOptions extends CheckFilesOptions, DatabaseHooks {
  */
 export async function ingestFiles(config: Config, inputs: readonly string[], options: IngestFilesOptions = {}): Promise<IngestSummary> {
   requireOneInputForImportId(inputs, options);
+  await refuseOutputsThatAreInputs(inputs, { rejects: options.rejects });
   const concurrency = options.concurrency ?? config.writeConcurrency;
   requireConcurrencyWithinPool(concurrency, config);
   return withDatabase(
@@ -125,6 +127,7 @@ export async function ingestFiles(config: Config, inputs: readonly string[], opt
 /** Parses and validates `inputs` as `ingestFiles` would, and writes nothing: no database is needed. */
 export async function checkFiles(inputs: readonly string[], options: CheckFilesOptions = {}): Promise<IngestSummary> {
   requireOneInputForImportId(inputs, options);
+  await refuseOutputsThatAreInputs(inputs, { rejects: options.rejects });
   return run(inputs, options, { strategy: undefined, concurrency: 1 });
 }
 
