@@ -36,7 +36,7 @@ const program = new Command('optdb')
   .description('US equity-options market data in PostgreSQL, fast and safely')
   .version(version)
   .option('--data-dir <path>', 'embedded server data directory (env OPTDB_DATA_DIR, default .optdb)')
-  .showHelpAfterError()
+  .showHelpAfterError("(add --help for the command's options)")
   .exitOverride();
 
 let resolved: Config | undefined;
