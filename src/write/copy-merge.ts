@@ -22,7 +22,7 @@ import {
   STAGED_ROWS,
   stagedColumns,
 } from './sql/staging.js';
-import type { WriteCounts, WriteStrategy } from './strategy.js';
+import { mergeCounts, type WriteCounts, type WriteStrategy } from './strategy.js';
 import type { TableSpec } from './tables.js';
 import { upsertStatement } from './sql/upsert.js';
 import { inTransaction } from '../db/transaction.js';
@@ -57,15 +57,9 @@ export class CopyMergeStrategy implements WriteStrategy {
         const enriched = anyContractKnowsMore(batch.contracts)
           ? ((await client.query(ENRICH_KNOWN_CONTRACTS)).rows[0].enriched as number)
           : 0;
-        const { inserted, updated } = (await client.query(this.merge(table))).rows[0];
+        const merged = (await client.query(this.merge(table))).rows[0];
         if (batch.ledger) await client.query(RECORD_BATCH, ledgerParameters(batch.ledger));
-        return {
-          inserted,
-          updated,
-          unchanged: batch.rows.length - inserted - updated,
-          contractsCreated: created,
-          contractsUpdated: enriched,
-        };
+        return mergeCounts(batch, merged, { created, enriched });
       }),
     );
   }

@@ -18,6 +18,25 @@ export interface WriteStrategy {
   write(batch: Batch): Promise<WriteCounts>;
 }
 
+/**
+ * A set-based strategy's counts for a batch: its merge statement says how many rows it
+ * inserted and updated; every other row of the batch was already there, unchanged.
+ */
+export function mergeCounts(
+  batch: Batch,
+  merged: { readonly inserted: number; readonly updated: number },
+  contracts: { readonly created: number; readonly enriched: number },
+): WriteCounts {
+  const { inserted, updated } = merged;
+  return {
+    inserted,
+    updated,
+    unchanged: batch.rows.length - inserted - updated,
+    contractsCreated: contracts.created,
+    contractsUpdated: contracts.enriched,
+  };
+}
+
 export function emptyCounts(): WriteCounts {
   return { inserted: 0, updated: 0, unchanged: 0, contractsCreated: 0, contractsUpdated: 0 };
 }

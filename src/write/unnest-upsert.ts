@@ -15,7 +15,7 @@ import {
   enrichKnownContracts,
   insertNewContracts,
 } from './sql/contracts.js';
-import type { WriteCounts, WriteStrategy } from './strategy.js';
+import { mergeCounts, type WriteCounts, type WriteStrategy } from './strategy.js';
 import { unnestSource, upsertStatement } from './sql/upsert.js';
 
 // Interactive transactions default to 5 s, too short for a large batch on a busy server.
@@ -38,15 +38,9 @@ export class UnnestUpsertStrategy implements WriteStrategy {
       const [{ enriched }] = anyContractKnowsMore(batch.contracts)
         ? await tx.$queryRawUnsafe<[{ enriched: number }]>(ENRICH_KNOWN_CONTRACTS, ...parameters)
         : [{ enriched: 0 }];
-      const [{ inserted, updated }] = await tx.$queryRawUnsafe<[{ inserted: number; updated: number }]>(upsert, ...columns);
+      const [merged] = await tx.$queryRawUnsafe<[{ inserted: number; updated: number }]>(upsert, ...columns);
       if (batch.ledger) await tx.$executeRawUnsafe(RECORD_BATCH, ...ledgerParameters(batch.ledger));
-      return {
-        inserted,
-        updated,
-        unchanged: batch.rows.length - inserted - updated,
-        contractsCreated: created,
-        contractsUpdated: enriched,
-      };
+      return mergeCounts(batch, merged, { created, enriched });
     }, TRANSACTION_OPTIONS);
   }
 }
