@@ -76,7 +76,8 @@ export function registerIngest(program: Command, config: () => Config): void {
     .option('--no-analyze', 'do not ANALYZE the tables this ingest changed by more than 20 % (and ≥ 1,000 rows) at the end')
     .option('--no-progress', 'no progress bar or progress lines')
     .action(async (paths: string[], flags: IngestFlags) => {
-      await refuseOutputsThatAreInputs(paths, { '--rejects': flags.rejects, '--metrics-file': flags.metricsFile });
+      // The jobs check --rejects themselves; the metrics file is the CLI's own output.
+      await refuseOutputsThatAreInputs(paths, { '--metrics-file': flags.metricsFile });
       try {
         printSummary(await run(paths, flags, config), flags);
       } catch (error) {

@@ -76,8 +76,7 @@ export interface IngestFilesOptions extends CheckFilesOptions, DatabaseHooks {
  * summary of what was committed until then.
  */
 export async function ingestFiles(config: Config, inputs: readonly string[], options: IngestFilesOptions = {}): Promise<IngestSummary> {
-  requireOneInputForImportId(inputs, options);
-  await refuseOutputsThatAreInputs(inputs, { rejects: options.rejects });
+  await checkInputsAndOutputs(inputs, options);
   const concurrency = options.concurrency ?? config.writeConcurrency;
   requireConcurrencyWithinPool(concurrency, config);
   return withDatabase(
@@ -126,8 +125,7 @@ export async function ingestFiles(config: Config, inputs: readonly string[], opt
 
 /** Parses and validates `inputs` as `ingestFiles` would, and writes nothing: no database is needed. */
 export async function checkFiles(inputs: readonly string[], options: CheckFilesOptions = {}): Promise<IngestSummary> {
-  requireOneInputForImportId(inputs, options);
-  await refuseOutputsThatAreInputs(inputs, { rejects: options.rejects });
+  await checkInputsAndOutputs(inputs, options);
   return run(inputs, options, { strategy: undefined, concurrency: 1 });
 }
 
@@ -153,6 +151,12 @@ async function run(inputs: readonly string[], options: CheckFilesOptions, writes
   } finally {
     await rejects.close();
   }
+}
+
+/** Refused before anything is opened: what the options ask of the inputs that cannot be done safely. */
+async function checkInputsAndOutputs(inputs: readonly string[], options: CheckFilesOptions): Promise<void> {
+  requireOneInputForImportId(inputs, options);
+  await refuseOutputsThatAreInputs(inputs, { '--rejects': options.rejects });
 }
 
 /** Two inputs under one identity would share their ledger rows: each would skip what the other committed. */
