@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import pg from 'pg';
 import { writeSample } from '../src/sample/generate-sample.js';
-import { collect, runCli, spawnCli } from './harness/cli.js';
+import { collect, runCli, spawnCli, watchCli } from './harness/cli.js';
 import { TestDatabases } from './harness/database.js';
 import { samples } from './harness/prometheus.js';
 import { query } from './harness/sql.js';
@@ -31,11 +31,7 @@ test('Ctrl-C mid-ingest commits what was read and exits 130; the same command re
 
   const db = await databases.migrated('interrupt');
   const args = ['ingest', '-', '--import-id', 'bars-2025-11-20', '--batch-size', '200', '--concurrency', '2', '--json', '--no-progress'];
-  const child = spawnCli([...args, '--metrics-listen', '0'], { DATABASE_URL: db.url }, 'pipe');
-  t.after(() => void child.kill('SIGKILL'));
-  const done = collect(child, 100_000);
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  const { child, done, stderr } = watchCli(t, [...args, '--metrics-listen', '0'], { DATABASE_URL: db.url }, 'pipe', 100_000);
   // Half the input, then the pipe stays open: the ingest is waiting for more when Ctrl-C comes.
   const lines = (await fs.readFile(bars, 'utf8')).trimEnd().split('\n');
   const half = Math.floor(rows / 2);
@@ -45,12 +41,12 @@ test('Ctrl-C mid-ingest commits what was read and exits 130; the same command re
   await waitUntil(
     'every line sent read and a batch committed',
     async () => {
-      const url = /metrics at (http:\S+)/.exec(stderr)?.[1];
+      const url = /metrics at (http:\S+)/.exec(stderr())?.[1];
       if (url === undefined) return false;
       const metrics = samples(await (await fetch(url)).text());
       return metrics.get('optdb_rows_read_total') === half && (metrics.get('optdb_rows_written_total{outcome="inserted"}') ?? 0) > 0;
     },
-    () => stderr,
+    () => stderr(),
   );
   child.kill('SIGINT');
   const interrupted = await done;
@@ -88,19 +84,15 @@ test('a second Ctrl-C ends the ingest at once, even while it waits to open a FIF
   const db = await databases.migrated('interrupt_fifo');
   const fifo = path.join(dir.path, 'nobody-writes.fifo');
   execFileSync('mkfifo', [fifo]);
-  const child = spawnCli(['ingest', fifo], { DATABASE_URL: db.url });
-  t.after(() => void child.kill('SIGKILL'));
-  const done = collect(child, 30_000);
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  const { child, done, stderr } = watchCli(t, ['ingest', fifo], { DATABASE_URL: db.url }, 'ignore', 30_000);
   // Nothing to wait on: the open blocks before any row or connection. The CLI is up in
   // well under a second; the Ctrl-C below is answered only once its handlers are in place.
   await new Promise((resolve) => setTimeout(resolve, 3_000));
   child.kill('SIGINT');
   await waitUntil(
     'the first Ctrl-C to be taken',
-    async () => /SIGINT received/.test(stderr),
-    () => stderr,
+    async () => /SIGINT received/.test(stderr()),
+    () => stderr(),
   );
   // The open still blocks: the first Ctrl-C alone cannot end the process…
   assert.deepEqual([child.exitCode, child.signalCode], [null, null], 'the process ended on the first Ctrl-C');
@@ -163,25 +155,23 @@ test(
 
 test('Ctrl-C on stdin without --import-id says how to go on, not to "resume"', { timeout: 60_000 }, async (t) => {
   const db = await databases.migrated('interrupt_stdin');
-  const child = spawnCli(
+  const { child, done, stderr } = watchCli(
+    t,
     ['ingest', '-', '--format', 'day-aggs-csv', '--no-progress', '--metrics-listen', '0'],
     { DATABASE_URL: db.url },
     'pipe',
+    50_000,
   );
-  t.after(() => void child.kill('SIGKILL'));
-  const done = collect(child, 50_000);
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => (stderr += chunk));
   child.stdin!.write(
     'ticker,volume,open,close,high,low,window_start,transactions\nO:AAPL251121C00150000,10,1,1,1,1,1763614800000000000,2\n',
   );
   await waitUntil(
     'the row read',
     async () => {
-      const url = /metrics at (http:\S+)/.exec(stderr)?.[1];
+      const url = /metrics at (http:\S+)/.exec(stderr())?.[1];
       return url !== undefined && samples(await (await fetch(url)).text()).get('optdb_rows_read_total') === 1;
     },
-    () => stderr,
+    () => stderr(),
   );
   child.kill('SIGINT');
   const result = await done;

@@ -13,7 +13,7 @@ import { OptdbError } from '../src/errors.js';
 import { parseListenAddress, serveMetrics } from '../src/metrics/metrics-server.js';
 import { OptdbMetrics } from '../src/metrics/optdb-metrics.js';
 import { writeSample } from '../src/sample/generate-sample.js';
-import { collect, spawnCli } from './harness/cli.js';
+import { watchCli } from './harness/cli.js';
 import { TestDatabases } from './harness/database.js';
 import { samples } from './harness/prometheus.js';
 import { useTempDirectory } from './harness/temp-dir.js';
@@ -96,7 +96,8 @@ test('optdb ingest --metrics-listen: scraped mid-ingest, the counters show the r
   const half = Math.floor(rows / 2);
 
   // The input comes on stdin and stops halfway until the test has scraped.
-  const child = spawnCli(
+  const { child, done, stderr } = watchCli(
+    t,
     [
       'ingest',
       '-',
@@ -113,17 +114,14 @@ test('optdb ingest --metrics-listen: scraped mid-ingest, the counters show the r
     ],
     { DATABASE_URL: db.url },
     'pipe',
+    100_000,
   );
-  t.after(() => void child.kill('SIGKILL'));
-  const done = collect(child, 100_000);
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => (stderr += chunk));
   child.stdin!.write(lines.slice(0, 1 + half).join('\n') + '\n');
 
   const url = await waitFor(
     'the metrics address',
-    async () => /metrics at (http:\S+)/.exec(stderr)?.[1],
-    () => stderr,
+    async () => /metrics at (http:\S+)/.exec(stderr())?.[1],
+    () => stderr(),
   );
   let lastSeen: number | undefined;
   const midway = await waitFor(
@@ -134,7 +132,7 @@ test('optdb ingest --metrics-listen: scraped mid-ingest, the counters show the r
       // The parser may keep the last line back until it sees what follows it.
       return lastSeen !== undefined && lastSeen >= half - 1 ? values : undefined;
     },
-    () => `${lastSeen} of ${half} rows read; ${stderr}`,
+    () => `${lastSeen} of ${half} rows read; ${stderr()}`,
   );
   assert.ok(midway.get('optdb_rows_read_total')! <= half, 'rows counted that were not sent yet');
   assert.ok((midway.get('optdb_rows_written_total{outcome="inserted"}') ?? 0) <= half);
@@ -173,17 +171,15 @@ test(
   { timeout: 60_000 },
   async (t) => {
     const db = await databases.migrated('metrics_hostile');
-    const child = spawnCli(
+    const { child, done, stderr } = watchCli(
+      t,
       ['ingest', '-', '--format', 'day-aggs-csv', '--no-progress', '--json', '--metrics-listen', '127.0.0.1:0'],
       { DATABASE_URL: db.url },
       'pipe',
+      50_000,
     );
-    t.after(() => void child.kill('SIGKILL'));
-    const done = collect(child, 50_000);
-    let stderr = '';
-    child.stderr?.on('data', (chunk) => (stderr += chunk));
-    for (let i = 0; i < 400 && !/metrics at http/.test(stderr); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    const url = new URL(/metrics at (http:\S+)/.exec(stderr)![1]!);
+    for (let i = 0; i < 400 && !/metrics at http/.test(stderr()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const url = new URL(/metrics at (http:\S+)/.exec(stderr())![1]!);
 
     const net = await import('node:net');
     const silent = net.connect(Number(url.port), url.hostname); // connects and sends nothing

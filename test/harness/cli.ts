@@ -1,5 +1,6 @@
 /** Runs the built `optdb` command (dist/, built by `pretest`) as a user would. */
 import { spawn } from 'node:child_process';
+import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -35,4 +36,23 @@ export function collect(child: ReturnType<typeof spawn>, timeoutMs = 120_000): P
       resolve({ code, signal, stdout, stderr });
     }),
   );
+}
+
+/**
+ * A CLI run a test watches while it runs: killed when the test ends (whatever its outcome),
+ * `done` when it exits, and its stderr so far readable at any moment.
+ */
+export function watchCli(
+  t: TestContext,
+  args: string[],
+  env: Record<string, string | undefined>,
+  stdin: 'ignore' | 'pipe',
+  timeoutMs: number,
+): { child: ReturnType<typeof spawn>; done: Promise<CliResult>; stderr: () => string } {
+  const child = spawnCli(args, env, stdin);
+  t.after(() => void child.kill('SIGKILL'));
+  const done = collect(child, timeoutMs);
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  return { child, done, stderr: () => stderr };
 }
