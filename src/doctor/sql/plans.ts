@@ -10,8 +10,14 @@
 import { NEAREST_CHAIN, TOP_VOLUME } from '../../db/sql/read-queries.js';
 import { RECORD_BATCH } from '../../write/sql/ledger.js';
 import { DEFAULT_BATCH_LIMITS } from '../../write/batch.js';
-import { CONTRACT_COLUMNS, CONTRACTS_FROM_PARAMETERS, enrichKnownContracts, insertNewContracts } from '../../write/sql/contracts.js';
-import { CREATE_STAGED_CONTRACTS, createStagedRows, STAGED_CONTRACTS_SOURCE, STAGED_ROWS } from '../../write/sql/staging.js';
+import {
+  CONTRACT_COLUMNS,
+  CONTRACTS_FROM_PARAMETERS,
+  CONTRACTS_TO_WRITE,
+  enrichKnownContracts,
+  insertNewContracts,
+} from '../../write/sql/contracts.js';
+import { CREATE_STAGED_CONTRACTS, createStagedRows, STAGED_CONTRACTS_SOURCE, STAGED_ROWS_SOURCE } from '../../write/sql/staging.js';
 import { DAY_AGGS, SNAPSHOTS } from '../../write/tables.js';
 import { unnestSource, upsertStatement } from '../../write/sql/upsert.js';
 
@@ -66,10 +72,11 @@ export const EXPLAINED_STATEMENTS: readonly ExplainedStatement[] = [
   write('contracts enrich (unnest)', enrichKnownContracts(CONTRACTS_FROM_PARAMETERS), nullArrays(CONTRACT_COLUMNS.length)),
   write('snapshots upsert (unnest)', upsertStatement(SNAPSHOTS, unnestSource(SNAPSHOTS)), nullArrays(SNAPSHOTS.columns.length)),
   write('day-aggs upsert (unnest)', upsertStatement(DAY_AGGS, unnestSource(DAY_AGGS)), nullArrays(DAY_AGGS.columns.length)),
+  write('contracts to write (copy)', CONTRACTS_TO_WRITE, nullArrays(5)),
   write('contracts insert (copy)', insertNewContracts(STAGED_CONTRACTS_SOURCE), () => [], [CREATE_STAGED_CONTRACTS]),
   write('contracts enrich (copy)', enrichKnownContracts(STAGED_CONTRACTS_SOURCE), () => [], [CREATE_STAGED_CONTRACTS]),
-  write('snapshots merge (copy)', upsertStatement(SNAPSHOTS, STAGED_ROWS), () => [], [createStagedRows(SNAPSHOTS)]),
-  write('day-aggs merge (copy)', upsertStatement(DAY_AGGS, STAGED_ROWS), () => [], [createStagedRows(DAY_AGGS)]),
+  write('snapshots merge (copy)', upsertStatement(SNAPSHOTS, STAGED_ROWS_SOURCE), () => [], [createStagedRows(SNAPSHOTS)]),
+  write('day-aggs merge (copy)', upsertStatement(DAY_AGGS, STAGED_ROWS_SOURCE), () => [], [createStagedRows(DAY_AGGS)]),
   write('import ledger insert', RECORD_BATCH, () => ['optdb doctor', 1, BATCH_ROWS, BATCH_ROWS]),
   { name: 'demo nearest chain', kind: 'read', setup: [], sql: NEAREST_CHAIN, parameters: (s) => [s.underlying, s.day] },
   { name: 'demo top volume', kind: 'read', setup: [], sql: TOP_VOLUME, parameters: (s) => [s.day] },

@@ -23,6 +23,40 @@ type ContractColumn = (typeof CONTRACT_COLUMNS)[number];
 /** The contracts as bound parameters $1, $2, …: one text array per column. */
 export const CONTRACTS_FROM_PARAMETERS = `unnest(${CONTRACT_COLUMNS.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS i(${CONTRACT_COLUMNS.join(', ')})`;
 
+/** The columns through which a source can tell more about a known contract than its ticker does. */
+const ENRICHING_COLUMNS = ['underlying_ticker', 'shares_per_contract', 'exercise_style', 'primary_exchange'] as const;
+
+/**
+ * The batch's contracts that need a write: those not in `options` yet, and those this
+ * source would enrich (the same test as enrichKnownContracts). After the first day of a
+ * backfill nearly every contract is known and unchanged, and one indexed probe per
+ * ticker is about half the cost of staging and inserting them all again. Parameters:
+ * the tickers, then one text array per enriching column — left empty (unnest pads a
+ * shorter array with nulls) when no contract knows more than its ticker.
+ */
+export const CONTRACTS_TO_WRITE = `
+  SELECT i.ticker FROM unnest($1::text[], ${ENRICHING_COLUMNS.map((_, i) => `$${i + 2}::text[]`).join(', ')})
+    AS i(ticker, ${ENRICHING_COLUMNS.join(', ')})
+  WHERE NOT EXISTS (
+    SELECT 1 FROM options o
+    WHERE o.ticker = i.ticker
+      AND (COALESCE(i.underlying_ticker, o.underlying_ticker), COALESCE(i.shares_per_contract::integer, o.shares_per_contract),
+           COALESCE(i.exercise_style::exercise_style, o.exercise_style), COALESCE(i.primary_exchange, o.primary_exchange))
+          IS NOT DISTINCT FROM (o.underlying_ticker, o.shares_per_contract, o.exercise_style, o.primary_exchange))`;
+
+/** The parameters of CONTRACTS_TO_WRITE for these contracts. */
+export function contractsToWriteParameters(contracts: readonly ContractRow[]): (string | null)[][] {
+  const tickers = contracts.map((c) => c.ticker);
+  if (!anyContractKnowsMore(contracts)) return [tickers, ...ENRICHING_COLUMNS.map(() => [])];
+  return [
+    tickers,
+    contracts.map((c) => c.underlyingTicker),
+    contracts.map((c) => (c.sharesPerContract === null ? null : String(c.sharesPerContract))),
+    contracts.map((c) => c.exerciseStyle),
+    contracts.map((c) => c.primaryExchange),
+  ];
+}
+
 export function insertNewContracts(source: string): string {
   return `
   WITH created AS (

@@ -9,6 +9,8 @@ import type { TableSpec } from '../tables.js';
 
 export const STAGED_ROWS = 'optdb_staged_rows';
 export const STAGED_CONTRACTS = 'optdb_staged_contracts';
+/** The staged rows as the merge statement reads them. */
+export const STAGED_ROWS_SOURCE = `${STAGED_ROWS} AS s`;
 /** The staged contracts as the contract statements read them. */
 export const STAGED_CONTRACTS_SOURCE = `${STAGED_CONTRACTS} AS i`;
 

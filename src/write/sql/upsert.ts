@@ -4,6 +4,11 @@
  * The WHERE makes a re-ingest of identical data write nothing (no new row versions);
  * RETURNING (xmax = 0) tells inserted rows from updated ones, and rows neither inserted
  * nor updated are unchanged. Identifiers come only from the fixed TableSpecs.
+ *
+ * Rows already stored with the same values are left out before the INSERT (NOT EXISTS,
+ * one index probe each): ON CONFLICT DO UPDATE locks every conflicting row even when its
+ * WHERE then writes nothing, and a lock is a write — one WAL record and a dirtied page per
+ * unchanged row, which made a re-ingest of an unchanged day cost as much as loading it.
  */
 import pg from 'pg';
 import type { TableSpec } from '../tables.js';
@@ -12,16 +17,22 @@ import type { TableSpec } from '../tables.js';
 // name that ever held a quote would still make a valid identifier, never SQL.
 const quote = (name: string) => pg.escapeIdentifier(name);
 
-/** `from` yields the batch's rows with the table's column names and types (a staging table, or unnest). */
+/**
+ * `from` yields the batch's rows as `s`, with the table's column names and types (a
+ * staging table, or unnest).
+ */
 export function upsertStatement(table: TableSpec, from: string): string {
   const names = table.columns.map((c) => c.name);
   const valueColumns = names.filter((name) => !table.key.includes(name));
   const assignments = valueColumns.map((name) => `${quote(name)} = EXCLUDED.${quote(name)}`);
   if (table.touchedAt) assignments.push(`${quote(table.touchedAt)} = now()`);
+  const sameKey = table.key.map((name) => `e.${quote(name)} = s.${quote(name)}`).join(' AND ');
+  const row = (alias: string) => valueColumns.map((name) => `${alias}.${quote(name)}`).join(', ');
   return `
     WITH written AS (
       INSERT INTO ${quote(table.name)} AS t (${names.map(quote).join(', ')})
-      SELECT ${names.map(quote).join(', ')} FROM ${from}
+      SELECT ${names.map((name) => `s.${quote(name)}`).join(', ')} FROM ${from}
+      WHERE NOT EXISTS (SELECT 1 FROM ${quote(table.name)} e WHERE ${sameKey} AND (${row('e')}) IS NOT DISTINCT FROM (${row('s')}))
       ORDER BY ${table.key.map(quote).join(', ')}
       ON CONFLICT (${table.key.map(quote).join(', ')}) DO UPDATE SET ${assignments.join(', ')}
       WHERE (${valueColumns.map((n) => `t.${quote(n)}`).join(', ')}) IS DISTINCT FROM (${valueColumns.map((n) => `EXCLUDED.${quote(n)}`).join(', ')})
@@ -30,10 +41,10 @@ export function upsertStatement(table: TableSpec, from: string): string {
     SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM written`;
 }
 
-/** `unnest($1::text[], …) AS s(cols)` with every column cast from text to its type. */
+/** `unnest($1::text[], …)` as `s`, with every column cast from text to its type. */
 export function unnestSource(table: TableSpec): string {
   const names = table.columns.map((c) => quote(c.name));
   const arrays = table.columns.map((_, i) => `$${i + 1}::text[]`);
   const casts = table.columns.map((c) => `${quote(c.name)}::${c.type} AS ${quote(c.name)}`);
-  return `(SELECT ${casts.join(', ')} FROM unnest(${arrays.join(', ')}) AS s(${names.join(', ')})) AS batch`;
+  return `(SELECT ${casts.join(', ')} FROM unnest(${arrays.join(', ')}) AS u(${names.join(', ')})) AS s`;
 }
