@@ -103,22 +103,28 @@ test('a batch meeting stored keys falls back to the merge: new rows inserted, ch
   assert.deepEqual(results[0], results[1], 'the fall-back left the table as the merge alone does');
 });
 
-test('a batch meeting a key a concurrent writer holds waits for it, then falls back to the merge and writes its own values', async () => {
+test('a batch meeting keys a concurrent writer holds waits for them, then falls back and writes its own values', async () => {
   const { db, pool } = await connect('copy_paths_concurrent');
   const strategy = new CopyMergeStrategy(pool);
   await strategy.write(dayBatch(0, 5, '2025-11-19'));
 
-  // Another writer inserts one of the batch's keys and holds its transaction open.
+  // Another writer creates one of the batch's new contracts and one of its rows, and
+  // holds its transaction open.
   const other = new pg.Client({ connectionString: db.url });
   await other.connect();
   cleanups.push(() => other.end());
   await other.query('BEGIN');
+  await other.query(
+    `INSERT INTO options (ticker, underlying_ticker, root, contract_type, expiration_date, strike_price)
+                     VALUES ($1, 'AAPL', 'AAPL', 'call', '2025-12-19', 115)`,
+    [tickerFor(6)],
+  );
   await other.query(`INSERT INTO option_day_aggs (ticker, day, open, high, low, close, volume) VALUES ($1, '2025-11-20', 1, 1, 1, 1, 1)`, [
     tickerFor(3),
   ]);
 
-  const writing = strategy.write(dayBatch(0, 5, '2025-11-20'));
-  // The batch's insert waits on the other transaction's key.
+  const writing = strategy.write(dayBatch(0, 8, '2025-11-20'));
+  // The batch's inserts wait on the other transaction's keys.
   const waiting = async () =>
     (
       await pool.query(
@@ -132,10 +138,11 @@ test('a batch meeting a key a concurrent writer holds waits for it, then falls b
   await other.query('COMMIT');
 
   const counts = await writing;
-  assert.deepEqual({ ...counts }, { inserted: 4, updated: 1, unchanged: 0, contractsCreated: 0, contractsUpdated: 0 });
+  assert.deepEqual({ ...counts }, { inserted: 7, updated: 1, unchanged: 0, contractsCreated: 2, contractsUpdated: 0 });
   const { rows } = await pool.query(`SELECT close::text FROM option_day_aggs WHERE ticker = $1 AND day = '2025-11-20'`, [tickerFor(3)]);
   assert.deepEqual(rows, [{ close: '1.003' }], 'the batch, written after the other writer, has the last word');
-  assert.equal((await pool.query(`SELECT count(*)::int AS n FROM option_day_aggs WHERE day = '2025-11-20'`)).rows[0].n, 5);
+  assert.equal((await pool.query(`SELECT count(*)::int AS n FROM option_day_aggs WHERE day = '2025-11-20'`)).rows[0].n, 8);
+  assert.equal((await pool.query('SELECT count(*)::int AS n FROM options')).rows[0].n, 8);
 });
 
 test('known contracts are not rewritten; one a later source knows more about is enriched, and again when it changes', async () => {

@@ -1,16 +1,18 @@
 /**
- * The `copy` strategy (default), in one transaction: find which of the batch's contracts
- * need a write (new, or enriched by this source) and COPY just those into a staging
- * table and write them; then write the rows.
+ * The `copy` strategy (default): a batch in one transaction, writing only what changes.
  *
  * Rows whose keys are all new (a new trading day, a new capture) are COPYed straight into
- * the target, which the server loads fastest; any other batch is COPYed into a staging
- * table and merged into the target with one INSERT … SELECT … ON CONFLICT. Which batch is
- * which is found by trying: the direct COPY runs under a savepoint, and a key that exists
- * (23505, already stored or written by a concurrent writer that committed first) rolls it
- * back to the merge, with the same result as if the merge had run alone. After such a
- * fall-back a table's batches go to the merge directly, until one whose keys all turn out
- * new — so a re-ingest does not pay a failed COPY per batch.
+ * the target, which the server loads fastest. Any other batch is COPYed into a staging
+ * table; the rows not stored with the same values are kept in a second one, and upserted
+ * into the target with one INSERT … SELECT … ON CONFLICT. Which batch is which is found
+ * by trying (new-keys.ts); after a fall-back a table's batches go to the staging tables
+ * directly, until one whose keys all turn out new — so a re-ingest does not pay a failed
+ * COPY per batch.
+ *
+ * Contracts are written before the rows that reference them, and only those that need
+ * it: ones not stored yet, and ones this source knows more about. Contracts that know
+ * nothing but their tickers (a day_aggs file's) are looked for only for rows that are
+ * new or change, so a re-ingest looks up none; the others are probed as sent.
  *
  * The staging tables are transaction-local (`ON COMMIT DROP`), so this works through
  * transaction poolers too.
@@ -18,7 +20,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { PostgresError } from 'pg-error-enum';
 import { from as copyFrom } from 'pg-copy-streams';
 import { withPooledClient } from '../db/pool.js';
 import { ledgerParameters } from './ledger.js';
@@ -31,16 +32,20 @@ import {
   contractsToWriteParameters,
   contractValues,
   enrichKnownContracts,
+  insertContracts,
   insertNewContracts,
 } from './sql/contracts.js';
+import { ifKeysAreNew } from './new-keys.js';
 import { copyText, copyTextOfRows } from './copy-text.js';
 import {
+  CHANGED_ROWS_SOURCE,
+  CONTRACTS_MISSING_FOR_CHANGED_ROWS,
+  createChangedRows,
   CREATE_STAGED_CONTRACTS,
   createStagedRows,
   STAGED_CONTRACTS,
   STAGED_CONTRACTS_SOURCE,
   STAGED_ROWS,
-  STAGED_ROWS_SOURCE,
   stagedColumns,
 } from './sql/staging.js';
 import { mergeCounts, type WriteCounts, type WriteStrategy } from './strategy.js';
@@ -48,14 +53,13 @@ import type { TableSpec } from './tables.js';
 import { upsertStatement } from './sql/upsert.js';
 import { inTransaction } from '../db/transaction.js';
 
-const NEW_ROWS_SAVEPOINT = 'optdb_new_rows';
+const INSERT_CONTRACTS = insertContracts(STAGED_CONTRACTS_SOURCE);
 const INSERT_NEW_CONTRACTS = insertNewContracts(STAGED_CONTRACTS_SOURCE);
 const ENRICH_KNOWN_CONTRACTS = enrichKnownContracts(STAGED_CONTRACTS_SOURCE);
 
 export class CopyMergeStrategy implements WriteStrategy {
   readonly name = 'copy' as const;
-  private readonly mergeSql = new Map<string, string>();
-  /** Tables whose last batch met an existing key: their next batches go to the merge directly. */
+  /** Tables whose last batch met an existing key: their next batches go to the staging tables directly. */
   private readonly meetingKnownKeys = new Set<string>();
 
   constructor(private readonly pool: pg.Pool) {}
@@ -63,72 +67,95 @@ export class CopyMergeStrategy implements WriteStrategy {
   async write(batch: Batch): Promise<WriteCounts> {
     const table = batch.table;
     const columns = stagedColumns(table);
+    const rows = copyTextOfRows(
+      batch.rows,
+      table.columns.map((c) => c.name),
+    );
+    const tryNewKeys = !this.meetingKnownKeys.has(table.name);
     // A connection that failed (mid-COPY, say) may be unusable: withPooledClient destroys it.
     return withPooledClient(this.pool, (client) =>
       inTransaction(client, async () => {
-        const contracts = await writeContracts(client, batch.contracts);
-        const rows = copyTextOfRows(
-          batch.rows,
-          table.columns.map((c) => c.name),
-        );
-        let merged = this.meetingKnownKeys.has(table.name) ? undefined : await copyNewRows(client, table, rows, batch.rows.length);
-        if (merged === undefined) {
-          await client.query(createStagedRows(table));
-          await copyInto(client, `COPY ${STAGED_ROWS} (${columns}) FROM STDIN`, rows);
-          merged = (await client.query(this.merge(table))).rows[0] as { inserted: number; updated: number };
+        let written: { merged: MergedCounts; contracts: ContractCounts };
+        if (tryNewKeys) {
+          const contracts = await writeContracts(client, batch.contracts, CONTRACTS_TO_WRITE, contractsToWriteParameters(batch.contracts));
+          const copied = await ifKeysAreNew(client, async () => {
+            await copyInto(client, `COPY ${pg.escapeIdentifier(table.name)} (${columns}) FROM STDIN`, rows);
+            return { inserted: batch.rows.length, updated: 0 };
+          });
+          written = copied ? { merged: copied, contracts } : await mergeStaged(client, batch, rows, contracts);
+        } else {
+          const contracts = anyContractKnowsMore(batch.contracts)
+            ? await writeContracts(client, batch.contracts, CONTRACTS_TO_WRITE, contractsToWriteParameters(batch.contracts))
+            : undefined;
+          written = await mergeStaged(client, batch, rows, contracts);
         }
-        if (merged.inserted === batch.rows.length) this.meetingKnownKeys.delete(table.name);
+        if (written.merged.inserted === batch.rows.length) this.meetingKnownKeys.delete(table.name);
         else this.meetingKnownKeys.add(table.name);
         if (batch.ledger) await client.query(RECORD_BATCH, ledgerParameters(batch.ledger));
-        return mergeCounts(batch, merged, contracts);
+        return mergeCounts(batch, written.merged, written.contracts);
       }),
     );
-  }
-
-  private merge(table: TableSpec): string {
-    let sql = this.mergeSql.get(table.name);
-    if (!sql) {
-      sql = upsertStatement(table, STAGED_ROWS_SOURCE);
-      this.mergeSql.set(table.name, sql);
-    }
-    return sql;
   }
 }
 
 /**
- * COPYs rows straight into the target, if every key is new: the counts, or undefined
- * (with nothing written) when a key exists.
+ * Stages the rows, keeps those that change, writes their missing contracts (unless the
+ * batch's contracts were written already) and upserts them.
  */
-async function copyNewRows(
+async function mergeStaged(
   client: pg.PoolClient,
-  table: TableSpec,
+  batch: Batch,
   rows: string,
-  count: number,
-): Promise<{ inserted: number; updated: number } | undefined> {
-  await client.query(`SAVEPOINT ${NEW_ROWS_SAVEPOINT}`);
-  try {
-    await copyInto(client, `COPY ${pg.escapeIdentifier(table.name)} (${stagedColumns(table)}) FROM STDIN`, rows);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== PostgresError.UNIQUE_VIOLATION) throw error;
-    await client.query(`ROLLBACK TO SAVEPOINT ${NEW_ROWS_SAVEPOINT}`);
-    return undefined;
-  }
-  await client.query(`RELEASE SAVEPOINT ${NEW_ROWS_SAVEPOINT}`);
-  return { inserted: count, updated: 0 };
+  contractsWritten: ContractCounts | undefined,
+): Promise<{ merged: MergedCounts; contracts: ContractCounts }> {
+  const table = batch.table;
+  await client.query(createStagedRows(table));
+  await copyInto(client, `COPY ${STAGED_ROWS} (${stagedColumns(table)}) FROM STDIN`, rows);
+  await client.query(createChangedRows(table));
+  const contracts = contractsWritten ?? (await writeContracts(client, batch.contracts, CONTRACTS_MISSING_FOR_CHANGED_ROWS, []));
+  const merged = (await client.query<MergedCounts>(upsertFromChangedRows(table))).rows[0]!;
+  return { merged, contracts };
 }
 
-/** Writes the contracts that are new or enriched by this batch; the rest are left alone. */
+interface ContractCounts {
+  readonly created: number;
+  readonly enriched: number;
+}
+
+interface MergedCounts {
+  readonly inserted: number;
+  readonly updated: number;
+}
+
+const UPSERTS = new Map<string, string>();
+
+function upsertFromChangedRows(table: TableSpec): string {
+  let sql = UPSERTS.get(table.name);
+  if (!sql) UPSERTS.set(table.name, (sql = upsertStatement(table, CHANGED_ROWS_SOURCE)));
+  return sql;
+}
+
+/**
+ * Writes the contracts that `probe` says need a write — new ones, or ones this batch
+ * enriches (`known`) — and leaves the rest alone.
+ */
 async function writeContracts(
   client: pg.PoolClient,
   contracts: readonly ContractRow[],
-): Promise<{ readonly created: number; readonly enriched: number }> {
-  const { rows } = await client.query<{ ticker: string }>(CONTRACTS_TO_WRITE, contractsToWriteParameters(contracts));
+  probe: string,
+  parameters: unknown[],
+): Promise<ContractCounts> {
+  const { rows } = await client.query<{ ticker: string; known: boolean }>(probe, parameters);
   if (rows.length === 0) return { created: 0, enriched: 0 };
   const toWrite = new Set(rows.map((row) => row.ticker));
   const written = contracts.filter((contract) => toWrite.has(contract.ticker));
   await client.query(CREATE_STAGED_CONTRACTS);
   await copyInto(client, `COPY ${STAGED_CONTRACTS} FROM STDIN`, copyText(written, contractValues));
-  const created = (await client.query(INSERT_NEW_CONTRACTS)).rows[0].created as number;
+  const insert = (sql: string) => client.query(sql).then((result) => result.rows[0].created as number);
+  // When the probe found none of them, they are all new — unless a concurrent writer just created one.
+  const created = rows.some((row) => row.known)
+    ? await insert(INSERT_NEW_CONTRACTS)
+    : ((await ifKeysAreNew(client, () => insert(INSERT_CONTRACTS))) ?? (await insert(INSERT_NEW_CONTRACTS)));
   const enriched = anyContractKnowsMore(written) ? ((await client.query(ENRICH_KNOWN_CONTRACTS)).rows[0].enriched as number) : 0;
   return { created, enriched };
 }

@@ -16,7 +16,7 @@ import {
   insertNewContracts,
 } from './sql/contracts.js';
 import { mergeCounts, type WriteCounts, type WriteStrategy } from './strategy.js';
-import { unnestSource, upsertStatement } from './sql/upsert.js';
+import { unnestSource, upsertChangedRows } from './sql/upsert.js';
 
 // Interactive transactions default to 5 s, too short for a large batch on a busy server.
 const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 300_000 };
@@ -30,7 +30,7 @@ export class UnnestUpsertStrategy implements WriteStrategy {
 
   async write(batch: Batch): Promise<WriteCounts> {
     const table = batch.table;
-    const upsert = upsertStatement(table, unnestSource(table));
+    const upsert = upsertChangedRows(table, unnestSource(table));
     const columns = table.columns.map((column) => batch.rows.map((row) => row[column.name] ?? null));
     const parameters = contractParameters(batch.contracts);
     return this.prisma.$transaction(async (tx) => {

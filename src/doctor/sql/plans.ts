@@ -17,9 +17,17 @@ import {
   enrichKnownContracts,
   insertNewContracts,
 } from '../../write/sql/contracts.js';
-import { CREATE_STAGED_CONTRACTS, createStagedRows, STAGED_CONTRACTS_SOURCE, STAGED_ROWS_SOURCE } from '../../write/sql/staging.js';
+import {
+  CHANGED_ROWS_SOURCE,
+  CONTRACTS_MISSING_FOR_CHANGED_ROWS,
+  createChangedRows,
+  CREATE_STAGED_CONTRACTS,
+  createStagedRows,
+  STAGED_CONTRACTS_SOURCE,
+  STAGED_ROWS_SOURCE,
+} from '../../write/sql/staging.js';
 import { DAY_AGGS, SNAPSHOTS } from '../../write/tables.js';
-import { unnestSource, upsertStatement } from '../../write/sql/upsert.js';
+import { changedRows, unnestSource, upsertChangedRows, upsertStatement } from '../../write/sql/upsert.js';
 
 export interface ReadSample {
   /** An underlying that is in the data (or a stand-in on an empty database). */
@@ -70,13 +78,25 @@ const write = (name: string, sql: string, parameters: () => unknown[], setup: re
 export const EXPLAINED_STATEMENTS: readonly ExplainedStatement[] = [
   write('contracts insert (unnest)', insertNewContracts(CONTRACTS_FROM_PARAMETERS), nullArrays(CONTRACT_COLUMNS.length)),
   write('contracts enrich (unnest)', enrichKnownContracts(CONTRACTS_FROM_PARAMETERS), nullArrays(CONTRACT_COLUMNS.length)),
-  write('snapshots upsert (unnest)', upsertStatement(SNAPSHOTS, unnestSource(SNAPSHOTS)), nullArrays(SNAPSHOTS.columns.length)),
-  write('day-aggs upsert (unnest)', upsertStatement(DAY_AGGS, unnestSource(DAY_AGGS)), nullArrays(DAY_AGGS.columns.length)),
+  write('snapshots upsert (unnest)', upsertChangedRows(SNAPSHOTS, unnestSource(SNAPSHOTS)), nullArrays(SNAPSHOTS.columns.length)),
+  write('day-aggs upsert (unnest)', upsertChangedRows(DAY_AGGS, unnestSource(DAY_AGGS)), nullArrays(DAY_AGGS.columns.length)),
   write('contracts to write (copy)', CONTRACTS_TO_WRITE, nullArrays(5)),
   write('contracts insert (copy)', insertNewContracts(STAGED_CONTRACTS_SOURCE), () => [], [CREATE_STAGED_CONTRACTS]),
   write('contracts enrich (copy)', enrichKnownContracts(STAGED_CONTRACTS_SOURCE), () => [], [CREATE_STAGED_CONTRACTS]),
-  write('snapshots merge (copy)', upsertStatement(SNAPSHOTS, STAGED_ROWS_SOURCE), () => [], [createStagedRows(SNAPSHOTS)]),
-  write('day-aggs merge (copy)', upsertStatement(DAY_AGGS, STAGED_ROWS_SOURCE), () => [], [createStagedRows(DAY_AGGS)]),
+  ...[SNAPSHOTS, DAY_AGGS].flatMap((table) => {
+    const name = table === SNAPSHOTS ? 'snapshots' : 'day-aggs';
+    return [
+      write(`${name} changed rows (copy)`, changedRows(table, STAGED_ROWS_SOURCE), () => [], [createStagedRows(table)]),
+      write(`${name} merge (copy)`, upsertStatement(table, CHANGED_ROWS_SOURCE), () => [], [
+        createStagedRows(table),
+        createChangedRows(table),
+      ]),
+    ];
+  }),
+  write('contracts missing (copy)', CONTRACTS_MISSING_FOR_CHANGED_ROWS, () => [], [
+    createStagedRows(DAY_AGGS),
+    createChangedRows(DAY_AGGS),
+  ]),
   write('import ledger insert', RECORD_BATCH, () => ['optdb doctor', 1, BATCH_ROWS, BATCH_ROWS]),
   { name: 'demo nearest chain', kind: 'read', setup: [], sql: NEAREST_CHAIN, parameters: (s) => [s.underlying, s.day] },
   { name: 'demo top volume', kind: 'read', setup: [], sql: TOP_VOLUME, parameters: (s) => [s.day] },

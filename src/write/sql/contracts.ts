@@ -27,22 +27,41 @@ export const CONTRACTS_FROM_PARAMETERS = `unnest(${CONTRACT_COLUMNS.map((_, i) =
 const ENRICHING_COLUMNS = ['underlying_ticker', 'shares_per_contract', 'exercise_style', 'primary_exchange'] as const;
 
 /**
- * The batch's contracts that need a write: those not in `options` yet, and those this
- * source would enrich (the same test as enrichKnownContracts). After the first day of a
+ * The batch's contracts that need a write, and whether each is `known`: those not in
+ * `options` yet, and those this source would enrich (the same test as enrichKnownContracts). After the first day of a
  * backfill nearly every contract is known and unchanged, and one indexed probe per
  * ticker is about half the cost of staging and inserting them all again. Parameters:
  * the tickers, then one text array per enriching column — left empty (unnest pads a
  * shorter array with nulls) when no contract knows more than its ticker.
+ *
+ * The probe is a LATERAL subquery with LIMIT, which the planner cannot turn into a join:
+ * each ticker is one index lookup whatever the statistics say. As a NOT EXISTS it was
+ * planned as a hash anti-join reading all of `options` per batch — a table that grows
+ * during the very load whose statistics predate it.
  */
 export const CONTRACTS_TO_WRITE = `
-  SELECT i.ticker FROM unnest($1::text[], ${ENRICHING_COLUMNS.map((_, i) => `$${i + 2}::text[]`).join(', ')})
+  SELECT i.ticker, o.found IS NOT NULL AS known FROM unnest($1::text[], ${ENRICHING_COLUMNS.map((_, i) => `$${i + 2}::text[]`).join(', ')})
     AS i(ticker, ${ENRICHING_COLUMNS.join(', ')})
-  WHERE NOT EXISTS (
-    SELECT 1 FROM options o
-    WHERE o.ticker = i.ticker
-      AND (COALESCE(i.underlying_ticker, o.underlying_ticker), COALESCE(i.shares_per_contract::integer, o.shares_per_contract),
-           COALESCE(i.exercise_style::exercise_style, o.exercise_style), COALESCE(i.primary_exchange, o.primary_exchange))
-          IS NOT DISTINCT FROM (o.underlying_ticker, o.shares_per_contract, o.exercise_style, o.primary_exchange))`;
+  LEFT JOIN LATERAL (
+    SELECT true AS found, o.underlying_ticker, o.shares_per_contract, o.exercise_style, o.primary_exchange
+    FROM options o WHERE o.ticker = i.ticker LIMIT 1
+  ) o ON true
+  WHERE o.found IS NULL
+     OR (COALESCE(i.underlying_ticker, o.underlying_ticker), COALESCE(i.shares_per_contract::integer, o.shares_per_contract),
+         COALESCE(i.exercise_style::exercise_style, o.exercise_style), COALESCE(i.primary_exchange, o.primary_exchange))
+        IS DISTINCT FROM (o.underlying_ticker, o.shares_per_contract, o.exercise_style, o.primary_exchange)`;
+
+/**
+ * The tickers of `source`'s rows (as `r`) that have no contract yet: the contracts to
+ * write for rows whose contracts know nothing more than their tickers. Probed as in
+ * CONTRACTS_TO_WRITE.
+ */
+export function missingContracts(source: string): string {
+  return `
+  SELECT DISTINCT r.ticker, false AS known FROM ${source}
+  LEFT JOIN LATERAL (SELECT true AS found FROM options o WHERE o.ticker = r.ticker LIMIT 1) o ON true
+  WHERE o.found IS NULL`;
+}
 
 /** The parameters of CONTRACTS_TO_WRITE for these contracts. */
 export function contractsToWriteParameters(contracts: readonly ContractRow[]): (string | null)[][] {
@@ -57,7 +76,17 @@ export function contractsToWriteParameters(contracts: readonly ContractRow[]): (
   ];
 }
 
+/** Inserts the contracts of `source` that are not in `options` yet. */
 export function insertNewContracts(source: string): string {
+  return insertContractsStatement(source, 'ON CONFLICT (ticker) DO NOTHING');
+}
+
+/** Inserts every contract of `source`, all new: one that exists fails the statement (23505). */
+export function insertContracts(source: string): string {
+  return insertContractsStatement(source, '');
+}
+
+function insertContractsStatement(source: string, onConflict: string): string {
   return `
   WITH created AS (
     INSERT INTO options (ticker, underlying_ticker, root, contract_type, expiration_date, strike_price,
@@ -66,7 +95,7 @@ export function insertNewContracts(source: string): string {
            expiration_date::date, strike_price::numeric, shares_per_contract::integer,
            exercise_style::exercise_style, primary_exchange
     FROM ${source} ORDER BY ticker
-    ON CONFLICT (ticker) DO NOTHING
+    ${onConflict}
     RETURNING 1
   )
   SELECT count(*)::int AS created FROM created`;
