@@ -12,7 +12,8 @@
  * Contracts are written before the rows that reference them, and only those that need
  * it: ones not stored yet, and ones this source knows more about. Contracts that know
  * nothing but their tickers (a day_aggs file's) are looked for only for rows that are
- * new or change, so a re-ingest looks up none; the others are probed as sent.
+ * new or change, so a re-ingest looks up none; the others are probed as sent. When all
+ * that need a write are new, they are COPYed straight into `options` the same way.
  *
  * The staging tables are transaction-local (`ON COMMIT DROP`), so this works through
  * transaction poolers too.
@@ -31,8 +32,9 @@ import {
   CONTRACTS_TO_WRITE,
   contractsToWriteParameters,
   contractValues,
+  COPY_NEW_CONTRACTS,
+  newContractValues,
   enrichKnownContracts,
-  insertContracts,
   insertNewContracts,
 } from './sql/contracts.js';
 import { ifKeysAreNew } from './new-keys.js';
@@ -53,7 +55,6 @@ import type { TableSpec } from './tables.js';
 import { upsertStatement } from './sql/upsert.js';
 import { inTransaction } from '../db/transaction.js';
 
-const INSERT_CONTRACTS = insertContracts(STAGED_CONTRACTS_SOURCE);
 const INSERT_NEW_CONTRACTS = insertNewContracts(STAGED_CONTRACTS_SOURCE);
 const ENRICH_KNOWN_CONTRACTS = enrichKnownContracts(STAGED_CONTRACTS_SOURCE);
 
@@ -149,13 +150,17 @@ async function writeContracts(
   if (rows.length === 0) return { created: 0, enriched: 0 };
   const toWrite = new Set(rows.map((row) => row.ticker));
   const written = contracts.filter((contract) => toWrite.has(contract.ticker));
+  if (!rows.some((row) => row.known)) {
+    // All new, unless a concurrent writer has just created one: straight into `options`.
+    const copied = await ifKeysAreNew(client, async () => {
+      await copyInto(client, COPY_NEW_CONTRACTS, copyText(written, newContractValues));
+      return written.length;
+    });
+    if (copied !== undefined) return { created: copied, enriched: 0 };
+  }
   await client.query(CREATE_STAGED_CONTRACTS);
   await copyInto(client, `COPY ${STAGED_CONTRACTS} FROM STDIN`, copyText(written, contractValues));
-  const insert = (sql: string) => client.query(sql).then((result) => result.rows[0].created as number);
-  // When the probe found none of them, they are all new — unless a concurrent writer just created one.
-  const created = rows.some((row) => row.known)
-    ? await insert(INSERT_NEW_CONTRACTS)
-    : ((await ifKeysAreNew(client, () => insert(INSERT_CONTRACTS))) ?? (await insert(INSERT_NEW_CONTRACTS)));
+  const created = (await client.query(INSERT_NEW_CONTRACTS)).rows[0].created as number;
   const enriched = anyContractKnowsMore(written) ? ((await client.query(ENRICH_KNOWN_CONTRACTS)).rows[0].enriched as number) : 0;
   return { created, enriched };
 }

@@ -78,15 +78,6 @@ export function contractsToWriteParameters(contracts: readonly ContractRow[]): (
 
 /** Inserts the contracts of `source` that are not in `options` yet. */
 export function insertNewContracts(source: string): string {
-  return insertContractsStatement(source, 'ON CONFLICT (ticker) DO NOTHING');
-}
-
-/** Inserts every contract of `source`, all new: one that exists fails the statement (23505). */
-export function insertContracts(source: string): string {
-  return insertContractsStatement(source, '');
-}
-
-function insertContractsStatement(source: string, onConflict: string): string {
   return `
   WITH created AS (
     INSERT INTO options (ticker, underlying_ticker, root, contract_type, expiration_date, strike_price,
@@ -95,10 +86,21 @@ function insertContractsStatement(source: string, onConflict: string): string {
            expiration_date::date, strike_price::numeric, shares_per_contract::integer,
            exercise_style::exercise_style, primary_exchange
     FROM ${source} ORDER BY ticker
-    ${onConflict}
+    ON CONFLICT (ticker) DO NOTHING
     RETURNING 1
   )
   SELECT count(*)::int AS created FROM created`;
+}
+
+/** The `options` columns a write supplies: CONTRACT_COLUMNS without the guess. */
+const OPTIONS_COLUMNS = CONTRACT_COLUMNS.slice(0, -1);
+
+/** COPYs new contracts (newContractValues) straight into `options`; one that exists fails it (23505). */
+export const COPY_NEW_CONTRACTS = `COPY options (${OPTIONS_COLUMNS.join(', ')}) FROM STDIN`;
+
+/** A new contract as COPY_NEW_CONTRACTS takes it: the guessed underlying where no source named one. */
+export function newContractValues(c: ContractRow): (string | null)[] {
+  return contractValues({ ...c, underlyingTicker: c.underlyingTicker ?? c.underlyingGuess }).slice(0, OPTIONS_COLUMNS.length);
 }
 
 export function enrichKnownContracts(source: string): string {
