@@ -25,6 +25,7 @@ const LAYERS = [
   ['poll', 'contracts'],
   ['sample'],
   ['doctor', 'explain', 'loadtest'],
+  ['serve'],
   ['cli', 'index.ts'],
 ];
 

@@ -16,6 +16,7 @@ export { checkDatabase, type CheckDatabaseOptions } from './doctor/check-databas
 export { LOADTEST_DEFAULTS, type LoadtestOptions, type LoadtestReport, runLoadtest } from './loadtest/loadtest.js';
 export { explain, type ExplainResult, type Explanation, type Suggestion } from './explain/explain.js';
 export { writeSample } from './sample/generate-sample.js';
+export { type ApiServer, type RequestLogEntry, serveApi, type ServeOptions } from './serve/serve-api.js';
 
 // What the jobs take and report.
 export { type Config, type ConfigFlags, resolveConfig } from './config.js';

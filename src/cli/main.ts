@@ -20,6 +20,7 @@ import { registerLoadtest } from './loadtest.js';
 import { registerMigrate } from './migrate.js';
 import { registerPoll } from './poll.js';
 import { registerSample } from './sample.js';
+import { registerServe } from './serve.js';
 import { warn } from './output.js';
 import { setRunningCommand } from './shutdown.js';
 
@@ -52,6 +53,7 @@ registerDb(program, config);
 registerDoctor(program, config);
 registerExplain(program);
 registerLoadtest(program, config);
+registerServe(program, config);
 
 try {
   const running = program.parseAsync(process.argv);
