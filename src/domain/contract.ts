@@ -124,7 +124,7 @@ function shown(text: string): string {
 
 export function contractFromTicker(
   ticker: OptionTicker,
-  known: Partial<Pick<ContractRow, 'underlyingTicker' | 'sharesPerContract' | 'exerciseStyle' | 'primaryExchange'>> = {},
+  known?: Partial<Pick<ContractRow, 'underlyingTicker' | 'sharesPerContract' | 'exerciseStyle' | 'primaryExchange'>>,
 ): ContractRow {
   return {
     ticker: ticker.ticker,
@@ -132,12 +132,24 @@ export function contractFromTicker(
     contractType: ticker.contractType,
     expirationDate: ticker.expirationDate,
     strikePrice: ticker.strikePrice,
-    underlyingTicker: known.underlyingTicker ?? null,
-    underlyingGuess: guessUnderlying(ticker.root),
-    sharesPerContract: known.sharesPerContract ?? null,
-    exerciseStyle: known.exerciseStyle ?? null,
-    primaryExchange: known.primaryExchange ?? null,
+    underlyingTicker: known?.underlyingTicker ?? null,
+    underlyingGuess: underlyingGuessOf(ticker.root),
+    sharesPerContract: known?.sharesPerContract ?? null,
+    exerciseStyle: known?.exerciseStyle ?? null,
+    primaryExchange: known?.primaryExchange ?? null,
   };
+}
+
+// A file's tickers come a chain at a time: the last root's guess is kept.
+let lastRoot = '';
+let lastGuess = '';
+
+function underlyingGuessOf(root: string): string {
+  if (root !== lastRoot) {
+    lastGuess = guessUnderlying(root);
+    lastRoot = root;
+  }
+  return lastGuess;
 }
 
 /** Two rows' knowledge of the same contract combined: later non-null values win. */

@@ -9,7 +9,7 @@
  */
 import type { TableRow } from '../schema/tables.js';
 import { contractFromTicker } from './contract.js';
-import { compareDecimalText, isDecimalText, isIntegerText, isNegativeText, isPlainDecimalText } from './numeric-text.js';
+import { isDecimalText, isIntegerText, isNegativeText, plainDecimalValue } from './numeric-text.js';
 import type { Validated } from './snapshot.js';
 import { parseTicker } from './ticker.js';
 import { nanosProblem, newYorkDate } from './timestamp.js';
@@ -19,80 +19,158 @@ const PRICES = ['open', 'high', 'low', 'close'] as const;
 /** The columns every row needs: a file whose header lacks one has no valid row at all. */
 export const DAY_AGG_REQUIRED_COLUMNS: readonly string[] = ['ticker', ...PRICES, 'volume', 'window_start'];
 
-// Straight-line checks without a closure or a record per row: validation runs for every
-// row of a flat file.
+/** The columns validation reads, in the order validateDayAgg hands them over. */
+const READ_COLUMNS: readonly string[] = [...DAY_AGG_REQUIRED_COLUMNS, 'transactions'];
+
+/** A row given by column name (a caller's object): see validateDayAggValues. */
 export function validateDayAgg(fields: Readonly<Record<string, string>>): Validated {
-  const tickerText = present(fields, 'ticker');
+  return validateDayAggValues(
+    READ_COLUMNS,
+    READ_COLUMNS.map((name) => fields[name]),
+  );
+}
+
+/**
+ * A row given as its values in the order of `columns` (a flat file's header). Straight-line
+ * checks without a closure or a record per row: validation runs for every row of a flat
+ * file.
+ */
+export function validateDayAggValues(columns: readonly string[], values: readonly (string | undefined)[]): Validated {
+  const at = positionsIn(columns);
+  const tickerText = present(values[at.ticker]);
   if (tickerText === undefined) return missing('ticker');
   const parsed = parseTicker(tickerText);
   if (!parsed.ok) return { ok: false, reason: `bad ticker ${JSON.stringify(tickerText.slice(0, 40))}: ${parsed.reason}` };
 
-  const prices: string[] = [];
-  for (const name of PRICES) {
-    const text = present(fields, name);
-    if (text === undefined) return missing(name);
-    if (!isPlainDecimalText(text)) {
-      const kind = isDecimalText(text) ? 'exponent notation' : 'not a number';
-      return { ok: false, reason: `${kind}: ${name} is ${JSON.stringify(text.slice(0, 40))}` };
-    }
-    if (isNegativeText(text)) return { ok: false, reason: `negative ${name}: ${text}` };
-    prices.push(text);
-  }
-  const [open, high, low, close] = prices as [string, string, string, string];
+  const open = present(values[at.open]);
+  const openValue = priceValue('open', open);
+  if (typeof openValue !== 'number') return openValue;
+  const high = present(values[at.high]);
+  const highValue = priceValue('high', high);
+  if (typeof highValue !== 'number') return highValue;
+  const low = present(values[at.low]);
+  const lowValue = priceValue('low', low);
+  if (typeof lowValue !== 'number') return lowValue;
+  const close = present(values[at.close]);
+  const closeValue = priceValue('close', close);
+  if (typeof closeValue !== 'number') return closeValue;
 
-  const volume = present(fields, 'volume');
+  const volume = present(values[at.volume]);
   if (volume === undefined) return missing('volume');
   const volumeProblem = integerProblem('volume', volume);
   if (volumeProblem) return { ok: false, reason: volumeProblem };
-  const windowStart = present(fields, 'window_start');
+  const windowStart = present(values[at.windowStart]);
   if (windowStart === undefined) return missing('window_start');
-  const windowProblem = integerProblem('window_start', windowStart) ?? nanosProblem(BigInt(windowStart));
-  if (windowProblem)
-    return {
-      ok: false,
-      reason:
-        windowProblem.startsWith('not') || windowProblem.startsWith('negative')
-          ? windowProblem
-          : `bad window_start: ${windowStart.slice(0, 40)} is ${windowProblem}`,
-    };
-  const transactions = present(fields, 'transactions');
+  const window = windowOf(windowStart);
+  if (window.problem) return { ok: false, reason: window.problem };
+  const transactions = present(values[at.transactions]);
   const transactionsProblem = transactions === undefined ? undefined : integerProblem('transactions', transactions);
   if (transactionsProblem) return { ok: false, reason: transactionsProblem };
 
-  if (compareDecimalText(high, low) < 0) return { ok: false, reason: `high ${high} < low ${low}` };
-  for (const [name, price] of [
-    ['open', open],
-    ['close', close],
-  ] as const) {
-    if (compareDecimalText(price, low) < 0 || compareDecimalText(price, high) > 0)
-      return { ok: false, reason: `${name} ${price} outside [low ${low}, high ${high}]` };
-  }
+  // The values compare as Number() of the texts would (see compareDecimalText).
+  if (highValue < lowValue) return { ok: false, reason: `high ${high} < low ${low}` };
+  if (openValue < lowValue || openValue > highValue) return { ok: false, reason: `open ${open} outside [low ${low}, high ${high}]` };
+  if (closeValue < lowValue || closeValue > highValue) return { ok: false, reason: `close ${close} outside [low ${low}, high ${high}]` };
 
   const row: TableRow = {
     ticker: parsed.value.ticker,
-    day: newYorkDate(BigInt(windowStart)),
-    open,
-    high,
-    low,
-    close,
+    day: window.day,
+    open: open!,
+    high: high!,
+    low: low!,
+    close: close!,
     volume,
     transactions: transactions ?? null,
   };
   return { ok: true, row, contract: contractFromTicker(parsed.value) };
 }
 
-/** The field's trimmed text, or undefined when it is absent or blank. */
-function present(fields: Readonly<Record<string, string>>, name: string): string | undefined {
-  const value = fields[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
+/** Where each column validation reads sits in a row (-1: not in the header). */
+interface Positions {
+  readonly ticker: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+  readonly windowStart: number;
+  readonly transactions: number;
+}
+
+// Every row of a file has the same header: its positions are worked out once.
+let lastColumns: readonly string[] | undefined;
+let lastPositions: Positions | undefined;
+
+function positionsIn(columns: readonly string[]): Positions {
+  if (columns !== lastColumns || lastPositions === undefined) {
+    // A name given twice: the last column wins, as it does by name.
+    const of = (name: string) => columns.lastIndexOf(name);
+    lastPositions = {
+      ticker: of('ticker'),
+      open: of('open'),
+      high: of('high'),
+      low: of('low'),
+      close: of('close'),
+      volume: of('volume'),
+      windowStart: of('window_start'),
+      transactions: of('transactions'),
+    };
+    lastColumns = columns;
+  }
+  return lastPositions;
+}
+
+/** The value's trimmed text, or undefined when it is absent or blank. */
+function present(value: string | undefined): string | undefined {
+  const text = value?.trim();
+  return text === undefined || text === '' ? undefined : text;
 }
 
 function missing(name: string): Validated {
   return { ok: false, reason: `missing required field ${name}` };
 }
 
+/** A price's value, or why the row is rejected. */
+function priceValue(name: string, text: string | undefined): number | Validated {
+  if (text === undefined) return missing(name);
+  const value = plainDecimalValue(text);
+  if (Number.isNaN(value)) {
+    const kind = isDecimalText(text) ? 'exponent notation' : 'not a number';
+    return { ok: false, reason: `${kind}: ${name} is ${JSON.stringify(text.slice(0, 40))}` };
+  }
+  if (isNegativeText(text)) return { ok: false, reason: `negative ${name}: ${text}` };
+  return value;
+}
+
 function integerProblem(name: string, text: string): string | undefined {
   if (!isIntegerText(text)) return `not an integer: ${name} is ${JSON.stringify(text.slice(0, 40))}`;
   if (isNegativeText(text)) return `negative ${name}: ${text}`;
   return undefined;
+}
+
+/** A window_start's trading day, or why it is refused. */
+interface Window {
+  readonly day: string;
+  readonly problem: string | undefined;
+}
+
+// A flat file holds one trading day: its rows repeat one window_start, read once.
+let lastWindowText = '';
+let lastWindow: Window = { day: '', problem: 'missing required field window_start' };
+
+function windowOf(text: string): Window {
+  if (text !== lastWindowText) {
+    lastWindow = readWindow(text);
+    lastWindowText = text;
+  }
+  return lastWindow;
+}
+
+function readWindow(text: string): Window {
+  const problem = integerProblem('window_start', text);
+  if (problem) return { day: '', problem };
+  const nanos = BigInt(text);
+  const range = nanosProblem(nanos);
+  if (range) return { day: '', problem: `bad window_start: ${text.slice(0, 40)} is ${range}` };
+  return { day: newYorkDate(nanos), problem: undefined };
 }

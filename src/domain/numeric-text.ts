@@ -4,7 +4,12 @@
  */
 const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 const PLAIN_DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)$/;
-const INTEGER = /^-?\d+$/;
+const MINUS = 45;
+const POINT = 46;
+const ZERO = 48;
+const NINE = 57;
+const MAX_EXACT_DIGITS = 15;
+const POWERS_OF_TEN = Array.from({ length: MAX_EXACT_DIGITS + 1 }, (_, i) => 10 ** i);
 
 export function isDecimalText(text: string): boolean {
   return DECIMAL.test(text);
@@ -15,8 +20,41 @@ export function isPlainDecimalText(text: string): boolean {
   return PLAIN_DECIMAL.test(text);
 }
 
+/** `-?\d+`, ASCII digits: read character by character, cheaper than a pattern. */
 export function isIntegerText(text: string): boolean {
-  return INTEGER.test(text);
+  const start = text.charCodeAt(0) === MINUS ? 1 : 0;
+  if (text.length === start) return false;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < ZERO || c > NINE) return false;
+  }
+  return true;
+}
+
+/**
+ * A plain decimal's value exactly as Number(text) gives it, or NaN when the text is not
+ * a plain decimal (see isPlainDecimalText): one pass over the characters. Up to 15
+ * digits, the digits as an integer and a power of ten are exact doubles, and dividing
+ * one by the other rounds once, as Number() does; longer texts are left to Number().
+ */
+export function plainDecimalValue(text: string): number {
+  const negative = text.charCodeAt(0) === MINUS;
+  let digits = 0;
+  let decimals = -1; // digits after the point; -1 before one
+  let integer = 0;
+  for (let i = negative ? 1 : 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= ZERO && c <= NINE) {
+      integer = integer * 10 + (c - ZERO);
+      digits++;
+      if (decimals >= 0) decimals++;
+    } else if (c === POINT && decimals < 0) decimals = 0;
+    else return NaN;
+  }
+  if (digits === 0) return NaN;
+  if (digits > MAX_EXACT_DIGITS) return Number(text);
+  const value = decimals > 0 ? integer / POWERS_OF_TEN[decimals]! : integer;
+  return negative ? -value : value;
 }
 
 export function isNegativeText(text: string): boolean {

@@ -47,7 +47,7 @@ function dateProblem(year: number, month: number, day: number): string | null {
 const WELL_FORMED = /^O:[A-Z0-9]{1,6}\d{6}[CP]\d{8}$/;
 
 export function parseTicker(text: string): TickerResult {
-  if (typeof text === 'string' && WELL_FORMED.test(text)) return fromParts(text, text.slice(2, -TAIL_LEN), text.slice(-TAIL_LEN));
+  if (typeof text === 'string' && WELL_FORMED.test(text)) return fromParts(text);
   return diagnose(text);
 }
 
@@ -94,31 +94,81 @@ function diagnose(text: string): TickerResult {
   const root = body.slice(0, -TAIL_LEN);
   if (root === '') return fail('missing root before date');
   if (root.length > 6) return fail(`root too long: ${quote(root)} has ${root.length} characters, max 6`);
-  return fromParts(input, root, body.slice(-TAIL_LEN));
+  return fromParts(input);
 }
 
-/** A ticker whose root and tail (YYMMDD + C|P + 8 digits) have the right characters: checks the date and strike. */
-function fromParts(input: string, root: string, tail: string): TickerResult {
-  const yymmdd = tail.slice(0, 6);
-  const year = 2000 + Number(yymmdd.slice(0, 2));
-  const problem = dateProblem(year, Number(yymmdd.slice(2, 4)), Number(yymmdd.slice(4, 6)));
-  if (problem) return fail(`bad date: ${problem} in ${quote(yymmdd)}`);
+/**
+ * What a ticker's root and expiration give: the same for a whole chain, whose tickers
+ * follow one another in a file, so the last one is kept (see fromParts).
+ */
+interface Head {
+  /** `O:` + root + YYMMDD. */
+  readonly text: string;
+  readonly root: string;
+  readonly expirationDate: string;
+  /** Why the date is refused, or undefined. */
+  readonly dateProblem: string | undefined;
+}
 
-  const strikeDigits = tail.slice(7);
-  const strikeThousandths = Number(strikeDigits);
-  if (strikeThousandths === 0) return fail(`bad strike: zero in ${quote(strikeDigits)}`);
+let lastHead: Head = { text: '', root: '', expirationDate: '', dateProblem: undefined };
+
+// Strike texts by thousandths: a file's strikes repeat across its roots and expirations.
+// Emptied when full, and kept small enough for a Map to stay quick.
+const strikeTexts = new Map<number, string>();
+const MAX_STRIKE_TEXTS = 4_096;
+
+/**
+ * A ticker `O:` + root + YYMMDD + C|P + 8 digits, each part of the right characters:
+ * checks the date and strike. Read in place, without slicing the parts out.
+ */
+function fromParts(input: string): TickerResult {
+  const tail = input.length - TAIL_LEN;
+  let head = lastHead;
+  if (input.length !== head.text.length + 9 || !input.startsWith(head.text)) head = lastHead = readHead(input, tail);
+  if (head.dateProblem !== undefined) return fail(head.dateProblem);
+
+  const strikeThousandths = digitsAt(input, tail + 7, 8);
+  if (strikeThousandths === 0) return fail(`bad strike: zero in ${quote(input.slice(tail + 7))}`);
+  let strikePrice = strikeTexts.get(strikeThousandths);
+  if (strikePrice === undefined) {
+    if (strikeTexts.size >= MAX_STRIKE_TEXTS) strikeTexts.clear();
+    strikePrice = strikeFromThousandths(strikeThousandths);
+    strikeTexts.set(strikeThousandths, strikePrice);
+  }
 
   return {
     ok: true,
     value: {
-      ticker: input,
-      root,
-      expirationDate: `${year}-${yymmdd.slice(2, 4)}-${yymmdd.slice(4, 6)}`,
-      contractType: tail[6] === 'C' ? 'call' : 'put',
+      // Built anew rather than kept as given: a ticker read from a file is a slice of a
+      // whole chunk of it, which keeps the chunk in memory while the row lives and is
+      // several times slower to compare and hash (batches sort and hash by ticker).
+      ticker: head.text + input.slice(tail + 6),
+      root: head.root,
+      expirationDate: head.expirationDate,
+      contractType: input.charCodeAt(tail + 6) === 67 /* C */ ? 'call' : 'put',
       strikeThousandths,
-      strikePrice: strikeFromThousandths(strikeThousandths),
+      strikePrice,
     },
   };
+}
+
+function readHead(input: string, tail: number): Head {
+  const yymmdd = input.slice(tail, tail + 6);
+  const year = 2000 + digitsAt(input, tail, 2);
+  const problem = dateProblem(year, digitsAt(input, tail + 2, 2), digitsAt(input, tail + 4, 2));
+  return {
+    text: input.slice(0, tail + 6),
+    root: input.slice(2, tail),
+    expirationDate: `${year}-${yymmdd.slice(2, 4)}-${yymmdd.slice(4, 6)}`,
+    dateProblem: problem ? `bad date: ${problem} in ${quote(yymmdd)}` : undefined,
+  };
+}
+
+/** The number written by `count` ASCII digits at `from` (the caller has checked they are digits). */
+function digitsAt(text: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) n = n * 10 + (text.charCodeAt(i) - 48);
+  return n;
 }
 
 export function formatTicker(parts: TickerParts): string {

@@ -8,11 +8,12 @@
  * written and one more waits, so memory stays bounded whatever the input size. Every
  * input row ends in exactly one count: inserted, updated, unchanged, collapsed or rejected.
  */
-import { validateDayAgg } from '../domain/day-agg.js';
+import { validateDayAggValues } from '../domain/day-agg.js';
 import { type SnapshotOptions, type Validated, validateSnapshot } from '../domain/snapshot.js';
 import { OptdbError } from '../errors.js';
 import { OPTIONS } from '../schema/tables.js';
 import { openSource } from '../sources/open-source.js';
+import { recordBatches } from '../sources/record-stream.js';
 import type { InputFormat, SourceRecord } from '../sources/source-record.js';
 import type { OptdbMetrics } from '../metrics/optdb-metrics.js';
 import type { RetryLimits } from '../retry-limits.js';
@@ -219,24 +220,31 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
           elapsedMs: performance.now() - started,
         });
       try {
-        for await (const record of untilAborted(source.records, options.signal)) {
-          totals.rowsRead++;
-          metrics?.recordRowRead();
-          recordNumber++;
-          const result = validateRecord(record, options.snapshot);
-          if (result.ok && committed?.contains(recordNumber)) {
-            // A batch never spans a committed range: ledger ranges stay disjoint.
-            await submit(batcher.flush(), source.name, importId);
-            totals.skipped++;
-          } else if (result.ok) {
-            await submit(batcher.add(result.row, result.contract, recordNumber, record.location), source.name, importId);
-          } else {
-            metrics?.recordRowRejected('validation');
-            await options.rejects.write({ source: record.source, location: record.location, raw: record.raw, reason: result.reason });
-            checkRejectLimit(totals.rowsRead, options, false);
+        // Records come a batch at a time (an input chunk's worth): an await per record
+        // would cost more than validating it.
+        reading: for await (const records of untilAborted(recordBatches(source.records), options.signal)) {
+          for (const record of records) {
+            if (options.signal?.aborted) break reading;
+            totals.rowsRead++;
+            metrics?.recordRowRead();
+            recordNumber++;
+            const result = validateRecord(record, options.snapshot);
+            if (result.ok && committed?.contains(recordNumber)) {
+              // A batch never spans a committed range: ledger ranges stay disjoint.
+              const before = batcher.flush();
+              if (before) await submit(before, source.name, importId);
+              totals.skipped++;
+            } else if (result.ok) {
+              const full = batcher.add(result.row, result.contract, recordNumber, record.location);
+              if (full) await submit(full, source.name, importId);
+            } else {
+              metrics?.recordRowRejected('validation');
+              await options.rejects.write({ source: record.source, location: record.location, raw: record.raw, reason: result.reason });
+              checkRejectLimit(totals.rowsRead, options, false);
+            }
+            if (writeError) break reading;
+            if (totals.rowsRead % PROGRESS_EVERY_ROWS === 0) progress();
           }
-          if (writeError) break;
-          if (totals.rowsRead % PROGRESS_EVERY_ROWS === 0) progress();
         }
       } finally {
         // Rows read before a failure (a truncated file, a reject limit) are still written.
@@ -362,6 +370,6 @@ function validateRecord(record: SourceRecord, snapshot: SnapshotOptions): Valida
     case 'json':
       return validateSnapshot(record.value, snapshot);
     case 'csv':
-      return validateDayAgg(record.fields);
+      return validateDayAggValues(record.columns, record.values);
   }
 }

@@ -8,13 +8,13 @@
  */
 
 /** The fields, or why the line cannot be read. */
-export type CsvLine = { readonly fields: string[] } | { readonly problem: string };
+export type CsvLine = string[] | { readonly problem: string };
 
 const QUOTE = '"';
 
 export function splitCsvLine(line: string): CsvLine {
   // The common case, no quotes at all.
-  if (!line.includes(QUOTE)) return { fields: line.split(',') };
+  if (!line.includes(QUOTE)) return line.split(',');
   const fields: string[] = [];
   let at = 0;
   for (;;) {
@@ -22,7 +22,7 @@ export function splitCsvLine(line: string): CsvLine {
       // Unquoted: up to the next comma; a quote inside is kept as text.
       const comma = line.indexOf(',', at);
       fields.push(comma === -1 ? line.slice(at) : line.slice(at, comma));
-      if (comma === -1) return { fields };
+      if (comma === -1) return fields;
       at = comma + 1;
       continue;
     }
@@ -47,7 +47,7 @@ export function splitCsvLine(line: string): CsvLine {
     const comma = line.indexOf(',', at);
     const end = comma === -1 ? line.length : comma;
     fields.push(end === at ? value : line.slice(fieldStart, end));
-    if (comma === -1) return { fields };
+    if (comma === -1) return fields;
     at = comma + 1;
   }
 }

@@ -11,7 +11,8 @@
 import { DAY_AGG_REQUIRED_COLUMNS } from '../domain/day-agg.js';
 import { OptdbError } from '../errors.js';
 import { splitCsvLine } from './csv-line.js';
-import { OverlongLine, readLines } from './lines.js';
+import { OverlongLine, readLineBatches } from './lines.js';
+import { RecordStream } from './record-stream.js';
 import { unreadableRecord } from './records.js';
 import type { CsvRecord, SourceRecord } from './source-record.js';
 
@@ -20,41 +21,76 @@ const FORMAT = 'day-aggs-csv';
 const MAX_LINE_LENGTH = 64 * 1024;
 const BLANK = /^\s*$/;
 
-export async function* readDayAggsCsv(source: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<SourceRecord> {
+export function readDayAggsCsv(source: string, chunks: AsyncIterable<Buffer>): RecordStream {
+  return new RecordStream(readBatches(source, chunks));
+}
+
+/** The records of each chunk's lines. */
+async function* readBatches(source: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<SourceRecord[]> {
   let header: Header | undefined;
   let lineNumber = 0;
-  for await (const line of readLines(chunks, MAX_LINE_LENGTH)) {
-    lineNumber += 1;
-    if (line instanceof OverlongLine) {
-      yield unreadableRecord(
-        source,
-        FORMAT,
-        lineNumber,
-        line.head,
-        `malformed CSV: a line of ${line.length} characters, longer than ${MAX_LINE_LENGTH}`,
-      );
-      continue;
+  for await (const lines of readLineBatches(chunks, MAX_LINE_LENGTH)) {
+    const records: SourceRecord[] = [];
+    for (const line of lines) {
+      lineNumber += 1;
+      if (line instanceof OverlongLine) {
+        records.push(
+          unreadableRecord(
+            source,
+            FORMAT,
+            lineNumber,
+            line.head,
+            `malformed CSV: a line of ${line.length} characters, longer than ${MAX_LINE_LENGTH}`,
+          ),
+        );
+        continue;
+      }
+      const text = lineNumber === 1 ? line.replace(/^\uFEFF/, '') : line;
+      // A blank line is rare: test the first character before running the pattern.
+      if ((text.length === 0 || text.charCodeAt(0) <= 32 || text.charCodeAt(0) >= 127) && BLANK.test(text)) continue;
+      const fields = splitCsvLine(text);
+      if (!Array.isArray(fields)) {
+        records.push(unreadableRecord(source, FORMAT, lineNumber, text, `malformed CSV: ${fields.problem}`));
+        continue;
+      }
+      if (header === undefined) {
+        header = new Header(fields.map((name) => name.trim().toLowerCase()));
+        const missing = DAY_AGG_REQUIRED_COLUMNS.filter((name) => !header!.names.includes(name));
+        if (missing.length > 0) {
+          // The lines before the header are reported before the file is refused.
+          if (records.length > 0) yield records;
+          throw missingColumns(source, missing, header.names);
+        }
+        continue;
+      }
+      if (fields.length !== header.names.length) {
+        records.push(unreadableRecord(source, FORMAT, lineNumber, text, `expected ${header.names.length} columns, got ${fields.length}`));
+        continue;
+      }
+      records.push(new CsvRow(source, lineNumber, text, header, fields));
     }
-    const text = lineNumber === 1 ? line.replace(/^\uFEFF/, '') : line;
-    if (BLANK.test(text)) continue;
-    const split = splitCsvLine(text);
-    if ('problem' in split) {
-      yield unreadableRecord(source, FORMAT, lineNumber, text, `malformed CSV: ${split.problem}`);
-      continue;
-    }
-    const { fields } = split;
-    if (header === undefined) {
-      header = new Header(fields.map((name) => name.trim().toLowerCase()));
-      const missing = DAY_AGG_REQUIRED_COLUMNS.filter((name) => !header!.names.includes(name));
-      if (missing.length > 0) throw missingColumns(source, missing, header.names);
-      continue;
-    }
-    if (fields.length !== header.names.length) {
-      yield unreadableRecord(source, FORMAT, lineNumber, text, `expected ${header.names.length} columns, got ${fields.length}`);
-      continue;
-    }
-    const record: CsvRecord = { kind: 'csv', format: FORMAT, source, location: lineNumber, raw: text, fields: header.fieldsOf(fields) };
-    yield record;
+    if (records.length > 0) yield records;
+  }
+}
+
+/** A row as read: its values by position; by name only when asked. */
+class CsvRow implements CsvRecord {
+  readonly kind = 'csv';
+  readonly format = FORMAT;
+  readonly columns: readonly string[];
+
+  constructor(
+    readonly source: string,
+    readonly location: number,
+    readonly raw: string,
+    private readonly header: Header,
+    readonly values: readonly string[],
+  ) {
+    this.columns = header.names;
+  }
+
+  get fields(): Record<string, string> {
+    return this.header.fieldsOf(this.values);
   }
 }
 

@@ -26,7 +26,11 @@ export interface JsonRecord extends RecordBase {
 export interface CsvRecord extends RecordBase {
   readonly kind: 'csv';
   readonly format: 'day-aggs-csv';
-  /** Every column of the row by its header name (lower-cased, trimmed, BOM removed). */
+  /** The header's column names (lower-cased, trimmed, BOM removed): one array for every row of a file. */
+  readonly columns: readonly string[];
+  /** The row's values in the header's column order. */
+  readonly values: readonly string[];
+  /** Every column of the row by its header name (built when read: validation reads `values`). */
   readonly fields: Readonly<Record<string, string>>;
 }
 
