@@ -4,9 +4,10 @@
  * twice (SQLSTATE 21000, "cannot affect row a second time"). Rows leave in key order so
  * that concurrent batches lock shared rows in the same order and cannot deadlock.
  */
-import { type ContractRow, ContractSet } from '../domain/contract.js';
+import { type ContractRow, mergeContracts } from '../domain/contract.js';
+import { HASH_START, hashText, KeySlots } from './key-slots.js';
 import type { LedgerEntry } from './ledger.js';
-import { rowKey, type TableRow, type TableSpec } from './tables.js';
+import type { TableRow, TableSpec } from './tables.js';
 
 export interface Batch {
   readonly table: TableSpec;
@@ -39,61 +40,171 @@ export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxRows: 5_000, maxBytes: 8 *
 // A row's approximate in-memory and on-the-wire cost: its text plus per-field overhead.
 const FIELD_OVERHEAD_BYTES = 8;
 
+/*
+ * The batch being gathered is kept in slots: one per distinct key, in the order each key
+ * first came, found by hash (KeySlots) — and likewise one per distinct contract. Flush
+ * puts them in key order: not at all when the keys came in order (a file sorted by
+ * ticker), and with one sort for rows and contracts alike when each key brought its own
+ * ticker's contract (a file of one day's bars).
+ */
 export class Batcher {
-  private rows = new Map<string, { row: TableRow; location: number; record: number }>();
-  private contracts = new ContractSet();
+  private rows: TableRow[] = [];
+  private locations: number[] = [];
+  private records: number[] = [];
+  private rowHashes: number[] = [];
+  private readonly rowSlots = new KeySlots();
+  private contracts: ContractRow[] = [];
+  private contractHashes: number[] = [];
+  private readonly contractSlots = new KeySlots();
+  /** Every new key came after the one before it: the slots are in key order. */
+  private rowsInOrder = true;
+  /** Contract slot i is the contract of row slot i's key, whose first column is its ticker. */
+  private contractsByRow = true;
   private collapsed = 0;
   private bytes = 0;
   private firstRecord = 0;
   private lastRecord = 0;
+  private readonly key: readonly string[];
+  private readonly columns: readonly string[];
+  private readonly rowHashOf = (slot: number) => this.rowHashes[slot]!;
+  private readonly contractHashOf = (slot: number) => this.contractHashes[slot]!;
 
   constructor(
     readonly table: TableSpec,
     private readonly limits: BatchLimits = DEFAULT_BATCH_LIMITS,
-  ) {}
+  ) {
+    this.key = table.key;
+    this.columns = table.columns.map((column) => column.name);
+  }
 
   /**
    * Adds a row; `record` is its number in the input, `location` its line or result number.
    * Returns a full batch when this row reached a bound.
    */
   add(row: TableRow, contract: ContractRow, record: number, location = record): Batch | undefined {
-    const key = rowKey(this.table, row);
-    if (this.rows.has(key)) this.collapsed++;
-    this.rows.set(key, { row, location, record });
-    this.contracts.add(contract);
+    const key = this.key;
+    const first = row[key[0]!] ?? '';
+    const firstHash = hashText(HASH_START, first);
+    let hash = firstHash;
+    for (let i = 1; i < key.length; i++) hash = hashText(hash, row[key[i]!] ?? '');
+
+    let position = this.rowSlots.start(hash);
+    let slot = this.rowSlots.slotAt(position);
+    while (slot !== -1 && !(this.rowHashes[slot] === hash && sameKey(key, this.rows[slot]!, row))) {
+      position = this.rowSlots.next(position);
+      slot = this.rowSlots.slotAt(position);
+    }
+    const newKey = slot === -1;
+    if (newKey) {
+      slot = this.rows.length;
+      if (this.rowsInOrder && slot > 0 && compareKeys(key, this.rows[slot - 1]!, row) >= 0) this.rowsInOrder = false;
+      this.rows.push(row);
+      this.locations.push(location);
+      this.records.push(record);
+      this.rowHashes.push(hash);
+      this.rowSlots.put(position, slot, this.rowHashOf);
+    } else {
+      this.collapsed++;
+      this.rows[slot] = row;
+      this.locations[slot] = location;
+      this.records[slot] = record;
+    }
+    const ownTicker = contract.ticker === first;
+    this.addContract(contract, ownTicker ? firstHash : hashText(HASH_START, contract.ticker), newKey && ownTicker ? slot : -1);
+
     if (this.firstRecord === 0) this.firstRecord = record;
     this.lastRecord = record;
-    this.bytes += rowBytes(this.table, row);
-    return this.rows.size >= this.limits.maxRows || this.bytes >= this.limits.maxBytes ? this.flush() : undefined;
+    this.bytes += rowBytes(this.columns, row);
+    return this.rows.length >= this.limits.maxRows || this.bytes >= this.limits.maxBytes ? this.flush() : undefined;
+  }
+
+  /** `rowSlot`: the new row slot whose key's ticker this contract is, or -1. */
+  private addContract(contract: ContractRow, hash: number, rowSlot: number): void {
+    let position = this.contractSlots.start(hash);
+    let slot = this.contractSlots.slotAt(position);
+    while (slot !== -1 && !(this.contractHashes[slot] === hash && this.contracts[slot]!.ticker === contract.ticker)) {
+      position = this.contractSlots.next(position);
+      slot = this.contractSlots.slotAt(position);
+    }
+    if (slot === -1) {
+      slot = this.contracts.length;
+      this.contracts.push(contract);
+      this.contractHashes.push(hash);
+      this.contractSlots.put(position, slot, this.contractHashOf);
+      if (slot !== rowSlot) this.contractsByRow = false;
+    } else {
+      this.contracts[slot] = mergeContracts(this.contracts[slot]!, contract);
+      if (rowSlot !== -1) this.contractsByRow = false;
+    }
   }
 
   /** The rows gathered so far as a batch (undefined if none), and a fresh start. */
   flush(): Batch | undefined {
-    if (this.rows.size === 0) return undefined;
-    const entries = [...this.rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (this.rows.length === 0) return undefined;
+    let { rows, locations, records, contracts } = this;
+    if (!this.rowsInOrder) {
+      const order = this.keyOrder();
+      rows = order.map((slot) => this.rows[slot]!);
+      locations = order.map((slot) => this.locations[slot]!);
+      records = order.map((slot) => this.records[slot]!);
+      if (this.contractsByRow) contracts = order.map((slot) => this.contracts[slot]!);
+    }
+    if (!this.contractsByRow) contracts = [...contracts].sort((a, b) => (a.ticker < b.ticker ? -1 : a.ticker > b.ticker ? 1 : 0));
     const batch: Batch = {
       table: this.table,
-      rows: entries.map(([, entry]) => entry.row),
-      locations: entries.map(([, entry]) => entry.location),
-      records: entries.map(([, entry]) => entry.record),
-      contracts: this.contracts.sorted(),
+      rows,
+      locations,
+      records,
+      contracts,
       collapsed: this.collapsed,
       firstRecord: this.firstRecord,
       lastRecord: this.lastRecord,
     };
-    this.rows = new Map();
-    this.contracts = new ContractSet();
+    // The batch keeps the arrays: new ones for the next.
+    this.rows = [];
+    this.locations = [];
+    this.records = [];
+    this.rowHashes = [];
+    this.rowSlots.clear();
+    this.contracts = [];
+    this.contractHashes = [];
+    this.contractSlots.clear();
+    this.rowsInOrder = true;
+    this.contractsByRow = true;
     this.collapsed = 0;
     this.bytes = 0;
     this.firstRecord = 0;
     this.lastRecord = 0;
     return batch;
   }
+
+  /** The row slots in key order. */
+  private keyOrder(): number[] {
+    const key = this.key;
+    const rows = this.rows;
+    const order = Array.from(rows, (_, slot) => slot);
+    return order.sort((a, b) => compareKeys(key, rows[a]!, rows[b]!));
+  }
 }
 
-function rowBytes(table: TableSpec, row: TableRow): number {
+function sameKey(key: readonly string[], a: TableRow, b: TableRow): boolean {
+  for (let i = 0; i < key.length; i++) if ((a[key[i]!] ?? '') !== (b[key[i]!] ?? '')) return false;
+  return true;
+}
+
+/** Key order: column by column, each as text. */
+function compareKeys(key: readonly string[], a: TableRow, b: TableRow): number {
+  for (let i = 0; i < key.length; i++) {
+    const x = a[key[i]!] ?? '';
+    const y = b[key[i]!] ?? '';
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+function rowBytes(columns: readonly string[], row: TableRow): number {
   let bytes = 0;
-  for (const column of table.columns) bytes += (row[column.name]?.length ?? 0) + FIELD_OVERHEAD_BYTES;
+  for (let i = 0; i < columns.length; i++) bytes += (row[columns[i]!]?.length ?? 0) + FIELD_OVERHEAD_BYTES;
   return bytes;
 }
 
