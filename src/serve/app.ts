@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import { BearerToken } from './access.js';
@@ -55,6 +55,17 @@ export async function buildApp(settings: AppSettings): Promise<FastifyInstance> 
     bodyLimit: 1024,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     genReqId: () => randomBytes(16).toString('hex'),
+    // A URL the router refuses before any route runs (bad percent-encoding, an overlong
+    // path segment) is answered in the same shape as every other error.
+    frameworkErrors: (error, request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const statusCode = tooLong ? 414 : 400;
+      const message = tooLong ? `a path segment is longer than ${MAX_PARAM_LENGTH} characters` : 'the URL is not valid';
+      void (reply as FastifyReply)
+        .code(statusCode)
+        .type('application/json')
+        .send(jsonBody({ status: 'ERROR', request_id: request.id, error: message }));
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

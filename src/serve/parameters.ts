@@ -46,14 +46,17 @@ export const contractSort = z
   .enum(['ticker', 'expiration_date', 'strike_price'], { message: 'must be ticker, expiration_date or strike_price' })
   .optional();
 
-export function limit(max: number, fallback: number): z.ZodType<number> {
-  return z.coerce
-    .number({ message: `must be an integer from 1 to ${max}` })
-    .int(`must be an integer from 1 to ${max}`)
-    .min(1, `must be an integer from 1 to ${max}`)
-    .max(max, `must be at most ${max}`)
-    .default(fallback)
-    .describe(`Results per page: 1 to ${max} (default ${fallback})`) as unknown as z.ZodType<number>;
+export function limit(max: number, fallback: number) {
+  const rule = `must be an integer from 1 to ${max}`;
+  // Digits only: Number() would also read 0x10, 1e2 and " 5".
+  return z
+    .string()
+    .regex(/^\d{1,9}$/, rule)
+    .transform(Number)
+    .pipe(z.number().min(1, rule).max(max, `must be at most ${max}`))
+    .optional()
+    .transform((value) => value ?? fallback)
+    .describe(`Results per page: 1 to ${max} (default ${fallback})`);
 }
 
 export const cursor = z.string().max(4096, 'is not a cursor this server handed out').optional().describe('From next_url: the next page');
