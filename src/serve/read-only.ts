@@ -20,8 +20,9 @@ export async function readOnly<T>(pool: pg.Pool, statementTimeoutMs: number, wor
       return work(async <Row>(text: string, values: readonly unknown[]) => (await client.query(text, [...values])).rows as Row[]);
     });
   } catch (error) {
-    // A connection whose query was cancelled is fine; one that failed otherwise is dropped.
-    if ((error as { code?: string }).code === undefined) broken = error as Error;
+    // An error the server answered (a SQLSTATE: a cancelled statement, say) leaves the
+    // connection usable; any other failure may have left it broken, so it is dropped.
+    if (typeof (error as { code?: unknown }).code !== 'string') broken = error as Error;
     throw error;
   } finally {
     client.release(broken);
