@@ -4,7 +4,7 @@
  * whole response page (written by a tool that saved each page on one line) yields each
  * of its results, at the line's location.
  */
-import { parse } from 'lossless-json';
+import { parseJson } from './json-parser.js';
 import { OverlongLine, readLines } from './lines.js';
 import { jsonRecord, unreadableRecord } from './records.js';
 import { isJsonObject, type JsonValue } from '../domain/json-value.js';
@@ -29,8 +29,8 @@ export async function* readChainNdjson(source: string, chunks: AsyncIterable<Buf
 
     let value: JsonValue;
     try {
-      // lossless-json makes every number a LosslessNumber with its exact text.
-      value = parse(text) as JsonValue;
+      // Every number a LosslessNumber with its exact text.
+      value = parseJson(text);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       yield unreadableRecord(source, FORMAT, lineNumber, text, `malformed JSON: ${message}`);
