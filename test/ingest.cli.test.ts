@@ -89,13 +89,17 @@ test('snapshot NDJSON, a JSON page, gzip and stdin all land exactly', async () =
   ]);
 });
 
-test('--captured-at is stored as given, to the microsecond; with --resolution it is truncated like a derived time', async () => {
+test('--captured-at is stored as given, to the microsecond; with --resolution it is truncated like a derived time; each reading is its own import', async () => {
   const db = await migratedDatabase();
   const ndjson = await file('captured.ndjson', `${REAL}\n`);
-  // Each run under its own import id: the ledger would skip the same file's second run.
-  await ingestJson(db, [ndjson, '--import-id', 'given', '--captured-at', '2025-11-20T12:34:56.789123Z']);
-  await ingestJson(db, [ndjson, '--import-id', 'given-truncated', '--captured-at', '2025-11-21T12:34:56.789123Z', '--resolution', '1m']);
-  await ingestJson(db, [ndjson, '--import-id', 'derived']);
+  // The same file read three ways: each reading is an import of its own, none skipped as
+  // already committed; a reading repeated is.
+  await ingestJson(db, [ndjson, '--captured-at', '2025-11-20T12:34:56.789123Z']);
+  await ingestJson(db, [ndjson, '--captured-at', '2025-11-21T12:34:56.789123Z', '--resolution', '1m']);
+  await ingestJson(db, [ndjson]);
+  await ingestJson(db, [ndjson, '--captured-at', '2025-11-20T12:34:56.789123Z']);
+  const [{ imports }] = await query(db.url, 'SELECT count(DISTINCT import_id)::int AS imports FROM import_batches');
+  assert.equal(imports, 3);
   const stored = await query(
     db.url,
     `SELECT to_char(captured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS at FROM option_snapshots ORDER BY captured_at`,

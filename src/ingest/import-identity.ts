@@ -3,6 +3,10 @@
  * absolute path, the size and a SHA-256 of the first MB — the same file gives the same
  * identity, a changed or replaced one does not. `--import-id` names it instead (stdin, pipes
  * and FIFOs have no identity of their own: without one, they are not resumable).
+ *
+ * The same file read another way gives other rows: snapshots stamped with another
+ * `--captured-at`, or truncated to another resolution, have other keys. Such a reading
+ * is another import (readingIdentity), or a rerun would skip rows it never wrote.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -26,4 +30,12 @@ export async function importIdentity(name: string): Promise<string | undefined> 
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The identity of an input read as `reading` says (how snapshot capture times are set;
+ * undefined for the default reading, so that ledgers written before stay valid).
+ */
+export function readingIdentity(identity: string, reading: string | undefined): string {
+  return reading === undefined ? identity : `${identity}|${reading}`;
 }

@@ -139,6 +139,7 @@ async function run(inputs: readonly string[], options: CheckFilesOptions, writes
       metrics: options.metrics,
       batchLimits: { ...DEFAULT_BATCH_LIMITS, maxRows: options.batchSize ?? DEFAULT_BATCH_LIMITS.maxRows },
       snapshot: { capturedAtMicros: options.capturedAtMicros, resolutionMicros: resolutionOf(options) },
+      snapshotReading: snapshotReading(options),
       format: options.format,
       rejects,
       maxRejects: options.maxRejects,
@@ -165,6 +166,12 @@ function requireOneInputForImportId(inputs: readonly string[], options: CheckFil
   throw new OptdbError('CONFIG_INVALID', `--import-id names one input, got ${inputs.length}.`, {
     remedy: 'Run one ingest per input, or drop --import-id.',
   });
+}
+
+/** How capture times are set, unless by default (from the rows, at DEFAULT_RESOLUTION). */
+function snapshotReading(options: CheckFilesOptions): string | undefined {
+  if (options.capturedAtMicros === undefined && options.resolutionMicros === undefined) return undefined;
+  return `captured-at=${options.capturedAtMicros ?? 'from rows'}|resolution=${resolutionOf(options)}µs`;
 }
 
 /** A time the caller gave is kept to the microsecond unless a resolution is given; times from the rows default to DEFAULT_RESOLUTION. */

@@ -24,7 +24,7 @@ import { addCounts, emptyCounts, type WriteCounts, type WriteStrategy } from '..
 import { DAY_AGGS, SNAPSHOTS, type TableSpec } from '../write/tables.js';
 import type { LimitSteps } from '../write/write-gate.js';
 import { type WriteEvent, Writer } from '../write/writer.js';
-import { importIdentity } from './import-identity.js';
+import { importIdentity, readingIdentity } from './import-identity.js';
 import type { RejectSink } from './rejects.js';
 
 export interface MaxRejects {
@@ -48,6 +48,8 @@ export interface IngestOptions {
   readonly metrics?: OptdbMetrics | undefined;
   readonly batchLimits: BatchLimits;
   readonly snapshot: SnapshotOptions;
+  /** How snapshot capture times are set, when not as by default: part of a snapshot input's ledger identity. */
+  readonly snapshotReading?: string | undefined;
   readonly format?: InputFormat | undefined;
   readonly rejects: RejectSink;
   readonly maxRejects?: MaxRejects | undefined;
@@ -206,7 +208,9 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
     for (const path of paths) {
       const source = await openSource(path, { format: options.format, stdin: options.stdin });
       const batcher = new Batcher(tableFor(source.format), options.batchLimits);
-      const importId = options.ledger ? (options.importId ?? (await importIdentity(path))) : undefined;
+      const identity = options.ledger ? (options.importId ?? (await importIdentity(path))) : undefined;
+      const importId =
+        identity === undefined || batcher.table !== SNAPSHOTS ? identity : readingIdentity(identity, options.snapshotReading);
       const committed = importId ? await options.ledger!.committedRanges(importId) : undefined;
       if (importId === undefined) resumable = false;
       let recordNumber = 0;
