@@ -17,9 +17,10 @@ import { useTempDirectory } from './harness/temp-dir.js';
 const databases = new TestDatabases();
 const dir = useTempDirectory('optdb-serve-hostile-');
 let history: ServedHistory;
+const serverErrors: Error[] = [];
 
 before(async () => {
-  history = await serveHistory(databases, dir, 'serve_hostile');
+  history = await serveHistory(databases, dir, 'serve_hostile', { onError: (error) => serverErrors.push(error) });
 });
 after(async () => {
   await history?.server.close();
@@ -242,4 +243,17 @@ test("each request's statements run read-only and are cancelled after the statem
     await pool.end();
   }
   assert.equal((await query(config.databaseUrl!, "SELECT count(*)::int AS n FROM options WHERE primary_exchange = 'X'"))[0].n, 0);
+});
+
+test("a failure of the server's own is a 500 that says only that; the operator gets the error", async () => {
+  const url = history.config.databaseUrl!;
+  await query(url, 'ALTER TABLE option_day_aggs RENAME TO option_day_aggs_away');
+  try {
+    await refused(`${AGGS}/2023-07-01/2023-07-31`, 500, /^the request failed on the server$/);
+  } finally {
+    await query(url, 'ALTER TABLE option_day_aggs_away RENAME TO option_day_aggs');
+  }
+  assert.equal(serverErrors.length, 1);
+  assert.match(serverErrors[0]!.message, /relation "option_day_aggs" does not exist/);
+  assert.equal((await get(`${AGGS}/2023-07-01/2023-07-31`)).status, 200);
 });
