@@ -96,7 +96,8 @@ test('--max-rejects stops the ingest with the summary of what was committed, in 
   });
   assert.equal(text.code, 1, text.stderr);
   assert.match(text.stdout, /^stopped after reading \d+ rows in /);
-  assert.match(text.stdout, /stopped: the rows above are committed; run the same command again to resume after them/);
+  assert.match(text.stdout, /stopped: the rows above are committed; a rerun skips them/);
+  assert.match(text.stderr, /Pass --rejects <file> to see why rows were rejected\./);
   assert.match(text.stderr, /% of rows rejected .* more than --max-rejects 5%; stopped\./);
 });
 

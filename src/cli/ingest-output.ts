@@ -61,14 +61,19 @@ export function printSummary(summary: IngestSummary, flags: SummaryFlags): void 
   if (!summary.dryRun) say(`  contracts   ${summary.contractsCreated} created, ${summary.contractsUpdated} updated`);
   if (summary.analyzed?.length) say(`  statistics  analyzed ${summary.analyzed.join(', ')} (changed by this ingest)`);
   if (summary.rejected > 0) say(flags.rejects ? `  rejects in ${flags.rejects}` : '  pass --rejects <file> to see why rows were rejected');
-  const resume = summary.resumable
-    ? 'run the same command again to resume after them'
-    : 'stdin or a pipe has no identity to resume under: feed the whole input again (committed rows come back unchanged, never doubled), with --import-id <id> to make later runs resumable';
+  const unresumable =
+    'stdin or a pipe has no identity to resume under: feed the whole input again (committed rows come back unchanged, never doubled), with --import-id <id> to make later runs resumable';
   const committed = summary.inserted + summary.updated + summary.unchanged;
+  // A stop's cause (too many rejects, a batch that failed) is said with its remedy below:
+  // running the same command again would meet it again, so this line says only what a
+  // rerun keeps.
   if (summary.stopped !== undefined)
     say(
-      `  stopped: ${summary.dryRun ? 'checking stopped' : committed === 0 ? 'nothing was committed' : `the rows above are committed; ${resume}`}`,
+      `  stopped: ${summary.dryRun ? 'checking stopped' : committed === 0 ? 'nothing was committed' : `the rows above are committed; ${summary.resumable ? 'a rerun skips them' : unresumable}`}`,
     );
-  else if (summary.interrupted && !summary.dryRun) say(`  interrupted: the rows above are committed; ${resume}`);
+  else if (summary.interrupted && !summary.dryRun)
+    say(
+      `  interrupted: the rows above are committed; ${summary.resumable ? 'run the same command again to resume after them' : unresumable}`,
+    );
   else if (summary.interrupted) say('  interrupted');
 }
