@@ -27,9 +27,16 @@ export const optionTicker = z
   .refine(isValidTicker, 'must be an option ticker such as O:AAPL251121C00150000')
   .describe('An option contract, e.g. O:AAPL251121C00150000');
 
-export const calendarDate = z.string().max(10, 'must be a date as YYYY-MM-DD').refine(isCalendarDate, 'must be a date as YYYY-MM-DD');
+export const calendarDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+  .refine(isCalendarDate, 'must be a date as YYYY-MM-DD')
+  .describe('A day, YYYY-MM-DD');
 
-const strike = z.string().regex(STRIKE, 'must be a strike price such as 150 or 22.5 (at most 3 decimals)');
+const strike = z
+  .string()
+  .regex(STRIKE, 'must be a strike price such as 150 or 22.5 (at most 3 decimals)')
+  .describe('A strike price, e.g. 150 or 22.5');
 
 /** `as_of`: a day (YYYY-MM-DD, its end in New York) or an instant (RFC 3339 with a zone). */
 export const asOf = z
