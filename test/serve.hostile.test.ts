@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import pg from 'pg';
 import { createPool, OptdbError, resolveConfig, serveApi } from '../src/index.js';
 import { readOnly } from '../src/serve/read-only.js';
 import { TestDatabases } from './harness/database.js';
@@ -256,4 +257,41 @@ test("a failure of the server's own is a 500 that says only that; the operator g
   assert.equal(serverErrors.length, 1);
   assert.match(serverErrors[0]!.message, /relation "option_day_aggs" does not exist/);
   assert.equal((await get(`${AGGS}/2023-07-01/2023-07-31`)).status, 200);
+});
+
+test('requests stuck behind a lock end at the statement timeout, the pool is not exhausted, and the server answers again', async () => {
+  const url = history.config.databaseUrl!;
+  const config = resolveConfig({}, { DATABASE_URL: url, OPTDB_POOL_SIZE: '3', OPTDB_POOL_ACQUIRE_TIMEOUT_MS: '1000' });
+  const server = await serveApi(config, { listen: { host: '127.0.0.1', port: 0 }, statementTimeoutMs: 200 });
+  const locker = new pg.Client({ connectionString: url });
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE options IN ACCESS EXCLUSIVE MODE');
+    const started = performance.now();
+    const answers = await Promise.all(Array.from({ length: 24 }, () => get(CHAIN, {}, server.url)));
+    for (const answer of answers) {
+      assert.equal(answer.status, 503, answer.text);
+      assert.equal(answer.body.status, 'ERROR');
+      assert.match(answer.body.error, /^(the query ran longer than 200 ms and was cancelled|every database connection is busy)/);
+    }
+    assert.ok(
+      answers.some((answer) => /longer than 200 ms/.test(answer.body.error)),
+      'the statement timeout cancelled some',
+    );
+    assert.ok(performance.now() - started < 10_000, 'no request waited beyond the timeouts');
+    assert.equal((await get('/openapi.json', {}, server.url)).status, 200, 'what needs no database still answers');
+  } finally {
+    await locker.query('ROLLBACK');
+    await locker.end();
+  }
+  try {
+    const again = await Promise.all(Array.from({ length: 6 }, () => get(CHAIN, {}, server.url)));
+    assert.deepEqual(
+      again.map((answer) => answer.status),
+      Array(6).fill(200),
+    );
+  } finally {
+    await server.close();
+  }
 });
