@@ -229,6 +229,12 @@ test('clear failures: missing file, unmigrated schema, unreachable server, too m
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^optdb: Cannot read .*nope\.ndjson/);
   assert.doesNotMatch(missing.stderr, /^\s+at /m);
+  // The last of several inputs missing: refused before the first is read.
+  const first = await file('first.ndjson', `${REAL}\n`);
+  const lastMissing = await runCli(['ingest', first, path.join(dir, 'nope.ndjson')], { DATABASE_URL: db.url });
+  assert.equal(lastMissing.code, 1);
+  assert.match(lastMissing.stderr, /^optdb: Cannot read .*nope\.ndjson: no such file or directory \(ENOENT\)/);
+  assert.deepEqual(await query(db.url, 'SELECT count(*)::int AS n FROM option_snapshots'), [{ n: 0 }]);
 
   const empty = await databases.empty('ingest_unmigrated');
   const input = await file('ok.ndjson', `${REAL}\n`);

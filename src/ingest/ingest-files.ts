@@ -16,6 +16,7 @@ import { parseResolution } from '../domain/timestamp.js';
 import { OptdbError } from '../errors.js';
 import type { OptdbMetrics } from '../metrics/optdb-metrics.js';
 import { retryLimitsFrom } from '../retry-limits.js';
+import { requireReadable } from '../sources/input-stream.js';
 import type { InputFormat } from '../sources/source-record.js';
 import { DEFAULT_BATCH_LIMITS } from '../write/batch.js';
 import { createStrategyChain } from '../write/create-strategy.js';
@@ -157,6 +158,7 @@ async function run(inputs: readonly string[], options: CheckFilesOptions, writes
 /** Refused before anything is opened: what the options ask of the inputs that cannot be done safely. */
 async function checkInputsAndOutputs(inputs: readonly string[], options: CheckFilesOptions): Promise<void> {
   requireOneInputForImportId(inputs, options);
+  for (const input of inputs) if (input !== '-') await requireReadable(input);
   await refuseOutputsThatAreInputs(inputs, { '--rejects': options.rejects });
 }
 

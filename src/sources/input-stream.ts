@@ -3,7 +3,8 @@
  * the magic bytes, not the name), with a count of the stored bytes consumed for
  * progress. Read errors become OptdbError INPUT_UNREADABLE.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import zlib from 'node:zlib';
 import { OptdbError } from '../errors.js';
@@ -49,6 +50,20 @@ export async function openInputStream(name: string, stdin: NodeJS.ReadableStream
     bytesRead: () => bytes,
     content: gzipped ? new ChunkReader(gunzip(name, stored)) : stored,
   };
+}
+
+/**
+ * Refuses an input that cannot be read — missing, a directory, not permitted — before any
+ * input is: a typo in the last of several files must not be found after the others are
+ * loaded. Not opened: opening a FIFO would wait for its writer.
+ */
+export async function requireReadable(name: string): Promise<void> {
+  try {
+    if ((await stat(name)).isDirectory()) throw new OptdbError('INPUT_UNREADABLE', `Cannot read ${name}: it is a directory`);
+    await access(name, constants.R_OK);
+  } catch (error) {
+    throw cannotRead(name, error);
+  }
 }
 
 async function openFile(name: string): Promise<{ stream: NodeJS.ReadableStream; totalBytes: number | undefined }> {
