@@ -99,7 +99,10 @@ test('plain http to another machine is refused before any request, naming --base
   const url = server ? `http://${address}:${server.port}` : 'http://optdb-test.invalid';
   const result = await poll(url, KEY);
   assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stderr, /Expected `--base-url` to be an https:\/\/ URL \(plain http:\/\/ would send the API key in clear text/);
+  assert.match(
+    result.stderr,
+    /Expected `--base-url` to be an https:\/\/ URL \(plain http:\/\/ would send the API key in clear text[^\n]*`$/m,
+  );
   assertAbsent(result, KEY);
   assert.equal(server?.requests() ?? 0, 0, 'the key was sent in clear text');
 

@@ -51,10 +51,10 @@ test('flag and file together: duplicates removed, first occurrence keeps its pla
 });
 
 test('an empty list is an error that says how to give one', async () => {
-  await assert.rejects(resolveUnderlyings({}), configError('No underlyings to poll'));
-  await assert.rejects(resolveUnderlyings({ underlyings: ' , ' }), configError('No underlyings to poll'));
+  await assert.rejects(resolveUnderlyings({}), configError('No underlyings given'));
+  await assert.rejects(resolveUnderlyings({ underlyings: ' , ' }), configError('No underlyings given'));
   const empty = await fixtures.write('empty.txt', '# nothing yet\n\n');
-  await assert.rejects(resolveUnderlyings({ watchlist: empty }), configError('No underlyings to poll', empty));
+  await assert.rejects(resolveUnderlyings({ watchlist: empty }), configError('No underlyings given', empty));
   await assert.rejects(
     resolveUnderlyings({}),
     (error: unknown) => error instanceof OptdbError && (error.remedy ?? '').includes('--watchlist'),

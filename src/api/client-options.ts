@@ -83,7 +83,9 @@ export function resolveClientOptions(options: PolygonClientOptions): { apiKey: s
 }
 
 function invalid(name: string, rule: string, value: unknown): OptdbError {
-  return new OptdbError('CONFIG_INVALID', `Expected \`${name}\` to be ${rule}, got \`${String(value)}\` (${typeof value})`);
+  // The type is named when it is not the string a flag or variable gives (a library caller's mistake).
+  const type = typeof value === 'string' ? '' : ` (${typeof value})`;
+  return new OptdbError('CONFIG_INVALID', `Expected \`${name}\` to be ${rule}, got \`${String(value)}\`${type}`);
 }
 
 function positive(name: string, value: number): number {

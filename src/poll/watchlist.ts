@@ -58,7 +58,7 @@ export async function resolveUnderlyings(sources: UnderlyingSources): Promise<re
   const underlyings = Object.freeze([...new Set([...fromFlags, ...fromFile])]);
   if (underlyings.length === 0) {
     const given = sources.watchlist === undefined ? '' : ` (--watchlist ${sources.watchlist} lists none)`;
-    throw new OptdbError('CONFIG_INVALID', `No underlyings to poll${given}.`, {
+    throw new OptdbError('CONFIG_INVALID', `No underlyings given${given}.`, {
       remedy: 'Pass --underlyings AAPL,SPY,I:SPX or --watchlist <file> with one or more tickers per line.',
     });
   }
