@@ -2,9 +2,10 @@
  * A Polygon option-chain snapshot result (one element of `results[]`) → one
  * `option_snapshots` row and the contract it belongs to, or the reason it is rejected.
  */
-import { isLosslessNumber } from 'lossless-json';
+import { isLosslessNumber, LosslessNumber } from 'lossless-json';
 import type { TableRow } from '../schema/tables.js';
 import { checkStatedContract, type ContractRow, contractFromTicker } from './contract.js';
+import { detachedText } from './detached-text.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
 import { compareDecimalText, isIntegerText, isNegativeText } from './numeric-text.js';
 import { reject, Rejection } from './rejection.js';
@@ -20,6 +21,11 @@ export interface SnapshotOptions {
 }
 
 export type Validated = { ok: true; row: TableRow; contract: ContractRow } | { ok: false; reason: string };
+
+/** isLosslessNumber, asked only of what is not one of this copy of the library's numbers: the prototype test is cheaper than its marker's getter. */
+function isNumber(value: JsonValue): value is LosslessNumber {
+  return value instanceof LosslessNumber || isLosslessNumber(value);
+}
 
 function describe(value: JsonValue): string {
   if (value === null) return 'null';
@@ -51,27 +57,40 @@ class Fields {
     return this.path ? `${this.path}.${name}` : name;
   }
 
+  // Rows keep their texts for a whole batch: copies, not views into the line read.
   number(name: string, rule: 'any' | 'nonnegative' = 'any'): string | null {
+    const text = this.numberText(name, rule);
+    return text === null ? null : detachedText(text);
+  }
+
+  integer(name: string): string | null {
+    const text = this.integerText(name);
+    return text === null ? null : detachedText(text);
+  }
+
+  private numberText(name: string, rule: 'any' | 'nonnegative'): string | null {
     const value = this.get(name);
     if (value === undefined) return null;
-    if (!isLosslessNumber(value)) return reject(`wrong type: ${this.label(name)} is ${describe(value)}, expected a number`);
+    if (!isNumber(value)) return reject(`wrong type: ${this.label(name)} is ${describe(value)}, expected a number`);
     if (rule === 'nonnegative' && isNegativeText(value.value)) return reject(`negative ${this.label(name)}: ${value.value}`);
     return value.value;
   }
 
-  integer(name: string): string | null {
-    const text = this.number(name, 'nonnegative');
+  private integerText(name: string): string | null {
+    const text = this.numberText(name, 'nonnegative');
     if (text !== null && !isIntegerText(text)) return reject(`not an integer: ${this.label(name)} is ${text}`);
     return text;
   }
 
   /** Unix nanoseconds → microseconds; 0 means "not set" in Polygon's answers. */
   nanos(name: string): bigint | null {
-    const text = this.integer(name);
-    if (text === null || BigInt(text) === 0n) return null;
-    const problem = nanosProblem(BigInt(text));
+    const text = this.integerText(name);
+    if (text === null) return null;
+    const nanos = BigInt(text);
+    if (nanos === 0n) return null;
+    const problem = nanosProblem(nanos);
     if (problem !== undefined) return reject(`bad ${this.label(name)}: ${text.length > 40 ? `${text.slice(0, 40)}…` : text} is ${problem}`);
-    return BigInt(text) / 1000n;
+    return nanos / 1000n;
   }
 
   string(name: string): string | null {
@@ -80,7 +99,7 @@ class Fields {
     if (typeof value !== 'string') return reject(`wrong type: ${this.label(name)} is ${describe(value)}, expected a string`);
     // PostgreSQL text cannot hold NUL; other control characters are stored as given.
     if (value.includes('\u0000')) return reject(`bad ${this.label(name)}: contains a NUL character`);
-    return value;
+    return detachedText(value);
   }
 }
 
@@ -134,11 +153,12 @@ function validate(value: JsonValue, options: SnapshotOptions): Validated {
   if (capturedAt === null) reject('no timestamp to derive captured_at from (last_quote, last_trade, day); pass --captured-at');
 
   const exchange = trade.integer('exchange');
-  if (exchange !== null && BigInt(exchange) > 2_147_483_647n) reject(`bad last_trade.exchange: ${exchange}`);
+  // Nine digits or fewer are always below the integer column's bound.
+  if (exchange !== null && exchange.length > 9 && BigInt(exchange) > 2_147_483_647n) reject(`bad last_trade.exchange: ${exchange}`);
 
   const row: TableRow = {
     ticker: ticker.ticker,
-    captured_at: microsToIso(truncateMicros(capturedAt!, options.resolutionMicros)),
+    captured_at: capturedAtIso(truncateMicros(capturedAt!, options.resolutionMicros)),
     day_open: day.number('open', 'nonnegative'),
     day_high: dayHigh,
     day_low: dayLow,
@@ -173,4 +193,17 @@ function validate(value: JsonValue, options: SnapshotOptions): Validated {
 
 function newest(candidates: (bigint | null)[]): bigint | null {
   return candidates.reduce<bigint | null>((max, t) => (t !== null && (max === null || t > max) ? t : max), null);
+}
+
+// Capture times are truncated to the resolution (a minute by default), so consecutive rows
+// mostly share one: its text is made once.
+let lastCapturedMicros: bigint | undefined;
+let lastCapturedIso = '';
+
+function capturedAtIso(micros: bigint): string {
+  if (micros !== lastCapturedMicros) {
+    lastCapturedIso = microsToIso(micros);
+    lastCapturedMicros = micros;
+  }
+  return lastCapturedIso;
 }

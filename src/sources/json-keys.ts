@@ -5,7 +5,8 @@
  * instead of a loop over its characters), and a known key spares the copy and the lookup
  * that turns a new string into a property name. Only keys without escapes are kept.
  */
-import { detached, escapedString, offFastPath, skipWhitespace, stringEnd } from './json-text.js';
+import { detachedText } from '../domain/detached-text.js';
+import { escapedString, offFastPath, skipWhitespace, stringEnd } from './json-text.js';
 
 const QUOTE = 0x22;
 const COLON = 0x3a;
@@ -57,8 +58,8 @@ function remember(text: string, start: number, end: number): string {
       : (length * 61 + text.charCodeAt(start) * 7 + text.charCodeAt((start + end) >>> 1) * 3 + text.charCodeAt(end - 1)) & (SLOTS - 1);
   let key = known[slot]!;
   if (key.length !== length || !text.startsWith(key, start)) {
-    // Detached: a kept key must not keep the line it came from alive.
-    key = detached(text, start, end);
+    // Kept across lines: it must not keep its line alive.
+    key = detachedText(text.slice(start, end));
     known[slot] = key;
   }
   following[previous] = slot;

@@ -20,7 +20,7 @@
 import { LosslessNumber, parse as parseLossless } from 'lossless-json';
 import type { JsonObject, JsonValue } from '../domain/json-value.js';
 import { lastKey, readKey } from './json-keys.js';
-import { detached, escapedString, OFF_FAST_PATH, offFastPath, skipWhitespace } from './json-text.js';
+import { escapedString, OFF_FAST_PATH, offFastPath, skipWhitespace } from './json-text.js';
 
 /** Deeper than any result or page nests, far shallower than a stack overflow. */
 const MAX_DEPTH = 64;
@@ -105,7 +105,7 @@ function parseFast(text: string): JsonValue {
         if (code === BACKSLASH || !(code >= SPACE)) break;
       }
       if (code === QUOTE) {
-        value = detached(text, start, i);
+        value = text.slice(start, i);
         i++;
       } else {
         const escaped = escapedString(text, start);

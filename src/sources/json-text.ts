@@ -46,19 +46,6 @@ export function stringEnd(text: string, start: number): number {
   }
 }
 
-/**
- * The characters from `start` to `end` as a string of their own. V8 makes a longer slice
- * (13 characters on) a view that keeps the whole text alive — a line, or the 64 KB read
- * it came from — as long as the slice lives, and rows keep some strings (a ticker) for a
- * whole batch. Joined from two shorter slices, the string holds only its own characters
- * once it is first read.
- */
-export function detached(text: string, start: number, end: number): string {
-  if (end - start < 13) return text.slice(start, end);
-  const middle = (start + end) >>> 1;
-  return text.slice(start, middle) + text.slice(middle, end);
-}
-
 /** A string that holds escapes, its characters starting at `start`; `end` is after its closing quote. */
 export function escapedString(text: string, start: number): { value: string; end: number } {
   let value = '';
