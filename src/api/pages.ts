@@ -1,7 +1,7 @@
 /**
  * One answer of the API as a page: `{ status, request_id, results, next_url? }`, parsed
- * with lossless-json so that 19-digit nanosecond timestamps keep every digit (numbers
- * arrive as LosslessNumber, which optdb's validation reads as they are).
+ * so that 19-digit nanosecond timestamps keep every digit (numbers arrive as
+ * LosslessNumber, which optdb's validation reads as they are; see json-parser.ts).
  *
  * A body that is not such a page — malformed or truncated JSON, `status` other than
  * OK/DELAYED, `results` of the wrong type, an unreadable next_url — is a failed attempt
@@ -9,8 +9,8 @@
  * answer looks like. An absent `results` is an empty page (the API leaves it out when
  * nothing matches).
  */
-import { parse } from 'lossless-json';
 import { isJsonObject, type JsonValue } from '../domain/json-value.js';
+import { parseJson } from '../sources/json-parser.js';
 import { isDataStatus } from '../sources/snapshot-page.js';
 import { AttemptFailure } from './api-errors.js';
 
@@ -34,7 +34,7 @@ export type PageShape = 'list' | 'single';
 export function readPage(text: string, shape: PageShape, url: string, baseUrl: string): ReadPage {
   let body: JsonValue;
   try {
-    body = parse(text) as JsonValue;
+    body = parseJson(text);
   } catch (error) {
     throw new AttemptFailure('malformed', `the body is not JSON (${(error as Error).message}; ${text.length} bytes)`, 200, undefined, {
       cause: error,
