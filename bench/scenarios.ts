@@ -36,6 +36,9 @@ interface Context {
   readonly work: string;
 }
 
+/** A batch size to compare the default with: fewer statements, commits and probes per row, more memory. */
+const LARGE_BATCH = 20_000;
+
 const DEFAULTS = `defaults: copy, batch ${DEFAULT_BATCH_LIMITS.maxRows}, concurrency ${DEFAULT_WRITE_CONCURRENCY}`;
 
 export const SCENARIOS: Record<ScenarioName, (context: Context) => Promise<Comparison>> = {
@@ -49,6 +52,9 @@ export const SCENARIOS: Record<ScenarioName, (context: Context) => Promise<Compa
       optdb: [
         await fresh(server, `optdb ingest (${DEFAULTS})`, day.rows, (url) => runOptdb(url, [day.path])),
         await fresh(server, 'optdb ingest --concurrency 2', day.rows, (url) => runOptdb(url, [day.path, '--concurrency', '2'])),
+        await fresh(server, `optdb ingest --batch-size ${LARGE_BATCH}`, day.rows, (url) =>
+          runOptdb(url, [day.path, '--batch-size', String(LARGE_BATCH)]),
+        ),
         await fresh(server, 'optdb ingest --strategy unnest', day.rows, (url) => runOptdb(url, [day.path, '--strategy', 'unnest'])),
       ],
     };
@@ -88,8 +94,14 @@ export const SCENARIOS: Record<ScenarioName, (context: Context) => Promise<Compa
       await settled(server, url, () => runOptdb(url, [day.path]));
       const merged = await measure('optdb ingest of the same file under a second name', day.rows, () => runOptdb(url, [secondName]));
       await server.query('CHECKPOINT');
+      const thirdName = path.join(work, 'day-aggs-once-more.csv');
+      if (!fs.existsSync(thirdName)) fs.linkSync(day.path, thirdName);
+      const large = await measure(`the same under a third name, --batch-size ${LARGE_BATCH}`, day.rows, () =>
+        runOptdb(url, [thirdName, '--batch-size', String(LARGE_BATCH)]),
+      );
+      await server.query('CHECKPOINT');
       const skipped = await measure('optdb ingest of the same path again (the ledger skips it)', day.rows, () => runOptdb(url, [day.path]));
-      return [merged, skipped];
+      return [merged, large, skipped];
     });
     return {
       name: 'reingest',
