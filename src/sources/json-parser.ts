@@ -19,7 +19,7 @@
  */
 import { LosslessNumber, parse as parseLossless } from 'lossless-json';
 import type { JsonObject, JsonValue } from '../domain/json-value.js';
-import { lastKey, readKey } from './json-keys.js';
+import { lastKey, lastSlot, readKey } from './json-keys.js';
 import { escapedString, OFF_FAST_PATH, offFastPath, skipWhitespace } from './json-text.js';
 
 /** Deeper than any result or page nests, far shallower than a stack overflow. */
@@ -65,6 +65,7 @@ type Container = JsonObject | JsonValue[];
 // under. Module state: a parse calls nothing that could start another.
 const open: (Container | undefined)[] = [];
 const openKeys: string[] = [];
+const openContexts: number[] = [];
 
 export function parseJson(text: string): JsonValue {
   return parseJsonFast(text) ?? (parseLossless(text) as JsonValue);
@@ -80,6 +81,7 @@ export function parseJsonFast(text: string): JsonValue | undefined {
   } finally {
     open.length = 0;
     openKeys.length = 0;
+    openContexts.length = 0;
   }
 }
 
@@ -94,6 +96,10 @@ function parseFast(text: string): JsonValue {
   let i = 0;
   let container: Container | undefined;
   let key = '';
+  // What predicts the keys of the object being read (see json-keys.ts): the key it is the
+  // value of, or for an array's elements, the array's.
+  let keySlot = 0;
+  let context = 0;
   for (;;) {
     let value: JsonValue;
     let code = text.charCodeAt(i);
@@ -146,10 +152,13 @@ function parseFast(text: string): JsonValue {
         if (open.length === MAX_DEPTH) offFastPath();
         open.push(container);
         openKeys.push(key);
+        openContexts.push(context);
+        if (!Array.isArray(container)) context = keySlot;
         if (opening === OPEN_BRACE) {
           container = {};
-          i = readKey(text, i);
+          i = readKey(text, i, context);
           key = lastKey;
+          keySlot = lastSlot;
         } else container = [];
         continue;
       }
@@ -178,8 +187,9 @@ function parseFast(text: string): JsonValue {
         if (container[key] !== undefined) offFastPath();
         container[key] = value;
         if (code === COMMA) {
-          i = readKey(text, skipWhitespace(text, i));
+          i = readKey(text, skipWhitespace(text, i), context);
           key = lastKey;
+          keySlot = lastSlot;
           break;
         }
         if (code !== CLOSE_BRACE) offFastPath();
@@ -187,6 +197,7 @@ function parseFast(text: string): JsonValue {
       value = container;
       container = open.pop();
       key = openKeys.pop()!;
+      context = openContexts.pop()!;
     }
   }
 }
