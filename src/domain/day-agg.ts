@@ -11,7 +11,7 @@ import type { TableRow } from '../schema/tables.js';
 import { contractFromTicker } from './contract.js';
 import { isDecimalText, isIntegerText, isNegativeText, plainDecimalValue } from './numeric-text.js';
 import type { Validated } from './snapshot.js';
-import { parseTicker } from './ticker.js';
+import { readTicker } from './ticker.js';
 import { nanosProblem, newYorkDate } from './timestamp.js';
 
 const PRICES = ['open', 'high', 'low', 'close'] as const;
@@ -39,21 +39,27 @@ export function validateDayAggValues(columns: readonly string[], values: readonl
   const at = positionsIn(columns);
   const tickerText = present(values[at.ticker]);
   if (tickerText === undefined) return missing('ticker');
-  const parsed = parseTicker(tickerText);
-  if (!parsed.ok) return { ok: false, reason: `bad ticker ${JSON.stringify(tickerText.slice(0, 40))}: ${parsed.reason}` };
+  const ticker = readTicker(tickerText);
+  if (typeof ticker === 'string') return { ok: false, reason: `bad ticker ${JSON.stringify(tickerText.slice(0, 40))}: ${ticker}` };
 
+  // Each price's value stays in this function: a number returned or passed to another
+  // would be boxed, an allocation per price.
   const open = present(values[at.open]);
-  const openValue = priceValue('open', open);
-  if (typeof openValue !== 'number') return openValue;
+  const openValue = open === undefined ? NaN : plainDecimalValue(open);
+  const openProblem = priceProblem('open', open, !Number.isNaN(openValue));
+  if (openProblem) return openProblem;
   const high = present(values[at.high]);
-  const highValue = priceValue('high', high);
-  if (typeof highValue !== 'number') return highValue;
+  const highValue = high === undefined ? NaN : plainDecimalValue(high);
+  const highProblem = priceProblem('high', high, !Number.isNaN(highValue));
+  if (highProblem) return highProblem;
   const low = present(values[at.low]);
-  const lowValue = priceValue('low', low);
-  if (typeof lowValue !== 'number') return lowValue;
+  const lowValue = low === undefined ? NaN : plainDecimalValue(low);
+  const lowProblem = priceProblem('low', low, !Number.isNaN(lowValue));
+  if (lowProblem) return lowProblem;
   const close = present(values[at.close]);
-  const closeValue = priceValue('close', close);
-  if (typeof closeValue !== 'number') return closeValue;
+  const closeValue = close === undefined ? NaN : plainDecimalValue(close);
+  const closeProblem = priceProblem('close', close, !Number.isNaN(closeValue));
+  if (closeProblem) return closeProblem;
 
   const volume = present(values[at.volume]);
   if (volume === undefined) return missing('volume');
@@ -73,7 +79,7 @@ export function validateDayAggValues(columns: readonly string[], values: readonl
   if (closeValue < lowValue || closeValue > highValue) return { ok: false, reason: `close ${close} outside [low ${low}, high ${high}]` };
 
   const row: TableRow = {
-    ticker: parsed.value.ticker,
+    ticker: ticker.ticker,
     day: window.day,
     open: open!,
     high: high!,
@@ -82,7 +88,7 @@ export function validateDayAggValues(columns: readonly string[], values: readonl
     volume,
     transactions: transactions ?? null,
   };
-  return { ok: true, row, contract: contractFromTicker(parsed.value) };
+  return { ok: true, row, contract: contractFromTicker(ticker) };
 }
 
 /** Where each column validation reads sits in a row (-1: not in the header). */
@@ -103,21 +109,25 @@ let lastPositions: Positions | undefined;
 
 function positionsIn(columns: readonly string[]): Positions {
   if (columns !== lastColumns || lastPositions === undefined) {
-    // A name given twice: the last column wins, as it does by name.
-    const of = (name: string) => columns.lastIndexOf(name);
-    lastPositions = {
-      ticker: of('ticker'),
-      open: of('open'),
-      high: of('high'),
-      low: of('low'),
-      close: of('close'),
-      volume: of('volume'),
-      windowStart: of('window_start'),
-      transactions: of('transactions'),
-    };
+    lastPositions = positionsOf(columns);
     lastColumns = columns;
   }
   return lastPositions;
+}
+
+function positionsOf(columns: readonly string[]): Positions {
+  // A name given twice: the last column wins, as it does by name.
+  const of = (name: string) => columns.lastIndexOf(name);
+  return {
+    ticker: of('ticker'),
+    open: of('open'),
+    high: of('high'),
+    low: of('low'),
+    close: of('close'),
+    volume: of('volume'),
+    windowStart: of('window_start'),
+    transactions: of('transactions'),
+  };
 }
 
 /** The value's trimmed text, or undefined when it is absent or blank. */
@@ -130,16 +140,15 @@ function missing(name: string): Validated {
   return { ok: false, reason: `missing required field ${name}` };
 }
 
-/** A price's value, or why the row is rejected. */
-function priceValue(name: string, text: string | undefined): number | Validated {
+/** Why a price rejects the row: `plain` says whether its text read as a plain decimal. */
+function priceProblem(name: string, text: string | undefined, plain: boolean): Validated | undefined {
   if (text === undefined) return missing(name);
-  const value = plainDecimalValue(text);
-  if (Number.isNaN(value)) {
+  if (!plain) {
     const kind = isDecimalText(text) ? 'exponent notation' : 'not a number';
     return { ok: false, reason: `${kind}: ${name} is ${JSON.stringify(text.slice(0, 40))}` };
   }
   if (isNegativeText(text)) return { ok: false, reason: `negative ${name}: ${text}` };
-  return value;
+  return undefined;
 }
 
 function integerProblem(name: string, text: string): string | undefined {

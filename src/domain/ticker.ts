@@ -47,21 +47,25 @@ function dateProblem(year: number, month: number, day: number): string | null {
 const WELL_FORMED = /^O:[A-Z0-9]{1,6}\d{6}[CP]\d{8}$/;
 
 export function parseTicker(text: string): TickerResult {
+  const read = readTicker(text);
+  return typeof read === 'string' ? fail(read) : { ok: true, value: read };
+}
+
+/** parseTicker's answer without its wrapper: the ticker, or what is wrong with it. For a caller reading many. */
+export function readTicker(text: string): OptionTicker | string {
   if (typeof text === 'string' && WELL_FORMED.test(text)) return fromParts(text);
   return diagnose(text);
 }
 
 /** The full reading of a ticker that is not well formed: says exactly what is wrong. */
-function diagnose(text: string): TickerResult {
+function diagnose(text: string): OptionTicker | string {
   const input: unknown = text; // callers may hand us anything at runtime
-  if (typeof input !== 'string') return fail(`not a string: got ${input === null ? 'null' : typeof input}`);
-  if (input === '') return fail('empty ticker');
+  if (typeof input !== 'string') return `not a string: got ${input === null ? 'null' : typeof input}`;
+  if (input === '') return 'empty ticker';
 
-  if (input.startsWith('o:')) return fail('bad prefix: lowercase "o:", expected "O:"');
+  if (input.startsWith('o:')) return 'bad prefix: lowercase "o:", expected "O:"';
   if (!input.startsWith('O:')) {
-    return input[1] === ':'
-      ? fail(`bad prefix: ${quote(input.slice(0, 2))} instead of "O:"`)
-      : fail(`bad prefix: missing "O:" in ${quote(input)}`);
+    return input[1] === ':' ? `bad prefix: ${quote(input.slice(0, 2))} instead of "O:"` : `bad prefix: missing "O:" in ${quote(input)}`;
   }
 
   const body = input.slice(2);
@@ -71,7 +75,7 @@ function diagnose(text: string): TickerResult {
     if (!/[A-Z0-9]/.test(ch)) {
       const hex = cp.toString(16).toUpperCase().padStart(4, '0');
       const hint = /[a-z]/.test(ch) ? ', lowercase not allowed' : '';
-      return fail(`bad character ${JSON.stringify(ch)} (U+${hex}) at index ${i + 2}${hint}`);
+      return `bad character ${JSON.stringify(ch)} (U+${hex}) at index ${i + 2}${hint}`;
     }
     i += ch.length;
   }
@@ -79,21 +83,21 @@ function diagnose(text: string): TickerResult {
   // The C/P letter right after 6 date digits, then the trailing digit run: lets us name a
   // wrong strike width or type letter instead of misreading the tail from the right.
   const m = /(\d{6})([A-Z])(\d+)$/.exec(body);
-  if (m && m[3]!.length !== 8) return fail(`bad strike: strike must be 8 digits, got ${m[3]!.length} in ${quote(m[3]!)}`);
-  if (m && m[2] !== 'C' && m[2] !== 'P') return fail(`bad contract type "${m[2]}": expected C or P`);
+  if (m && m[3]!.length !== 8) return `bad strike: strike must be 8 digits, got ${m[3]!.length} in ${quote(m[3]!)}`;
+  if (m && m[2] !== 'C' && m[2] !== 'P') return `bad contract type "${m[2]}": expected C or P`;
   if (!m) {
     if (body.length <= TAIL_LEN) {
-      return fail(`too short: need root + YYMMDD + C|P + 8-digit strike after "O:", got ${quote(body)}`);
+      return `too short: need root + YYMMDD + C|P + 8-digit strike after "O:", got ${quote(body)}`;
     }
     const tail = body.slice(-TAIL_LEN);
-    if (!/^\d{8}$/.test(tail.slice(7))) return fail(`bad strike: expected 8 digits at end, got ${quote(tail.slice(7))}`);
-    if (!/^\d{6}$/.test(tail.slice(0, 6))) return fail(`bad date: expected 6 digits YYMMDD, got ${quote(tail.slice(0, 6))}`);
-    return fail(`bad contract type "${tail[6]}": expected C or P`);
+    if (!/^\d{8}$/.test(tail.slice(7))) return `bad strike: expected 8 digits at end, got ${quote(tail.slice(7))}`;
+    if (!/^\d{6}$/.test(tail.slice(0, 6))) return `bad date: expected 6 digits YYMMDD, got ${quote(tail.slice(0, 6))}`;
+    return `bad contract type "${tail[6]}": expected C or P`;
   }
 
   const root = body.slice(0, -TAIL_LEN);
-  if (root === '') return fail('missing root before date');
-  if (root.length > 6) return fail(`root too long: ${quote(root)} has ${root.length} characters, max 6`);
+  if (root === '') return 'missing root before date';
+  if (root.length > 6) return `root too long: ${quote(root)} has ${root.length} characters, max 6`;
   return fromParts(input);
 }
 
@@ -121,14 +125,14 @@ const MAX_STRIKE_TEXTS = 4_096;
  * A ticker `O:` + root + YYMMDD + C|P + 8 digits, each part of the right characters:
  * checks the date and strike. Read in place, without slicing the parts out.
  */
-function fromParts(input: string): TickerResult {
+function fromParts(input: string): OptionTicker | string {
   const tail = input.length - TAIL_LEN;
   let head = lastHead;
   if (input.length !== head.text.length + 9 || !input.startsWith(head.text)) head = lastHead = readHead(input, tail);
-  if (head.dateProblem !== undefined) return fail(head.dateProblem);
+  if (head.dateProblem !== undefined) return head.dateProblem;
 
   const strikeThousandths = digitsAt(input, tail + 7, 8);
-  if (strikeThousandths === 0) return fail(`bad strike: zero in ${quote(input.slice(tail + 7))}`);
+  if (strikeThousandths === 0) return `bad strike: zero in ${quote(input.slice(tail + 7))}`;
   let strikePrice = strikeTexts.get(strikeThousandths);
   if (strikePrice === undefined) {
     if (strikeTexts.size >= MAX_STRIKE_TEXTS) strikeTexts.clear();
@@ -137,18 +141,15 @@ function fromParts(input: string): TickerResult {
   }
 
   return {
-    ok: true,
-    value: {
-      // Built anew rather than kept as given: a ticker read from a file is a slice of a
-      // whole chunk of it, which keeps the chunk in memory while the row lives and is
-      // several times slower to compare and hash (batches sort and hash by ticker).
-      ticker: head.text + input.slice(tail + 6),
-      root: head.root,
-      expirationDate: head.expirationDate,
-      contractType: input.charCodeAt(tail + 6) === 67 /* C */ ? 'call' : 'put',
-      strikeThousandths,
-      strikePrice,
-    },
+    // Built anew rather than kept as given: a ticker read from a file is a slice of a
+    // whole chunk of it, which keeps the chunk in memory while the row lives and is
+    // several times slower to compare and hash (batches sort and hash by ticker).
+    ticker: head.text + input.slice(tail + 6),
+    root: head.root,
+    expirationDate: head.expirationDate,
+    contractType: input.charCodeAt(tail + 6) === 67 /* C */ ? 'call' : 'put',
+    strikeThousandths,
+    strikePrice,
   };
 }
 

@@ -227,7 +227,9 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
         // Records come a batch at a time (an input chunk's worth): an await per record
         // would cost more than validating it.
         reading: for await (const records of untilAborted(recordBatches(source.records), options.signal)) {
-          for (const record of records) {
+          // Indexed: a for-of that awaits inside allocates an iterator result per record.
+          for (let i = 0; i < records.length; i++) {
+            const record = records[i]!;
             if (options.signal?.aborted) break reading;
             totals.rowsRead++;
             metrics?.recordRowRead();

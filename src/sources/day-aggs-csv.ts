@@ -31,7 +31,9 @@ async function* readBatches(source: string, chunks: AsyncIterable<Buffer>): Asyn
   let lineNumber = 0;
   for await (const lines of readLineBatches(chunks, MAX_LINE_LENGTH)) {
     const records: SourceRecord[] = [];
-    for (const line of lines) {
+    // Indexed: a for-of with a yield inside allocates an iterator result per line.
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
       lineNumber += 1;
       if (line instanceof OverlongLine) {
         records.push(

@@ -45,16 +45,22 @@ const FIELD_OVERHEAD_BYTES = 8;
  * first came, found by hash (KeySlots) — and likewise one per distinct contract. Flush
  * puts them in key order: not at all when the keys came in order (a file sorted by
  * ticker), and with one sort for rows and contracts alike when each key brought its own
- * ticker's contract (a file of one day's bars).
+ * ticker's contract (a file of one day's bars). The slot arrays are reused batch after
+ * batch and a batch gets copies: growing them anew for every batch would allocate
+ * several times their size.
  */
 export class Batcher {
-  private rows: TableRow[] = [];
-  private locations: number[] = [];
-  private records: number[] = [];
-  private rowHashes: number[] = [];
+  private rowCount = 0;
+  private readonly rows: (TableRow | undefined)[] = [];
+  /** Each slot's value of the key's first column, for comparing without reading the row by name. */
+  private readonly firsts: string[] = [];
+  private readonly locations: number[] = [];
+  private readonly records: number[] = [];
+  private readonly rowHashes: number[] = [];
   private readonly rowSlots = new KeySlots();
-  private contracts: ContractRow[] = [];
-  private contractHashes: number[] = [];
+  private contractCount = 0;
+  private readonly contracts: (ContractRow | undefined)[] = [];
+  private readonly contractHashes: number[] = [];
   private readonly contractSlots = new KeySlots();
   /** Every new key came after the one before it: the slots are in key order. */
   private rowsInOrder = true;
@@ -90,32 +96,30 @@ export class Batcher {
 
     let position = this.rowSlots.start(hash);
     let slot = this.rowSlots.slotAt(position);
-    while (slot !== -1 && !(this.rowHashes[slot] === hash && sameKey(key, this.rows[slot]!, row))) {
+    while (slot !== -1 && !(this.rowHashes[slot] === hash && this.firsts[slot] === first && sameRest(key, this.rows[slot]!, row))) {
       position = this.rowSlots.next(position);
       slot = this.rowSlots.slotAt(position);
     }
     const newKey = slot === -1;
     if (newKey) {
-      slot = this.rows.length;
-      if (this.rowsInOrder && slot > 0 && compareKeys(key, this.rows[slot - 1]!, row) >= 0) this.rowsInOrder = false;
-      this.rows.push(row);
-      this.locations.push(location);
-      this.records.push(record);
-      this.rowHashes.push(hash);
+      slot = this.rowCount++;
+      if (this.rowsInOrder && slot > 0 && this.compareSlotTo(slot - 1, first, row) >= 0) this.rowsInOrder = false;
+      this.firsts[slot] = first;
+      this.rowHashes[slot] = hash;
       this.rowSlots.put(position, slot, this.rowHashOf);
     } else {
       this.collapsed++;
-      this.rows[slot] = row;
-      this.locations[slot] = location;
-      this.records[slot] = record;
     }
+    this.rows[slot] = row;
+    this.locations[slot] = location;
+    this.records[slot] = record;
     const ownTicker = contract.ticker === first;
     this.addContract(contract, ownTicker ? firstHash : hashText(HASH_START, contract.ticker), newKey && ownTicker ? slot : -1);
 
     if (this.firstRecord === 0) this.firstRecord = record;
     this.lastRecord = record;
     this.bytes += rowBytes(this.columns, row);
-    return this.rows.length >= this.limits.maxRows || this.bytes >= this.limits.maxBytes ? this.flush() : undefined;
+    return this.rowCount >= this.limits.maxRows || this.bytes >= this.limits.maxBytes ? this.flush() : undefined;
   }
 
   /** `rowSlot`: the new row slot whose key's ticker this contract is, or -1. */
@@ -127,9 +131,9 @@ export class Batcher {
       slot = this.contractSlots.slotAt(position);
     }
     if (slot === -1) {
-      slot = this.contracts.length;
-      this.contracts.push(contract);
-      this.contractHashes.push(hash);
+      slot = this.contractCount++;
+      this.contracts[slot] = contract;
+      this.contractHashes[slot] = hash;
       this.contractSlots.put(position, slot, this.contractHashOf);
       if (slot !== rowSlot) this.contractsByRow = false;
     } else {
@@ -140,34 +144,27 @@ export class Batcher {
 
   /** The rows gathered so far as a batch (undefined if none), and a fresh start. */
   flush(): Batch | undefined {
-    if (this.rows.length === 0) return undefined;
-    let { rows, locations, records, contracts } = this;
-    if (!this.rowsInOrder) {
-      const order = this.keyOrder();
-      rows = order.map((slot) => this.rows[slot]!);
-      locations = order.map((slot) => this.locations[slot]!);
-      records = order.map((slot) => this.records[slot]!);
-      if (this.contractsByRow) contracts = order.map((slot) => this.contracts[slot]!);
-    }
-    if (!this.contractsByRow) contracts = [...contracts].sort((a, b) => (a.ticker < b.ticker ? -1 : a.ticker > b.ticker ? 1 : 0));
+    const count = this.rowCount;
+    if (count === 0) return undefined;
+    const order = this.rowsInOrder ? undefined : this.keyOrder();
+    const inOrder = <T>(slots: readonly (T | undefined)[], length = count): T[] =>
+      (order ? order.map((slot) => slots[slot]) : slots.slice(0, length)) as T[];
     const batch: Batch = {
       table: this.table,
-      rows,
-      locations,
-      records,
-      contracts,
+      rows: inOrder(this.rows),
+      locations: inOrder(this.locations),
+      records: inOrder(this.records),
+      contracts: this.contractsByRow ? inOrder(this.contracts) : byTicker(this.contracts.slice(0, this.contractCount) as ContractRow[]),
       collapsed: this.collapsed,
       firstRecord: this.firstRecord,
       lastRecord: this.lastRecord,
     };
-    // The batch keeps the arrays: new ones for the next.
-    this.rows = [];
-    this.locations = [];
-    this.records = [];
-    this.rowHashes = [];
+    // The slots let go of the rows and contracts (the batch has them) and start again.
+    this.rows.fill(undefined, 0, count);
+    this.contracts.fill(undefined, 0, this.contractCount);
+    this.rowCount = 0;
+    this.contractCount = 0;
     this.rowSlots.clear();
-    this.contracts = [];
-    this.contractHashes = [];
     this.contractSlots.clear();
     this.rowsInOrder = true;
     this.contractsByRow = true;
@@ -180,21 +177,31 @@ export class Batcher {
 
   /** The row slots in key order. */
   private keyOrder(): number[] {
-    const key = this.key;
-    const rows = this.rows;
-    const order = Array.from(rows, (_, slot) => slot);
-    return order.sort((a, b) => compareKeys(key, rows[a]!, rows[b]!));
+    const order = Array.from({ length: this.rowCount }, (_, slot) => slot);
+    return order.sort((a, b) => this.compareSlotTo(a, this.firsts[b]!, this.rows[b]!));
+  }
+
+  /** Key order of a slot's row and another row (whose first key column is `first`). */
+  private compareSlotTo(slot: number, first: string, row: TableRow): number {
+    const mine = this.firsts[slot]!;
+    if (mine !== first) return mine < first ? -1 : 1;
+    return compareRest(this.key, this.rows[slot]!, row);
   }
 }
 
-function sameKey(key: readonly string[], a: TableRow, b: TableRow): boolean {
-  for (let i = 0; i < key.length; i++) if ((a[key[i]!] ?? '') !== (b[key[i]!] ?? '')) return false;
+function byTicker(contracts: ContractRow[]): ContractRow[] {
+  return contracts.sort((a, b) => (a.ticker < b.ticker ? -1 : a.ticker > b.ticker ? 1 : 0));
+}
+
+/** Whether two rows agree on the key's columns after the first. */
+function sameRest(key: readonly string[], a: TableRow, b: TableRow): boolean {
+  for (let i = 1; i < key.length; i++) if ((a[key[i]!] ?? '') !== (b[key[i]!] ?? '')) return false;
   return true;
 }
 
-/** Key order: column by column, each as text. */
-function compareKeys(key: readonly string[], a: TableRow, b: TableRow): number {
-  for (let i = 0; i < key.length; i++) {
+/** Key order on the columns after the first: column by column, each as text. */
+function compareRest(key: readonly string[], a: TableRow, b: TableRow): number {
+  for (let i = 1; i < key.length; i++) {
     const x = a[key[i]!] ?? '';
     const y = b[key[i]!] ?? '';
     if (x !== y) return x < y ? -1 : 1;
