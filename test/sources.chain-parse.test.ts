@@ -395,3 +395,33 @@ test('each parse stands alone: the keys remembered from one text never leak into
     assertSameAsLossless(`{"outer":${text},${text.slice(1)}`);
   }
 });
+
+test('a repeated key is found however it is written: escaped or not, after nested objects, empty', () => {
+  // The parser skips the lookup for a key its object cannot have yet; these are the
+  // cases that rule must not miss. Every text is parsed after many others (keys known).
+  const random = new Random(4242);
+  const spellings: Record<string, string[]> = {
+    tick: ['"tick"', '"\\u0074ick"', '"ti\\u0063k"'],
+    '': ['""'],
+    last_updated: ['"last_updated"', '"last_update\\u0064"'],
+    constructor: ['"constructor"', '"\\u0063onstructor"'],
+    // Computed: a plain `__proto__:` here would set the prototype of `spellings`.
+    ['__proto__']: ['"__proto__"', '"\\u005f_proto__"'],
+  };
+  const names = Object.keys(spellings);
+  assert.equal(names.length, 5);
+  const member = (depth: number): string => {
+    const name = random.pick(names);
+    const value =
+      depth < 3 && random.chance(0.4)
+        ? `{${[member(depth + 1), member(depth + 1)].join(',')}}`
+        : random.pick(['1', '2', '"x"', 'null', '[]', '{}']);
+    return `${random.pick(spellings[name]!)}:${value}`;
+  };
+  let refused = 0;
+  for (let n = 0; n < 5000; n++) {
+    const members = Array.from({ length: random.integer(1, 5) }, () => member(0));
+    if ('error' in assertSameAsLossless(`{${members.join(',')}}`)) refused++;
+  }
+  assert.ok(refused > 1000, `only ${refused} texts with a repeated key`);
+});

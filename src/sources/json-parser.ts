@@ -13,13 +13,14 @@
  * is handed to lossless-json itself, so that the value or the error is its own: a syntax
  * error (its message says what was expected where), a key an object already has
  * (lossless-json keeps a repeated key whose values are equal and refuses one whose values
- * differ), a key plain objects inherit (`__proto__` must become an own property, not set
- * the prototype), nesting deeper than MAX_DEPTH (lossless-json recurses, and where it runs
- * out of stack depends on the stack).
+ * differ), a `__proto__` key (it must become an own property, not set the prototype),
+ * nesting deeper than MAX_DEPTH (lossless-json recurses, and where it runs out of stack
+ * depends on the stack). Other keys plain objects inherit (`constructor`, `toString`)
+ * become own properties by assignment, as lossless-json makes them.
  */
 import { LosslessNumber, parse as parseLossless } from 'lossless-json';
 import type { JsonObject, JsonValue } from '../domain/json-value.js';
-import { lastKey, lastSlot, readKey } from './json-keys.js';
+import { lastKey, lastSlot, mayRepeat, readKey } from './json-keys.js';
 import { escapedString, OFF_FAST_PATH, offFastPath, skipWhitespace } from './json-text.js';
 
 /** Deeper than any result or page nests, far shallower than a stack overflow. */
@@ -66,6 +67,9 @@ type Container = JsonObject | JsonValue[];
 const open: (Container | undefined)[] = [];
 const openKeys: string[] = [];
 const openContexts: number[] = [];
+const openSerials: number[] = [];
+/** Objects are numbered as they open, across parses: see mayRepeat. */
+let objectsOpened = 0;
 
 export function parseJson(text: string): JsonValue {
   return parseJsonFast(text) ?? (parseLossless(text) as JsonValue);
@@ -82,6 +86,7 @@ export function parseJsonFast(text: string): JsonValue | undefined {
     open.length = 0;
     openKeys.length = 0;
     openContexts.length = 0;
+    openSerials.length = 0;
   }
 }
 
@@ -100,6 +105,7 @@ function parseFast(text: string): JsonValue {
   // value of, or for an array's elements, the array's.
   let keySlot = 0;
   let context = 0;
+  let serial = 0;
   for (;;) {
     let value: JsonValue;
     let code = text.charCodeAt(i);
@@ -153,12 +159,15 @@ function parseFast(text: string): JsonValue {
         open.push(container);
         openKeys.push(key);
         openContexts.push(context);
+        openSerials.push(serial);
         if (!Array.isArray(container)) context = keySlot;
         if (opening === OPEN_BRACE) {
           container = {};
+          serial = ++objectsOpened;
           i = readKey(text, i, context);
           key = lastKey;
           keySlot = lastSlot;
+          if (mayRepeat(keySlot, serial)) leaveRepeated(container, key);
         } else container = [];
         continue;
       }
@@ -183,13 +192,12 @@ function parseFast(text: string): JsonValue {
         if (code === COMMA) break;
         if (code !== CLOSE_BRACKET) offFastPath();
       } else {
-        // A JSON value is never undefined: anything else is a repeated or inherited key.
-        if (container[key] !== undefined) offFastPath();
         container[key] = value;
         if (code === COMMA) {
           i = readKey(text, skipWhitespace(text, i), context);
           key = lastKey;
           keySlot = lastSlot;
+          if (mayRepeat(keySlot, serial)) leaveRepeated(container, key);
           break;
         }
         if (code !== CLOSE_BRACE) offFastPath();
@@ -198,6 +206,12 @@ function parseFast(text: string): JsonValue {
       container = open.pop();
       key = openKeys.pop()!;
       context = openContexts.pop()!;
+      serial = openSerials.pop()!;
     }
   }
+}
+
+/** Leaves to lossless-json an object that has the key already. */
+function leaveRepeated(object: JsonObject, key: string): void {
+  if (Object.hasOwn(object, key)) offFastPath();
 }
