@@ -19,6 +19,12 @@ const PRICES = ['open', 'high', 'low', 'close'] as const;
 /** The columns every row needs: a file whose header lacks one has no valid row at all. */
 export const DAY_AGG_REQUIRED_COLUMNS: readonly string[] = ['ticker', ...PRICES, 'volume', 'window_start'];
 
+// The prices of the row being validated, in PRICES order, their texts and values: the
+// same arrays for every row (validation runs for each row in turn), so that no row
+// allocates them and no value is boxed.
+const priceTexts: string[] = ['', '', '', ''];
+const priceValues = new Float64Array(PRICES.length);
+
 /** The columns validation reads, in the order validateDayAgg hands them over. */
 const READ_COLUMNS: readonly string[] = [...DAY_AGG_REQUIRED_COLUMNS, 'transactions'];
 
@@ -42,24 +48,23 @@ export function validateDayAggValues(columns: readonly string[], values: readonl
   const ticker = readTicker(tickerText);
   if (typeof ticker === 'string') return { ok: false, reason: `bad ticker ${JSON.stringify(tickerText.slice(0, 40))}: ${ticker}` };
 
-  // Each price's value stays in this function: a number returned or passed to another
-  // would be boxed, an allocation per price.
-  const open = present(values[at.open]);
-  const openValue = open === undefined ? NaN : plainDecimalValue(open);
-  const openProblem = priceProblem('open', open, !Number.isNaN(openValue));
-  if (openProblem) return openProblem;
-  const high = present(values[at.high]);
-  const highValue = high === undefined ? NaN : plainDecimalValue(high);
-  const highProblem = priceProblem('high', high, !Number.isNaN(highValue));
-  if (highProblem) return highProblem;
-  const low = present(values[at.low]);
-  const lowValue = low === undefined ? NaN : plainDecimalValue(low);
-  const lowProblem = priceProblem('low', low, !Number.isNaN(lowValue));
-  if (lowProblem) return lowProblem;
-  const close = present(values[at.close]);
-  const closeValue = close === undefined ? NaN : plainDecimalValue(close);
-  const closeProblem = priceProblem('close', close, !Number.isNaN(closeValue));
-  if (closeProblem) return closeProblem;
+  for (let i = 0; i < PRICES.length; i++) {
+    const text = present(values[at.prices[i]!]);
+    // One call site for all four: the compiler inlines it, so no value is boxed.
+    const value = text === undefined ? NaN : plainDecimalValue(text);
+    const problem = priceProblem(PRICES[i]!, text, !Number.isNaN(value));
+    if (problem) return problem;
+    priceTexts[i] = text!;
+    priceValues[i] = value;
+  }
+  const open = priceTexts[0]!;
+  const high = priceTexts[1]!;
+  const low = priceTexts[2]!;
+  const close = priceTexts[3]!;
+  const openValue = priceValues[0]!;
+  const highValue = priceValues[1]!;
+  const lowValue = priceValues[2]!;
+  const closeValue = priceValues[3]!;
 
   const volume = present(values[at.volume]);
   if (volume === undefined) return missing('volume');
@@ -81,10 +86,10 @@ export function validateDayAggValues(columns: readonly string[], values: readonl
   const row: TableRow = {
     ticker: ticker.ticker,
     day: window.day,
-    open: open!,
-    high: high!,
-    low: low!,
-    close: close!,
+    open,
+    high,
+    low,
+    close,
     volume,
     transactions: transactions ?? null,
   };
@@ -94,10 +99,8 @@ export function validateDayAggValues(columns: readonly string[], values: readonl
 /** Where each column validation reads sits in a row (-1: not in the header). */
 interface Positions {
   readonly ticker: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
+  /** In PRICES order. */
+  readonly prices: readonly number[];
   readonly volume: number;
   readonly windowStart: number;
   readonly transactions: number;
@@ -120,10 +123,7 @@ function positionsOf(columns: readonly string[]): Positions {
   const of = (name: string) => columns.lastIndexOf(name);
   return {
     ticker: of('ticker'),
-    open: of('open'),
-    high: of('high'),
-    low: of('low'),
-    close: of('close'),
+    prices: PRICES.map(of),
     volume: of('volume'),
     windowStart: of('window_start'),
     transactions: of('transactions'),
@@ -165,10 +165,10 @@ interface Window {
 
 // A flat file holds one trading day: its rows repeat one window_start, read once.
 let lastWindowText = '';
-let lastWindow: Window = { day: '', problem: 'missing required field window_start' };
+let lastWindow: Window | undefined;
 
 function windowOf(text: string): Window {
-  if (text !== lastWindowText) {
+  if (lastWindow === undefined || text !== lastWindowText) {
     lastWindow = readWindow(text);
     lastWindowText = text;
   }
