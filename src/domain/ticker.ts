@@ -28,6 +28,11 @@ const TAIL_LEN = 15; // YYMMDD + C|P + 8 strike digits
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+const LETTER_C = 67;
+const LETTER_P = 80;
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+
 const quote = (s: string): string => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
 const fail = (reason: string): TickerResult => ({ ok: false, reason });
 
@@ -53,8 +58,24 @@ export function parseTicker(text: string): TickerResult {
 
 /** parseTicker's answer without its wrapper: the ticker, or what is wrong with it. For a caller reading many. */
 export function readTicker(text: string): OptionTicker | string {
-  if (typeof text === 'string' && WELL_FORMED.test(text)) return fromParts(text);
+  if (typeof text === 'string' && (continuesLastHead(text) || WELL_FORMED.test(text))) return fromParts(text);
   return diagnose(text);
+}
+
+/**
+ * Whether the ticker is the last one's head (well formed, see fromParts) followed by
+ * C|P and 8 digits: then it is well formed too, told without the pattern.
+ */
+function continuesLastHead(text: string): boolean {
+  const head = lastHead.text;
+  if (head === '' || text.length !== head.length + 9 || !text.startsWith(head)) return false;
+  const type = text.charCodeAt(head.length);
+  if (type !== LETTER_C && type !== LETTER_P) return false;
+  for (let i = head.length + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < DIGIT_0 || c > DIGIT_9) return false;
+  }
+  return true;
 }
 
 /** The full reading of a ticker that is not well formed: says exactly what is wrong. */
@@ -147,7 +168,7 @@ function fromParts(input: string): OptionTicker | string {
     ticker: head.text + input.slice(tail + 6),
     root: head.root,
     expirationDate: head.expirationDate,
-    contractType: input.charCodeAt(tail + 6) === 67 /* C */ ? 'call' : 'put',
+    contractType: input.charCodeAt(tail + 6) === LETTER_C ? 'call' : 'put',
     strikeThousandths,
     strikePrice,
   };
@@ -168,7 +189,7 @@ function readHead(input: string, tail: number): Head {
 /** The number written by `count` ASCII digits at `from` (the caller has checked they are digits). */
 function digitsAt(text: string, from: number, count: number): number {
   let n = 0;
-  for (let i = from; i < from + count; i++) n = n * 10 + (text.charCodeAt(i) - 48);
+  for (let i = from; i < from + count; i++) n = n * 10 + (text.charCodeAt(i) - DIGIT_0);
   return n;
 }
 
