@@ -147,8 +147,8 @@ export class Batcher {
     const count = this.rowCount;
     if (count === 0) return undefined;
     const order = this.rowsInOrder ? undefined : this.keyOrder();
-    const inOrder = <T>(slots: readonly (T | undefined)[], length = count): T[] =>
-      (order ? order.map((slot) => slots[slot]) : slots.slice(0, length)) as T[];
+    const inOrder = <T>(slots: readonly (T | undefined)[]): T[] =>
+      (order ? order.map((slot) => slots[slot]) : slots.slice(0, count)) as T[];
     const batch: Batch = {
       table: this.table,
       rows: inOrder(this.rows),
