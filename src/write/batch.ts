@@ -178,7 +178,10 @@ export class Batcher {
   /** The row slots in key order. */
   private keyOrder(): number[] {
     const order = Array.from({ length: this.rowCount }, (_, slot) => slot);
-    return order.sort((a, b) => this.compareSlotTo(a, this.firsts[b]!, this.rows[b]!));
+    const firsts = this.firsts;
+    // Contracts by row: each key's first column is a distinct ticker, which orders it alone.
+    if (this.contractsByRow) return order.sort((a, b) => (firsts[a]! < firsts[b]! ? -1 : firsts[a]! > firsts[b]! ? 1 : 0));
+    return order.sort((a, b) => this.compareSlotTo(a, firsts[b]!, this.rows[b]!));
   }
 
   /** Key order of a slot's row and another row (whose first key column is `first`). */
