@@ -17,8 +17,8 @@ export interface PageRequest {
   readonly after?: PageKey | undefined;
 }
 
-/** The request a cursor continues, after checking its signature and its route. */
-export function continued<R extends PageRequest>(cursors: CursorCodec, cursor: string, route: string): R {
+/** The request a cursor continues, after checking its signature and its route (any paged route's, not only contracts'). */
+export function continued<R extends { readonly route: string }>(cursors: CursorCodec, cursor: string, route: string): R {
   const payload = cursors.decode(cursor) as R | undefined;
   if (payload === undefined || typeof payload !== 'object' || payload === null || payload.route !== route) {
     throw badRequest('cursor: not a cursor this server handed out for this endpoint (cursors are signed and expire with the server)');

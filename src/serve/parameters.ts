@@ -28,7 +28,7 @@ export const optionTicker = z
   .describe('An option contract, e.g. O:AAPL251121C00150000');
 
 export const calendarDate = z
-  .string()
+  .string({ error: (issue) => (issue.input === undefined ? 'is required: a date as YYYY-MM-DD' : 'must be a date as YYYY-MM-DD') })
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
   .refine(isCalendarDate, 'must be a date as YYYY-MM-DD')
   .describe('A day, YYYY-MM-DD');
@@ -38,12 +38,13 @@ const strike = z
   .regex(STRIKE, 'must be a strike price such as 150 or 22.5 (at most 3 decimals)')
   .describe('A strike price, e.g. 150 or 22.5');
 
-/** `as_of`: a day (YYYY-MM-DD, its end in New York) or an instant (RFC 3339 with a zone). */
-export const asOf = z
-  .string()
-  .refine((text) => isCalendarDate(text) || (TIMESTAMP.test(text) && isoToMicros(text) !== undefined), {
-    message: 'must be a date (YYYY-MM-DD) or a time with a zone (2025-11-20T15:30:00Z)',
-  })
+/** A day (YYYY-MM-DD) or an instant (RFC 3339 with a zone): `as_of`, and the ends of a time range. */
+export const dayOrInstant = z.string().refine((text) => isCalendarDate(text) || (TIMESTAMP.test(text) && isoToMicros(text) !== undefined), {
+  message: 'must be a date (YYYY-MM-DD) or a time with a zone (2025-11-20T15:30:00Z)',
+});
+
+/** `as_of`: a day (its end in New York) or an instant. */
+export const asOf = dayOrInstant
   .optional()
   .describe('Read the data as it was at this time: YYYY-MM-DD (the end of that day in New York) or RFC 3339 (2025-11-20T15:30:00-05:00)');
 

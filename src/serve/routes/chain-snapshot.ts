@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { badRequest } from '../api-error.js';
-import { asOfBound } from '../as-of.js';
+import { chainBound } from '../chain-bound.js';
 import { continued, type PageRequest, splitPage } from '../contract-page.js';
 import { jsonBody } from '../json-body.js';
 import {
@@ -26,7 +26,7 @@ import type { RouteContext } from '../route-context.js';
 import { type SnapshotRow, snapshotResult } from '../snapshot-result.js';
 import { type ContractFilters, filterConditions, keysetCondition, orderBy } from '../sql/contract-filters.js';
 import { QueryParameters } from '../sql/query-parameters.js';
-import { chainStatement, NEWEST_BOUND } from '../sql/snapshots.js';
+import { chainStatement } from '../sql/snapshots.js';
 
 const ROUTE = 'chain';
 export const CHAIN_LIMIT = { max: 250, default: 10 };
@@ -70,10 +70,7 @@ export function registerChainSnapshot(app: FastifyInstance, context: RouteContex
         const page: ChainRequest = continuing ?? {
           route: ROUTE,
           underlying,
-          bound:
-            given.as_of === undefined
-              ? ((await read<{ bound: string | null }>(NEWEST_BOUND, [underlying]))[0]?.bound ?? undefined)
-              : asOfBound(given.as_of).toString(),
+          bound: await chainBound(read, underlying, given.as_of),
           contractType: given.contract_type,
           expirationDate: rangeOf(given, 'expiration_date'),
           strikePrice: rangeOf(given, 'strike_price'),

@@ -3,15 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiError } from '../api-error.js';
-import { asOfBound } from '../as-of.js';
+import { asOfBound, BEYOND_STORED } from '../as-of.js';
 import { jsonBody } from '../json-body.js';
 import { asOf, optionTicker, underlyingTicker } from '../parameters.js';
 import type { RouteContext } from '../route-context.js';
 import { type SnapshotRow, snapshotResult } from '../snapshot-result.js';
 import { CONTRACT_SNAPSHOT } from '../sql/snapshots.js';
-
-// Beyond any stored time (optdb refuses market-data times after 2100): "the newest stored".
-const NEWEST = (BigInt(Date.UTC(3000, 0, 1)) * 1000n).toString();
 
 export function registerContractSnapshot(app: FastifyInstance, context: RouteContext): void {
   app.withTypeProvider<ZodTypeProvider>().get(
@@ -25,7 +22,7 @@ export function registerContractSnapshot(app: FastifyInstance, context: RouteCon
     },
     async (request, reply) => {
       const { underlying, optionContract } = request.params;
-      const bound = request.query.as_of === undefined ? NEWEST : asOfBound(request.query.as_of).toString();
+      const bound = request.query.as_of === undefined ? BEYOND_STORED.toString() : asOfBound(request.query.as_of).toString();
       const rows = await context.read((read) => read<SnapshotRow>(CONTRACT_SNAPSHOT, [underlying, optionContract, bound]));
       if (rows[0] === undefined) {
         throw new ApiError(

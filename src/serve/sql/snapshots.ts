@@ -40,13 +40,15 @@ export const NEWEST_BOUND = `
   WHERE o.underlying_ticker = $1`;
 
 /**
- * The chain: contracts of `underlying` not expired at the bound (their expiration day, in
- * New York, not before the bound's), each with its latest snapshot before the bound.
- * `conditions` are fixed fragments over `o` with placeholders (contract-filters.ts).
+ * The chain as of a bound, as a FROM … WHERE over `options o` and `s`, its latest snapshot
+ * before the bound: the contracts of `underlying` not expired at the bound (their
+ * expiration day, in New York, not before the bound's), each with one snapshot. Contracts
+ * with no snapshot by then are not in it. The chain snapshot and every analytics answer
+ * "as of" read the chain through this one fragment. `conditions` are fixed fragments over
+ * `o` with placeholders (contract-filters.ts).
  */
-export function chainStatement(underlying: string, bound: string, conditions: readonly string[], order: string, limit: string): string {
+export function chainAsOf(underlying: string, bound: string, conditions: readonly string[] = []): string {
   return `
-    SELECT ${CONTRACT_COLUMNS}, ${SORT_VALUE_COLUMNS}, ${SNAPSHOT_COLUMNS}
     FROM options o
     CROSS JOIN LATERAL (
       SELECT * FROM option_snapshots s
@@ -55,7 +57,14 @@ export function chainStatement(underlying: string, bound: string, conditions: re
     ) s
     WHERE o.underlying_ticker = ${underlying}
       AND o.expiration_date >= ((${BOUND(bound)} - interval '1 microsecond') AT TIME ZONE 'America/New_York')::date
-      ${conditions.map((condition) => `AND ${condition}`).join('\n      ')}
+      ${conditions.map((condition) => `AND ${condition}`).join('\n      ')}`;
+}
+
+/** The chain snapshot's page: the chain as of the bound, filtered, in a keyset order. */
+export function chainStatement(underlying: string, bound: string, conditions: readonly string[], order: string, limit: string): string {
+  return `
+    SELECT ${CONTRACT_COLUMNS}, ${SORT_VALUE_COLUMNS}, ${SNAPSHOT_COLUMNS}
+    ${chainAsOf(underlying, bound, conditions)}
     ${order}
     LIMIT ${limit}`;
 }
