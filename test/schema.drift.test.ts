@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { BUNDLED_SCHEMA_PATH, findSchemaDrift, shapeFromDatabase, shapeFromPrismaSchema } from '../src/db/schema-drift.js';
+import { attachDay, createBareDayTable, dayPartitionName, loadingTableName } from '../src/db/day-partitions.js';
 import { compareWithTables, findTableDrift } from '../src/db/table-drift.js';
 import { type Column, type Table, TABLES } from '../src/schema/tables.js';
 import { createMigratedDatabase, type TestDatabase } from './harness/database.js';
@@ -20,8 +21,17 @@ after(async () => {
   await db.drop();
 });
 
-test('schema.prisma and the migrated database agree', async () => {
+test('schema.prisma and the migrated database agree, with day partitions and a day load under way', async () => {
   assert.deepEqual(await findSchemaDrift(client), []);
+  await client.query('BEGIN');
+  try {
+    await client.query(createBareDayTable(dayPartitionName('2025-11-20')));
+    await attachDay(client, dayPartitionName('2025-11-20'), '2025-11-20');
+    await client.query(createBareDayTable(loadingTableName('2025-11-21')));
+    assert.deepEqual(await findSchemaDrift(client), []);
+  } finally {
+    await client.query('ROLLBACK');
+  }
 });
 
 test('every kind of drift is reported, one line each', async () => {
@@ -32,7 +42,7 @@ test('every kind of drift is reported, one line each', async () => {
     await client.query('ALTER TABLE option_snapshots ALTER COLUMN delta TYPE numeric');
     await client.query('DROP INDEX options_underlying_expiration_strike_idx');
     await client.query('ALTER TABLE option_day_aggs DROP CONSTRAINT option_day_aggs_ticker_fkey');
-    await client.query('ALTER TABLE option_day_aggs ADD CONSTRAINT volume_unique UNIQUE (volume)');
+    await client.query('ALTER TABLE option_day_aggs ADD CONSTRAINT volume_unique UNIQUE (day, volume)');
     await client.query("ALTER TYPE exercise_style ADD VALUE 'asian'");
     await client.query('ALTER TABLE option_day_aggs DROP CONSTRAINT option_day_aggs_pkey');
     await client.query('CREATE TABLE stray (id int)');
@@ -44,7 +54,7 @@ test('every kind of drift is reported, one line each', async () => {
       /option_snapshots\.delta: type double precision in schema\.prisma, numeric in the database/,
       /options: index options_underlying_expiration_strike_idx\(underlying_ticker,expiration_date,strike_price\): in schema\.prisma, missing/,
       /option_day_aggs: foreign key \(ticker\) -> options\(ticker\) ON DELETE RESTRICT ON UPDATE CASCADE: in schema\.prisma, missing/,
-      /option_day_aggs: unique volume: in the database, missing in schema\.prisma/,
+      /option_day_aggs: unique day,volume: in the database, missing in schema\.prisma/,
       /enum exercise_style: schema has \(american,european,bermudan\), database has \(american,european,bermudan,asian\)/,
       /option_day_aggs: primary key \(ticker,day\) in schema\.prisma, \(\) in the database/,
       /table stray: in the database, missing in schema\.prisma/,

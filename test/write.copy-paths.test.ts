@@ -14,6 +14,7 @@ import { createPool } from '../src/db/pool.js';
 import { contractFromTicker, type ContractRow } from '../src/domain/contract.js';
 import { formatTicker, parseTicker } from '../src/domain/ticker.js';
 import { type Batch, Batcher } from '../src/write/batch.js';
+import { DayPartitionSet } from '../src/db/day-partitions.js';
 import { CopyMergeStrategy } from '../src/write/copy-merge.js';
 import { DAY_AGGS, SNAPSHOTS, type TableRow } from '../src/write/tables.js';
 import { createMigratedDatabase, type TestDatabase } from './harness/database.js';
@@ -80,6 +81,8 @@ test('a batch meeting stored keys falls back to the merge: new rows inserted, ch
     const strategy = new CopyMergeStrategy(pool);
     const first = await strategy.write(dayBatch(0, 20, '2025-11-20'));
     assert.deepEqual({ ...first }, { inserted: 20, updated: 0, unchanged: 0, contractsCreated: 20, contractsUpdated: 0 });
+    // A new day is loaded apart and attached when its input ends.
+    await strategy.finishInput(undefined);
     if (pool === merged.pool) await strategy.write(dayBatch(0, 1, '2025-11-20'));
 
     const untouched = await dump(pool, `SELECT ticker, xmin::text FROM option_day_aggs WHERE ticker < '${tickerFor(10)}' ORDER BY 1`);
@@ -107,6 +110,9 @@ test('a batch meeting keys a concurrent writer holds waits for them, then falls 
   const { db, pool } = await connect('copy_paths_concurrent');
   const strategy = new CopyMergeStrategy(pool);
   await strategy.write(dayBatch(0, 5, '2025-11-19'));
+  await strategy.finishInput(undefined);
+  // The day the other writer writes has its partition, as any optdb writer makes sure.
+  await new DayPartitionSet(pool).ensure('2025-11-20');
 
   // Another writer creates one of the batch's new contracts and one of its rows, and
   // holds its transaction open.

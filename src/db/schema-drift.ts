@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type * as DMMF from '@prisma/dmmf';
 import { getDMMF } from '@prisma/get-dmmf';
 import type pg from 'pg';
+import { LOADING_TABLE_PREFIX } from './day-partitions.js';
 
 export const BUNDLED_SCHEMA_PATH = fileURLToPath(new URL('../../prisma/schema.prisma', import.meta.url));
 
@@ -182,13 +183,15 @@ function postgresType(field: DmmfField, enumDbName: Map<string, string>): string
   return field.isList ? `${type}[]` : type;
 }
 
+// The tables of the schema, not their partitions (which share their parent's shape) nor a
+// day's load under way (a bare table the size of a day, attached when its input ends).
 const COLUMNS_SQL = `
   SELECT c.relname AS table_name, a.attname AS column_name,
          format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable, a.atthasdef AS has_default
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-  WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+  WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND NOT starts_with(c.relname, '${LOADING_TABLE_PREFIX}')
   ORDER BY c.relname, a.attnum`;
 
 const CONSTRAINTS_SQL = `
@@ -203,7 +206,7 @@ const CONSTRAINTS_SQL = `
   JOIN pg_class c ON c.oid = con.conrelid
   JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_class ref ON ref.oid = con.confrelid
-  WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f')`;
+  WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f') AND NOT c.relispartition`;
 
 // Indexes that do not back a constraint (those are compared as constraints above).
 const INDEXES_SQL = `
@@ -214,7 +217,7 @@ const INDEXES_SQL = `
   JOIN pg_class i ON i.oid = ix.indexrelid
   JOIN pg_class t ON t.oid = ix.indrelid
   JOIN pg_namespace n ON n.oid = t.relnamespace
-  WHERE n.nspname = current_schema()
+  WHERE n.nspname = current_schema() AND NOT t.relispartition
     AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid AND con.contype IN ('p', 'u'))`;
 
 const ENUMS_SQL = `

@@ -184,6 +184,19 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
     });
   };
 
+  /** The input being read, until its loads are finished. */
+  let openInput: { readonly importId: string | undefined } | undefined;
+  /** Lets the strategy complete what it left pending for an input (day loads): after its batches, whether it ended or stopped. */
+  const finishInput = async (importId: string | undefined): Promise<void> => {
+    if (!writer || !options.strategy?.finishInput) return;
+    await writer.drain();
+    if (writeError) return;
+    const correction = await options.strategy.finishInput(importId);
+    addCounts(totals, correction);
+    totals.collapsed += correction.collapsed;
+    totals.valid -= correction.collapsed;
+  };
+
   /** Whether a rerun would skip what this run committed: every input so far has an identity. */
   let resumable = true;
   const summary = (stopped?: string): IngestSummary => {
@@ -211,6 +224,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
       const identity = options.ledger ? (options.importId ?? (await importIdentity(path))) : undefined;
       const importId =
         identity === undefined || batcher.table !== SNAPSHOTS ? identity : readingIdentity(identity, options.snapshotReading);
+      openInput = { importId };
       const committed = importId ? await options.ledger!.committedRanges(importId) : undefined;
       if (importId === undefined) resumable = false;
       let recordNumber = 0;
@@ -257,6 +271,8 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
         await submit(batcher.flush(), source.name, importId);
         progress();
       }
+      await finishInput(importId);
+      openInput = undefined;
       if (writeError || options.signal?.aborted) break;
     }
     await writer?.drain();
@@ -267,6 +283,7 @@ export async function ingest(paths: readonly string[], options: IngestOptions): 
     if (!(error instanceof OptdbError) || error instanceof IngestStopped) throw error;
     // The batches read before the stop are written first: the summary counts them.
     await writer?.drain();
+    if (openInput) await finishInput(openInput.importId);
     throw new IngestStopped(error, summary(error.message));
   } finally {
     await writer?.close();

@@ -15,9 +15,14 @@
  * new or change, so a re-ingest looks up none; the others are probed as sent. When all
  * that need a write are new, they are COPYed straight into `options` the same way.
  *
+ * A batch of one trading day that has no partition in option_day_aggs yet goes to the
+ * day's load instead (day-load.ts): COPYed into a bare table, attached whole when the
+ * input ends. Any other day_aggs batch first makes sure its days have partitions.
+ *
  * The staging tables are transaction-local (`ON COMMIT DROP`), so this works through
  * transaction poolers too.
  */
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
@@ -40,6 +45,7 @@ import {
 import { ifKeysAreNew } from './new-keys.js';
 import { copyText, copyTextOfRows } from './copy-text.js';
 import {
+  CHANGED_ROWS,
   CHANGED_ROWS_SOURCE,
   CONTRACTS_MISSING_FOR_CHANGED_ROWS,
   createChangedRows,
@@ -50,10 +56,12 @@ import {
   STAGED_ROWS,
   stagedColumns,
 } from './sql/staging.js';
-import { mergeCounts, type WriteCounts, type WriteStrategy } from './strategy.js';
-import type { TableSpec } from './tables.js';
+import { type CountCorrection, mergeCounts, type WriteCounts, type WriteStrategy } from './strategy.js';
 import { upsertStatement } from './sql/upsert.js';
 import { inTransaction } from '../db/transaction.js';
+import { DayPartitionSet } from '../db/day-partitions.js';
+import { DayLoads, singleDay } from './day-load.js';
+import { DAY_AGGS, type TableSpec } from './tables.js';
 
 const INSERT_NEW_CONTRACTS = insertNewContracts(STAGED_CONTRACTS_SOURCE);
 const ENRICH_KNOWN_CONTRACTS = enrichKnownContracts(STAGED_CONTRACTS_SOURCE);
@@ -62,11 +70,27 @@ export class CopyMergeStrategy implements WriteStrategy {
   readonly name = 'copy' as const;
   /** Tables whose last batch met an existing key: their next batches go to the staging tables directly. */
   private readonly meetingKnownKeys = new Set<string>();
+  private readonly dayLoads: DayLoads;
+  /** Owns the day loads of inputs without an import identity. */
+  private readonly runOwner = `run ${randomUUID()}`;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly partitions: DayPartitionSet = new DayPartitionSet(pool),
+  ) {
+    this.dayLoads = new DayLoads(pool, partitions);
+  }
 
   async write(batch: Batch): Promise<WriteCounts> {
     const table = batch.table;
+    const day = table === DAY_AGGS ? singleDay(batch.rows) : undefined;
+    const load = day === undefined ? undefined : await this.dayLoads.tableFor(day, this.ownerOf(batch.ledger?.importId));
+    if (load !== undefined) {
+      const counts = await this.writeToLoad(batch, load);
+      this.dayLoads.loaded(day!, batch.rows.length);
+      return counts;
+    }
+    const partitions = await this.partitions.partitionsFor(table.name, batch.rows);
     const columns = stagedColumns(table);
     const rows = copyTextOfRows(
       batch.rows,
@@ -83,12 +107,12 @@ export class CopyMergeStrategy implements WriteStrategy {
             await copyInto(client, `COPY ${pg.escapeIdentifier(table.name)} (${columns}) FROM STDIN`, rows);
             return { inserted: batch.rows.length, updated: 0 };
           });
-          written = copied ? { merged: copied, contracts } : await mergeStaged(client, batch, rows, contracts);
+          written = copied ? { merged: copied, contracts } : await mergeStaged(client, batch, rows, contracts, partitions);
         } else {
           const contracts = anyContractKnowsMore(batch.contracts)
             ? await writeContracts(client, batch.contracts, CONTRACTS_TO_WRITE, contractsToWriteParameters(batch.contracts))
             : undefined;
-          written = await mergeStaged(client, batch, rows, contracts);
+          written = await mergeStaged(client, batch, rows, contracts, partitions);
         }
         if (written.merged.inserted === batch.rows.length) this.meetingKnownKeys.delete(table.name);
         else this.meetingKnownKeys.add(table.name);
@@ -97,24 +121,59 @@ export class CopyMergeStrategy implements WriteStrategy {
       }),
     );
   }
+
+  /** Attaches the day loads of an input that ended (see DayLoads.finish). */
+  async finishInput(importId: string | undefined): Promise<CountCorrection> {
+    return this.dayLoads.finish(this.ownerOf(importId));
+  }
+
+  private ownerOf(importId: string | undefined): string {
+    return importId ?? this.runOwner;
+  }
+
+  /** A batch of a day being loaded: its contracts, then its rows COPYed into the day's loading table — every key new. */
+  private async writeToLoad(batch: Batch, load: string): Promise<WriteCounts> {
+    const rows = copyTextOfRows(
+      batch.rows,
+      batch.table.columns.map((c) => c.name),
+    );
+    return withPooledClient(this.pool, (client) =>
+      inTransaction(client, async () => {
+        const contracts = await writeContracts(client, batch.contracts, CONTRACTS_TO_WRITE, contractsToWriteParameters(batch.contracts));
+        await copyInto(client, `COPY ${pg.escapeIdentifier(load)} (${stagedColumns(batch.table)}) FROM STDIN`, rows);
+        if (batch.ledger) await client.query(RECORD_BATCH, ledgerParameters(batch.ledger));
+        return mergeCounts(batch, { inserted: batch.rows.length, updated: 0 }, contracts);
+      }),
+    );
+  }
 }
 
 /**
  * Stages the rows, keeps those that change, writes their missing contracts (unless the
- * batch's contracts were written already) and upserts them.
+ * batch's contracts were written already) and upserts them — into each day's partition
+ * for option_day_aggs (`partitions`: day → partition; see upsertStatement).
  */
 async function mergeStaged(
   client: pg.PoolClient,
   batch: Batch,
   rows: string,
   contractsWritten: ContractCounts | undefined,
+  partitions: ReadonlyMap<string, string> | undefined,
 ): Promise<{ merged: MergedCounts; contracts: ContractCounts }> {
   const table = batch.table;
   await client.query(createStagedRows(table));
   await copyInto(client, `COPY ${STAGED_ROWS} (${stagedColumns(table)}) FROM STDIN`, rows);
   await client.query(createChangedRows(table));
   const contracts = contractsWritten ?? (await writeContracts(client, batch.contracts, CONTRACTS_MISSING_FOR_CHANGED_ROWS, []));
-  const merged = (await client.query<MergedCounts>(upsertFromChangedRows(table))).rows[0]!;
+  if (partitions === undefined) return { merged: await upsert(client, table, CHANGED_ROWS_SOURCE, table.name), contracts };
+  const merged = { inserted: 0, updated: 0 };
+  for (const [day, partition] of partitions) {
+    const source =
+      partitions.size === 1 ? CHANGED_ROWS_SOURCE : `(SELECT * FROM ${CHANGED_ROWS} WHERE day = ${pg.escapeLiteral(day)}) AS s`;
+    const counts = await upsert(client, table, source, partition);
+    merged.inserted += counts.inserted;
+    merged.updated += counts.updated;
+  }
   return { merged, contracts };
 }
 
@@ -128,12 +187,8 @@ interface MergedCounts {
   readonly updated: number;
 }
 
-const UPSERTS = new Map<string, string>();
-
-function upsertFromChangedRows(table: TableSpec): string {
-  let sql = UPSERTS.get(table.name);
-  if (!sql) UPSERTS.set(table.name, (sql = upsertStatement(table, CHANGED_ROWS_SOURCE)));
-  return sql;
+async function upsert(client: pg.PoolClient, table: TableSpec, source: string, target: string): Promise<MergedCounts> {
+  return (await client.query<MergedCounts>(upsertStatement(table, source, target))).rows[0]!;
 }
 
 /**

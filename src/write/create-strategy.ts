@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { DayPartitionSet } from '../db/day-partitions.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { CopyMergeStrategy } from './copy-merge.js';
 import { PrismaUpsertStrategy } from './prisma-upsert.js';
@@ -6,14 +7,19 @@ import { STRATEGY_NAMES, type StrategyName, type WriteStrategy } from './strateg
 import { UnnestUpsertStrategy } from './unnest-upsert.js';
 
 /** The strategies share the process's one pool: COPY uses it directly, the others through Prisma. */
-export function createStrategy(name: StrategyName, pool: pg.Pool, prisma: PrismaClient): WriteStrategy {
+export function createStrategy(
+  name: StrategyName,
+  pool: pg.Pool,
+  prisma: PrismaClient,
+  partitions: DayPartitionSet = new DayPartitionSet(pool),
+): WriteStrategy {
   switch (name) {
     case 'copy':
-      return new CopyMergeStrategy(pool);
+      return new CopyMergeStrategy(pool, partitions);
     case 'unnest':
-      return new UnnestUpsertStrategy(prisma);
+      return new UnnestUpsertStrategy(prisma, partitions);
     case 'prisma':
-      return new PrismaUpsertStrategy(prisma);
+      return new PrismaUpsertStrategy(prisma, partitions);
   }
 }
 
@@ -26,6 +32,9 @@ export function createStrategyChain(
   pool: pg.Pool,
   prisma: PrismaClient,
 ): { strategy: WriteStrategy; fallbacks: WriteStrategy[] } {
-  const [strategy, ...fallbacks] = STRATEGY_NAMES.slice(STRATEGY_NAMES.indexOf(first)).map((name) => createStrategy(name, pool, prisma));
+  const partitions = new DayPartitionSet(pool);
+  const [strategy, ...fallbacks] = STRATEGY_NAMES.slice(STRATEGY_NAMES.indexOf(first)).map((name) =>
+    createStrategy(name, pool, prisma, partitions),
+  );
   return { strategy: strategy!, fallbacks };
 }

@@ -11,6 +11,7 @@
  * microseconds the bulk strategies keep.
  */
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import type { DayPartitionSet } from '../db/day-partitions.js';
 import type { Batch } from './batch.js';
 import type { WriteCounts, WriteStrategy } from './strategy.js';
 import { camel, type PrismaValue, toPrismaData } from './prisma-data.js';
@@ -24,9 +25,13 @@ const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 600_000 };
 export class PrismaUpsertStrategy implements WriteStrategy {
   readonly name = 'prisma' as const;
 
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly partitions: DayPartitionSet,
+  ) {}
 
   async write(batch: Batch): Promise<WriteCounts> {
+    await this.partitions.partitionsFor(batch.table.name, batch.rows);
     return this.prisma.$transaction(async (tx) => {
       const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0, contractsCreated: 0, contractsUpdated: 0 };
       await writeContracts(tx, batch, counts);

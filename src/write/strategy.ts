@@ -16,7 +16,15 @@ export interface WriteStrategy {
   readonly name: StrategyName;
   /** Writes the whole batch — contracts first, then rows — in one transaction, or nothing. */
   write(batch: Batch): Promise<WriteCounts>;
+  /**
+   * Completes what the strategy left pending for an input once its batches are written
+   * (the copy strategy's day loads), and says how the counts reported for them change.
+   */
+  finishInput?(importId: string | undefined): Promise<CountCorrection>;
 }
+
+/** A change to counts already reported: negative for rows first counted as inserted. */
+export type CountCorrection = WriteCounts & { collapsed: number };
 
 /**
  * A set-based strategy's counts for a batch: its merge statement says how many rows it

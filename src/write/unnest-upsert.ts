@@ -7,6 +7,7 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ledgerParameters } from './ledger.js';
 import { RECORD_BATCH } from './sql/ledger.js';
+import type { DayPartitionSet } from '../db/day-partitions.js';
 import type { Batch } from './batch.js';
 import {
   anyContractKnowsMore,
@@ -26,19 +27,32 @@ const ENRICH_KNOWN_CONTRACTS = enrichKnownContracts(CONTRACTS_FROM_PARAMETERS);
 export class UnnestUpsertStrategy implements WriteStrategy {
   readonly name = 'unnest' as const;
 
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly partitions: DayPartitionSet,
+  ) {}
 
   async write(batch: Batch): Promise<WriteCounts> {
     const table = batch.table;
-    const upsert = upsertChangedRows(table, unnestSource(table));
-    const columns = table.columns.map((column) => batch.rows.map((row) => row[column.name] ?? null));
+    const partitions = await this.partitions.partitionsFor(table.name, batch.rows);
+    // One statement per partition for a partitioned table (see upsertStatement), each with its rows.
+    const targets = partitions
+      ? [...partitions].map(([day, partition]) => ({ target: partition, rows: batch.rows.filter((row) => row['day'] === day) }))
+      : [{ target: table.name, rows: batch.rows }];
     const parameters = contractParameters(batch.contracts);
     return this.prisma.$transaction(async (tx) => {
       const [{ created }] = await tx.$queryRawUnsafe<[{ created: number }]>(INSERT_NEW_CONTRACTS, ...parameters);
       const [{ enriched }] = anyContractKnowsMore(batch.contracts)
         ? await tx.$queryRawUnsafe<[{ enriched: number }]>(ENRICH_KNOWN_CONTRACTS, ...parameters)
         : [{ enriched: 0 }];
-      const [merged] = await tx.$queryRawUnsafe<[{ inserted: number; updated: number }]>(upsert, ...columns);
+      const merged = { inserted: 0, updated: 0 };
+      for (const { target, rows } of targets) {
+        const columns = table.columns.map((column) => rows.map((row) => row[column.name] ?? null));
+        const upsert = upsertChangedRows(table, unnestSource(table), target);
+        const [counts] = await tx.$queryRawUnsafe<[{ inserted: number; updated: number }]>(upsert, ...columns);
+        merged.inserted += counts.inserted;
+        merged.updated += counts.updated;
+      }
       if (batch.ledger) await tx.$executeRawUnsafe(RECORD_BATCH, ...ledgerParameters(batch.ledger));
       return mergeCounts(batch, merged, { created, enriched });
     }, TRANSACTION_OPTIONS);

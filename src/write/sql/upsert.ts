@@ -37,15 +37,19 @@ export function changedRows(table: TableSpec, from: string): string {
       WHERE e.found IS NULL OR (${row('e')}) IS DISTINCT FROM (${row('s')})`;
 }
 
-/** Upserts the rows of `from` (as for changedRows); `from` should hold only changed rows. */
-export function upsertStatement(table: TableSpec, from: string): string {
+/**
+ * Upserts the rows of `from` (as for changedRows); `from` should hold only changed rows.
+ * `target` is the table or, for a partitioned one, the partition all the rows belong in:
+ * RETURNING cannot read a system column (xmax) through a partitioned table.
+ */
+export function upsertStatement(table: TableSpec, from: string, target: string = table.name): string {
   const names = table.columns.map((c) => c.name);
   const valueColumns = names.filter((name) => !table.key.includes(name));
   const assignments = valueColumns.map((name) => `${quote(name)} = EXCLUDED.${quote(name)}`);
   if (table.touchedAt) assignments.push(`${quote(table.touchedAt)} = now()`);
   return `
     WITH written AS (
-      INSERT INTO ${quote(table.name)} AS t (${names.map(quote).join(', ')})
+      INSERT INTO ${quote(target)} AS t (${names.map(quote).join(', ')})
       SELECT ${names.map((name) => `s.${quote(name)}`).join(', ')} FROM ${from}
       ORDER BY ${table.key.map((name) => `s.${quote(name)}`).join(', ')}
       ON CONFLICT (${table.key.map(quote).join(', ')}) DO UPDATE SET ${assignments.join(', ')}
@@ -55,9 +59,9 @@ export function upsertStatement(table: TableSpec, from: string): string {
     SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM written`;
 }
 
-/** Upserts the rows of `from` (as for changedRows) that are not stored with the same values. */
-export function upsertChangedRows(table: TableSpec, from: string): string {
-  return upsertStatement(table, `(${changedRows(table, from)}) AS s`);
+/** Upserts the rows of `from` (as for changedRows) that are not stored with the same values, into `target` (see upsertStatement). */
+export function upsertChangedRows(table: TableSpec, from: string, target: string = table.name): string {
+  return upsertStatement(table, `(${changedRows(table, from)}) AS s`, target);
 }
 
 /** `unnest($1::text[], …)` as `s`, with every column cast from text to its type. */
