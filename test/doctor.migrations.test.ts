@@ -41,7 +41,17 @@ test('the last migration missing (row and objects) fails naming it; `optdb migra
   const db = await databases.migrated('doctor_migrations_pending');
   const last = names.at(-1)!;
   await query(db.url, 'DELETE FROM _prisma_migrations WHERE migration_name = $1', [last]);
-  await query(db.url, 'DROP TABLE import_batches'); // what the last migration (the import ledger) created
+  // What the last migration changed, undone: option_day_aggs back to a table of its own, not partitioned.
+  await query(
+    db.url,
+    `DROP TABLE option_day_aggs;
+     CREATE TABLE option_day_aggs (ticker text NOT NULL, day date NOT NULL, open numeric NOT NULL, high numeric NOT NULL,
+       low numeric NOT NULL, close numeric NOT NULL, volume bigint NOT NULL, transactions bigint,
+       CONSTRAINT option_day_aggs_pkey PRIMARY KEY (ticker, day));
+     CREATE INDEX option_day_aggs_day_idx ON option_day_aggs (day);
+     ALTER TABLE option_day_aggs ADD CONSTRAINT option_day_aggs_ticker_fkey FOREIGN KEY (ticker) REFERENCES options (ticker)
+       ON DELETE RESTRICT ON UPDATE CASCADE`,
+  );
   const results = await runFamily(migrations, { url: db.url });
   const applied = resultFor(results, 'migrations.applied');
   assert.equal(applied.status, 'fail');

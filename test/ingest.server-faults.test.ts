@@ -17,10 +17,11 @@ import { writeSample } from '../src/sample/generate-sample.js';
 import { type CliResult, collect, runCli, spawnCli } from './harness/cli.js';
 import { withOwnServer } from './harness/own-server.js';
 import { query } from './harness/sql.js';
+import { COMMITTED_DAY_ROWS } from './harness/day-rows.js';
 
 const TABLE_SUM = `SELECT count(*)::int AS rows, md5(string_agg(t::text, '|' ORDER BY t::text)) AS sum FROM option_day_aggs t`;
 // One statement, one snapshot: each batch commits its rows together with its ledger row.
-const CONSISTENCY = `SELECT (SELECT count(*)::int FROM option_day_aggs) AS rows,
+const CONSISTENCY = `SELECT ${COMMITTED_DAY_ROWS} AS rows,
                             (SELECT coalesce(sum(rows), 0)::int FROM import_batches) AS ledger_rows,
                             (SELECT count(*)::int FROM import_batches) AS batches`;
 const BATCH_SIZE = 500;

@@ -94,9 +94,13 @@ export async function attachDay(client: pg.ClientBase, table: string, day: strin
   return name;
 }
 
-/** A bare table shaped like option_day_aggs: its columns, not null where they are, no key, index or foreign key. */
+/**
+ * A bare table shaped like option_day_aggs: its columns, defaults and CHECK constraints
+ * (which a partition must have, and which refuse a bad row as it comes), no key, index or
+ * foreign key.
+ */
 export function createBareDayTable(table: string): string {
-  return `CREATE TABLE ${pg.escapeIdentifier(table)} (LIKE ${pg.escapeIdentifier(DAY_AGGS_TABLE)} INCLUDING DEFAULTS)`;
+  return `CREATE TABLE ${pg.escapeIdentifier(table)} (LIKE ${pg.escapeIdentifier(DAY_AGGS_TABLE)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`;
 }
 
 /**
@@ -122,18 +126,12 @@ export class DayPartitionSet {
     return (await this.partitionOf(day)) !== undefined;
   }
 
-  /**
-   * The partition of each day of a batch of option_day_aggs rows, created empty where
-   * there was none; undefined for any other table's rows, which are not partitioned.
-   */
-  async partitionsFor(table: string, rows: readonly TableRow[]): Promise<Map<string, string> | undefined> {
-    if (table !== DAY_AGGS_TABLE) return undefined;
-    const partitions = new Map<string, string>();
-    for (const row of rows) {
-      const day = row['day']!;
-      if (!partitions.has(day)) partitions.set(day, await this.ensure(day));
-    }
-    return partitions;
+  /** Creates the partitions a batch of option_day_aggs rows needs (of any other table, none). */
+  async ensureFor(table: string, rows: readonly TableRow[]): Promise<void> {
+    if (table !== DAY_AGGS_TABLE) return;
+    const days = new Set<string>();
+    for (const row of rows) days.add(row['day']!);
+    for (const day of days) await this.ensure(day);
   }
 
   /** The day's partition, created empty if it has none. */

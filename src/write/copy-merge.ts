@@ -45,7 +45,6 @@ import {
 import { ifKeysAreNew } from './new-keys.js';
 import { copyText, copyTextOfRows } from './copy-text.js';
 import {
-  CHANGED_ROWS,
   CHANGED_ROWS_SOURCE,
   CONTRACTS_MISSING_FOR_CHANGED_ROWS,
   createChangedRows,
@@ -87,10 +86,10 @@ export class CopyMergeStrategy implements WriteStrategy {
     const load = day === undefined ? undefined : await this.dayLoads.tableFor(day, this.ownerOf(batch.ledger?.importId));
     if (load !== undefined) {
       const counts = await this.writeToLoad(batch, load);
-      this.dayLoads.loaded(day!, batch.rows.length);
+      await this.dayLoads.loaded(day!, batch.rows.length);
       return counts;
     }
-    const partitions = await this.partitions.partitionsFor(table.name, batch.rows);
+    await this.partitions.ensureFor(table.name, batch.rows);
     const columns = stagedColumns(table);
     const rows = copyTextOfRows(
       batch.rows,
@@ -107,12 +106,12 @@ export class CopyMergeStrategy implements WriteStrategy {
             await copyInto(client, `COPY ${pg.escapeIdentifier(table.name)} (${columns}) FROM STDIN`, rows);
             return { inserted: batch.rows.length, updated: 0 };
           });
-          written = copied ? { merged: copied, contracts } : await mergeStaged(client, batch, rows, contracts, partitions);
+          written = copied ? { merged: copied, contracts } : await mergeStaged(client, batch, rows, contracts);
         } else {
           const contracts = anyContractKnowsMore(batch.contracts)
             ? await writeContracts(client, batch.contracts, CONTRACTS_TO_WRITE, contractsToWriteParameters(batch.contracts))
             : undefined;
-          written = await mergeStaged(client, batch, rows, contracts, partitions);
+          written = await mergeStaged(client, batch, rows, contracts);
         }
         if (written.merged.inserted === batch.rows.length) this.meetingKnownKeys.delete(table.name);
         else this.meetingKnownKeys.add(table.name);
@@ -150,30 +149,20 @@ export class CopyMergeStrategy implements WriteStrategy {
 
 /**
  * Stages the rows, keeps those that change, writes their missing contracts (unless the
- * batch's contracts were written already) and upserts them — into each day's partition
- * for option_day_aggs (`partitions`: day → partition; see upsertStatement).
+ * batch's contracts were written already) and upserts them.
  */
 async function mergeStaged(
   client: pg.PoolClient,
   batch: Batch,
   rows: string,
   contractsWritten: ContractCounts | undefined,
-  partitions: ReadonlyMap<string, string> | undefined,
 ): Promise<{ merged: MergedCounts; contracts: ContractCounts }> {
   const table = batch.table;
   await client.query(createStagedRows(table));
   await copyInto(client, `COPY ${STAGED_ROWS} (${stagedColumns(table)}) FROM STDIN`, rows);
   await client.query(createChangedRows(table));
   const contracts = contractsWritten ?? (await writeContracts(client, batch.contracts, CONTRACTS_MISSING_FOR_CHANGED_ROWS, []));
-  if (partitions === undefined) return { merged: await upsert(client, table, CHANGED_ROWS_SOURCE, table.name), contracts };
-  const merged = { inserted: 0, updated: 0 };
-  for (const [day, partition] of partitions) {
-    const source =
-      partitions.size === 1 ? CHANGED_ROWS_SOURCE : `(SELECT * FROM ${CHANGED_ROWS} WHERE day = ${pg.escapeLiteral(day)}) AS s`;
-    const counts = await upsert(client, table, source, partition);
-    merged.inserted += counts.inserted;
-    merged.updated += counts.updated;
-  }
+  const merged = (await client.query<MergedCounts>(upsertFromChangedRows(table))).rows[0]!;
   return { merged, contracts };
 }
 
@@ -187,8 +176,12 @@ interface MergedCounts {
   readonly updated: number;
 }
 
-async function upsert(client: pg.PoolClient, table: TableSpec, source: string, target: string): Promise<MergedCounts> {
-  return (await client.query<MergedCounts>(upsertStatement(table, source, target))).rows[0]!;
+const UPSERTS = new Map<string, string>();
+
+function upsertFromChangedRows(table: TableSpec): string {
+  let sql = UPSERTS.get(table.name);
+  if (!sql) UPSERTS.set(table.name, (sql = upsertStatement(table, CHANGED_ROWS_SOURCE)));
+  return sql;
 }
 
 /**

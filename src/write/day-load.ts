@@ -13,6 +13,8 @@
  * (or stops); an input interrupted before, run again, finds its loading table by its
  * identity (the table's comment) and attaches it after loading what it had not.
  *
+ * A table with triggers of its own is never loaded this way: they must see every row.
+ *
  * Only the input that started a day's load writes into it. Any other writer of that day
  * (another input, a poll) takes the ordinary path, which creates the day's partition; the
  * load then finds the day taken when it ends and merges its rows into it instead, as it
@@ -26,6 +28,7 @@ import {
   dayPartitionName,
   dayPartitions,
   holding,
+  DAY_AGGS_TABLE,
   type DayPartitionSet,
   LOADING_TABLE_PREFIX,
   loadingTableName,
@@ -34,7 +37,7 @@ import {
 import { withPooledClient } from '../db/pool.js';
 import { inTransaction } from '../db/transaction.js';
 import { PostgresError } from 'pg-error-enum';
-import { upsertStatement } from './sql/upsert.js';
+import { upsertChangedRows } from './sql/upsert.js';
 import { type CountCorrection, emptyCounts } from './strategy.js';
 import { DAY_AGGS, type TableRow } from './tables.js';
 
@@ -55,12 +58,24 @@ const LOADS_OF_OWNER = `
   WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
     AND starts_with(c.relname, $1) AND d.description = $2`;
 
+interface Load {
+  readonly name: string;
+  readonly owner: string;
+  /** Rows this process committed into it. */
+  rows: number;
+}
+
+// A trigger on the table (an audit, a check of the team's own) must see every row, and
+// rows loaded apart reach the table by an attach, which fires none: such a table is
+// written the ordinary way.
+const HAS_TRIGGERS = `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass($1) AND NOT tgisinternal) AS triggers`;
+
 const LOAD_OWNER = `SELECT obj_description(to_regclass($1), 'pg_class') AS description`;
 
 /** Loads of new days, by the inputs that own them (an input's import identity, or a run's own token). */
 export class DayLoads {
-  /** day → loading table, for the loads this process writes into. */
-  private readonly tables = new Map<string, { name: string; owner: string; rows: number }>();
+  /** day → loading table, for the loads this process writes into (or asked to: concurrent batches ask once). */
+  private readonly tables = new Map<string, Promise<Load | undefined>>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -73,29 +88,34 @@ export class DayLoads {
    * the day the ordinary way.
    */
   async tableFor(day: string, owner: string): Promise<string | undefined> {
-    const known = this.tables.get(day);
-    if (known) return known.owner === owner ? known.name : undefined;
+    let load = this.tables.get(day);
+    if (!load) this.tables.set(day, (load = this.claim(day, owner)));
+    const claimed = await load.catch(() => undefined);
+    return claimed?.owner === owner ? claimed.name : undefined;
+  }
+
+  private async claim(day: string, owner: string): Promise<Load | undefined> {
     if (await this.partitions.has(day)) return undefined;
     const name = loadingTableName(day);
+    const comment = `${COMMENT_PREFIX}${owner}`;
     const claimed = await withPooledClient(this.pool, (client) =>
       inTransaction(client, async () => {
         await lockDay(client, day);
         if (holding(await dayPartitions(client), day) !== undefined) return false;
+        if ((await client.query<{ triggers: boolean }>(HAS_TRIGGERS, [DAY_AGGS_TABLE])).rows[0]!.triggers) return false;
         const { description } = (await client.query<{ description: string | null }>(LOAD_OWNER, [name])).rows[0]!;
-        if (description !== null) return description === `${COMMENT_PREFIX}${owner}`;
+        if (description !== null) return description === comment;
         await client.query(createBareDayTable(name));
-        await client.query(`COMMENT ON TABLE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(`${COMMENT_PREFIX}${owner}`)}`);
+        await client.query(`COMMENT ON TABLE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(comment)}`);
         return true;
       }),
     );
-    if (!claimed) return undefined;
-    this.tables.set(day, { name, owner, rows: 0 });
-    return name;
+    return claimed ? { name, owner, rows: 0 } : undefined;
   }
 
   /** Counts rows this process committed into a day's load (after the batch's commit). */
-  loaded(day: string, rows: number): void {
-    const load = this.tables.get(day);
+  async loaded(day: string, rows: number): Promise<void> {
+    const load = await this.tables.get(day);
     if (load) load.rows += rows;
   }
 
@@ -111,7 +131,7 @@ export class DayLoads {
     );
     for (const { name } of names.rows) {
       const day = dayOfLoad(name);
-      const rowsThisRun = this.tables.get(day)?.rows ?? 0;
+      const rowsThisRun = (await this.tables.get(day)?.catch(() => undefined))?.rows ?? 0;
       const merged = await withPooledClient(this.pool, (client) => inTransaction(client, () => attachOrMerge(client, name, day)));
       this.tables.delete(day);
       this.partitions.forget();
@@ -158,11 +178,11 @@ async function attachOrMerge(client: pg.PoolClient, name: string, day: string): 
     await client.query(createBareDayTable(partition));
     await attachDay(client, partition, day);
   }
-  return mergeLoad(client, name, partition);
+  return mergeLoad(client, name);
 }
 
-/** Upserts a load's rows into the day's partition — of rows with one key, the one stored last — and drops it. */
-async function mergeLoad(client: pg.PoolClient, name: string, partition: string): Promise<Merged> {
+/** Upserts a load's rows into option_day_aggs — of rows with one key, the one stored last — and drops it. */
+async function mergeLoad(client: pg.PoolClient, name: string): Promise<Merged> {
   const table = pg.escapeIdentifier(name);
   const { rows, distinct } = (
     await client.query<{ rows: number; distinct: number }>(
@@ -170,7 +190,7 @@ async function mergeLoad(client: pg.PoolClient, name: string, partition: string)
     )
   ).rows[0]!;
   const latest = `(SELECT DISTINCT ON (ticker, day) * FROM ${table} ORDER BY ticker, day, ctid DESC) AS s`;
-  const upsert = upsertStatement(DAY_AGGS, latest, partition);
+  const upsert = upsertChangedRows(DAY_AGGS, latest);
   const { inserted, updated } = (await client.query<{ inserted: number; updated: number }>(upsert)).rows[0]!;
   await client.query(`DROP TABLE ${table}`);
   return { rows, distinct, inserted, updated };

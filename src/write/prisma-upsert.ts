@@ -31,7 +31,7 @@ export class PrismaUpsertStrategy implements WriteStrategy {
   ) {}
 
   async write(batch: Batch): Promise<WriteCounts> {
-    await this.partitions.partitionsFor(batch.table.name, batch.rows);
+    await this.partitions.ensureFor(batch.table.name, batch.rows);
     return this.prisma.$transaction(async (tx) => {
       const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0, contractsCreated: 0, contractsUpdated: 0 };
       await writeContracts(tx, batch, counts);

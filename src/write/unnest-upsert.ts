@@ -33,26 +33,17 @@ export class UnnestUpsertStrategy implements WriteStrategy {
   ) {}
 
   async write(batch: Batch): Promise<WriteCounts> {
+    await this.partitions.ensureFor(batch.table.name, batch.rows);
     const table = batch.table;
-    const partitions = await this.partitions.partitionsFor(table.name, batch.rows);
-    // One statement per partition for a partitioned table (see upsertStatement), each with its rows.
-    const targets = partitions
-      ? [...partitions].map(([day, partition]) => ({ target: partition, rows: batch.rows.filter((row) => row['day'] === day) }))
-      : [{ target: table.name, rows: batch.rows }];
+    const upsert = upsertChangedRows(table, unnestSource(table));
+    const columns = table.columns.map((column) => batch.rows.map((row) => row[column.name] ?? null));
     const parameters = contractParameters(batch.contracts);
     return this.prisma.$transaction(async (tx) => {
       const [{ created }] = await tx.$queryRawUnsafe<[{ created: number }]>(INSERT_NEW_CONTRACTS, ...parameters);
       const [{ enriched }] = anyContractKnowsMore(batch.contracts)
         ? await tx.$queryRawUnsafe<[{ enriched: number }]>(ENRICH_KNOWN_CONTRACTS, ...parameters)
         : [{ enriched: 0 }];
-      const merged = { inserted: 0, updated: 0 };
-      for (const { target, rows } of targets) {
-        const columns = table.columns.map((column) => rows.map((row) => row[column.name] ?? null));
-        const upsert = upsertChangedRows(table, unnestSource(table), target);
-        const [counts] = await tx.$queryRawUnsafe<[{ inserted: number; updated: number }]>(upsert, ...columns);
-        merged.inserted += counts.inserted;
-        merged.updated += counts.updated;
-      }
+      const [merged] = await tx.$queryRawUnsafe<[{ inserted: number; updated: number }]>(upsert, ...columns);
       if (batch.ledger) await tx.$executeRawUnsafe(RECORD_BATCH, ...ledgerParameters(batch.ledger));
       return mergeCounts(batch, merged, { created, enriched });
     }, TRANSACTION_OPTIONS);
