@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import pg from 'pg';
+import { attachDay, createBareDayTable, loadingTableName } from '../src/db/day-partitions.js';
 import { deadRowsStatus, hitRatioStatus, maintenance, xidAgeStatus } from '../src/doctor/maintenance.js';
+import { LOAD_OWNER_PREFIX } from '../src/write/day-load.js';
 import { TestDatabases } from './harness/database.js';
 import { resultFor, runFamily } from './harness/doctor.js';
 import { query, queryOne } from './harness/sql.js';
@@ -8,7 +11,14 @@ import { query, queryOne } from './harness/sql.js';
 const databases = new TestDatabases();
 after(() => databases.dropAll());
 
-const IDS = ['maintenance.dead-rows', 'maintenance.xid-age', 'maintenance.cache-hit', 'maintenance.sizes', 'maintenance.indexes'];
+const IDS = [
+  'maintenance.dead-rows',
+  'maintenance.xid-age',
+  'maintenance.cache-hit',
+  'maintenance.sizes',
+  'maintenance.indexes',
+  'maintenance.day-loads',
+];
 
 test('a fresh database passes every maintenance check', async () => {
   const db = await databases.migrated('doctor_maintenance_fresh');
@@ -111,4 +121,34 @@ test('the thresholds: dead share and count, wraparound at 50 % / 75 %, hit ratio
   assert.equal(hitRatioStatus(9_000, 1_000), 'pass', 'too few blocks to judge');
   assert.equal(hitRatioStatus(98_000, 2_000), 'warn');
   assert.equal(hitRatioStatus(99_500, 500), 'pass');
+});
+
+test('a day load not attached warns, naming its input; a partitioned table is sized over its partitions', async () => {
+  const db = await databases.migrated('doctor_maintenance_day_load');
+  const owner = `${LOAD_OWNER_PREFIX}/data/bars-2025-11-20.csv|66355002|${'ab'.repeat(32)}`;
+  await query(
+    db.url,
+    `INSERT INTO options (ticker, underlying_ticker, root, contract_type, expiration_date, strike_price)
+       SELECT 'O:MSFT251219C' || lpad(n::text, 8, '0'), 'MSFT', 'MSFT', 'call', '2025-12-19', n FROM generate_series(1, 2000) n;
+     ${createBareDayTable(loadingTableName('2025-11-20'))};
+     COMMENT ON TABLE ${loadingTableName('2025-11-20')} IS '${owner}';
+     INSERT INTO ${loadingTableName('2025-11-20')} SELECT ticker, '2025-11-20', 1, 2, 0.5, 1.5, 10, NULL FROM options;
+     ANALYZE ${loadingTableName('2025-11-20')}`,
+  );
+  const waiting = resultFor(await runFamily(maintenance, { url: db.url }), 'maintenance.day-loads');
+  assert.equal(waiting.status, 'warn');
+  assert.match(waiting.summary, /option_day_aggs_load_20251120 \(about 2000 rows, of \/data\/bars-2025-11-20\.csv\)/);
+  assert.match(waiting.remedy ?? '', /run `optdb ingest` of \/data\/bars-2025-11-20\.csv again/);
+
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    await attachDay(client, loadingTableName('2025-11-20'), '2025-11-20');
+  } finally {
+    await client.end();
+  }
+  const results = await runFamily(maintenance, { url: db.url });
+  assert.equal(resultFor(results, 'maintenance.day-loads').status, 'pass');
+  const tables = resultFor(results, 'maintenance.sizes').details?.tables as { table: string; heapBytes: number }[];
+  assert.ok(tables.find((t) => t.table === 'option_day_aggs')!.heapBytes > 0, 'the partition was not counted');
 });

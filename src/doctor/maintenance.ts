@@ -9,7 +9,9 @@ import type pg from 'pg';
 import type { CheckFamily, CheckResult, CheckStatus } from './check.js';
 import { unlessLockWait } from './lock-wait.js';
 import { OPTDB_TABLES } from './optdb-tables.js';
-import { CACHE_HITS, DEAD_ROWS, DUPLICATE_INDEXES, INVALID_INDEXES, SIZES, XID_AGE } from './sql/maintenance.js';
+import { LOADING_TABLE_PREFIX } from '../db/day-partitions.js';
+import { LOAD_OWNER_PREFIX } from '../write/day-load.js';
+import { CACHE_HITS, DAY_LOADS, DEAD_ROWS, DUPLICATE_INDEXES, INVALID_INDEXES, SIZES, XID_AGE } from './sql/maintenance.js';
 
 export const MAINTENANCE_THRESHOLDS = Object.freeze({
   /** Dead rows above this share of live rows… */
@@ -38,6 +40,7 @@ export const maintenance: CheckFamily = {
       'maintenance.cache-hit': cacheHit,
       'maintenance.sizes': sizes,
       'maintenance.indexes': indexes,
+      'maintenance.day-loads': dayLoads,
     };
     const results: CheckResult[] = [];
     for (const [id, check] of Object.entries(checks)) results.push(await unlessLockWait(id, pool, () => check(pool)));
@@ -202,4 +205,46 @@ async function indexes(pool: pg.Pool): Promise<CheckResult> {
     };
   }
   return { id, status: 'pass', summary: "no invalid or duplicate indexes on optdb's tables", details };
+}
+
+/**
+ * A day load not attached holds committed rows that option_day_aggs does not show yet: an
+ * ingest under way attaches it when its input ends; one that was killed left it for the
+ * same input, run again, to finish.
+ */
+async function dayLoads(pool: pg.Pool): Promise<CheckResult> {
+  const id = 'maintenance.day-loads';
+  const loads = (await pool.query<{ table: string; rows: number; owner: string | null }>(DAY_LOADS, [LOADING_TABLE_PREFIX])).rows;
+  const details = { loads };
+  if (loads.length === 0) return { id, status: 'pass', summary: 'no day load waiting to be attached', details };
+  const inputOf = (owner: string | null) => {
+    const identity = owner?.startsWith(LOAD_OWNER_PREFIX) ? owner.slice(LOAD_OWNER_PREFIX.length) : undefined;
+    // An import identity is `path|size|hash`; a run's own token names no input.
+    return identity?.includes('|') ? identity.split('|')[0] : undefined;
+  };
+  const describe = (load: (typeof loads)[number]) => {
+    const input = inputOf(load.owner);
+    return `${load.table} (about ${Math.round(load.rows)} rows, ${input === undefined ? 'of an input without an identity' : `of ${input}`})`;
+  };
+  const resumable = loads.filter((load) => inputOf(load.owner) !== undefined);
+  const orphaned = loads.filter((load) => inputOf(load.owner) === undefined);
+  const remedies = [
+    ...(resumable.length > 0
+      ? [
+          `unless an ingest of it is running now, run \`optdb ingest\` of ${resumable.map((load) => inputOf(load.owner)).join(', ')} again: it skips the committed batches, loads the rest and attaches the day`,
+        ]
+      : []),
+    ...(orphaned.length > 0
+      ? [
+          `a load of an input without an identity cannot be resumed: DROP TABLE ${orphaned.map((load) => load.table).join(', ')} and ingest that input again`,
+        ]
+      : []),
+  ];
+  return {
+    id,
+    status: 'warn',
+    summary: `committed rows not yet visible in option_day_aggs, in day load(s) not attached: ${loads.map(describe).join('; ')}`,
+    remedy: remedies.join('; '),
+    details,
+  };
 }

@@ -41,7 +41,8 @@ import { upsertChangedRows } from './sql/upsert.js';
 import { type CountCorrection, emptyCounts } from './strategy.js';
 import { DAY_AGGS, type TableRow } from './tables.js';
 
-const COMMENT_PREFIX = 'optdb load of ';
+/** How a load's table comment starts; the rest is its owner (an import identity, or a run's token). */
+export const LOAD_OWNER_PREFIX = 'optdb load of ';
 
 /** The one day all `rows` are of, or undefined. */
 export function singleDay(rows: readonly TableRow[]): string | undefined {
@@ -97,7 +98,7 @@ export class DayLoads {
   private async claim(day: string, owner: string): Promise<Load | undefined> {
     if (await this.partitions.has(day)) return undefined;
     const name = loadingTableName(day);
-    const comment = `${COMMENT_PREFIX}${owner}`;
+    const comment = `${LOAD_OWNER_PREFIX}${owner}`;
     const claimed = await withPooledClient(this.pool, (client) =>
       inTransaction(client, async () => {
         await lockDay(client, day);
@@ -127,7 +128,7 @@ export class DayLoads {
   async finish(owner: string): Promise<CountCorrection> {
     const correction: CountCorrection = { ...emptyCounts(), collapsed: 0 };
     const names = await withPooledClient(this.pool, (client) =>
-      client.query<{ name: string }>(LOADS_OF_OWNER, [LOADING_TABLE_PREFIX, `${COMMENT_PREFIX}${owner}`]),
+      client.query<{ name: string }>(LOADS_OF_OWNER, [LOADING_TABLE_PREFIX, `${LOAD_OWNER_PREFIX}${owner}`]),
     );
     for (const { name } of names.rows) {
       const day = dayOfLoad(name);
