@@ -54,7 +54,7 @@ const TABLE_DUMP = `SELECT count(*)::int AS rows, md5(string_agg(t::text, '|' OR
 
 const PARTITION_SHAPE = `
   SELECT c.relname AS partition,
-         (SELECT array_agg(con.contype::text || ':' || con.convalidated ORDER BY con.contype) FROM pg_constraint con WHERE con.conrelid = c.oid) AS constraints,
+         (SELECT array_agg(con.contype::text || ':' || con.convalidated ORDER BY con.contype) FROM pg_constraint con WHERE con.conrelid = c.oid AND con.contype IN ('c', 'f', 'p')) AS constraints,
          (SELECT count(*)::int FROM pg_index ix WHERE ix.indrelid = c.oid) AS indexes
   FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
   WHERE i.inhparent = 'option_day_aggs'::regclass`;
