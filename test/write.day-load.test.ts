@@ -161,3 +161,23 @@ test('the migration to day partitions keeps every row of a filled table, attache
   assert.equal((await ingestFiles(config, [later])).inserted, 1);
   assert.equal((await client.query(PARTITION_SHAPE)).rows.length, 2);
 });
+
+test('two inputs of the same new day at once: one loads it, the other writes it the ordinary way, and the load merges', async () => {
+  // Rows 0–2999 and 2000–4999: the thousand shared rows are the same in both inputs.
+  const first = [HEADER, ...Array.from({ length: 3_000 }, (_, i) => barLine(i))].join('\n') + '\n';
+  const second = [HEADER, ...Array.from({ length: 3_000 }, (_, i) => barLine(2_000 + i))].join('\n') + '\n';
+  const db = await databases.migrated('day_load_two_inputs');
+  const summaries = await Promise.all([
+    ingestText('same-day-first', db.url, first, { batchSize: 500 }),
+    ingestText('same-day-second', db.url, second, { batchSize: 500 }),
+  ]);
+  const total = (key: 'inserted' | 'updated' | 'unchanged') => summaries.reduce((sum, summary) => sum + summary[key], 0);
+  assert.deepEqual([total('inserted'), total('updated'), total('unchanged')], [5_000, 0, 1_000]);
+
+  const reference = await databases.migrated('day_load_two_inputs_reference');
+  await ingestText('same-day-first-ref', reference.url, first, { strategy: 'unnest' });
+  await ingestText('same-day-second-ref', reference.url, second, { strategy: 'unnest' });
+  assert.deepEqual(await queryOne(db.url, TABLE_DUMP), await queryOne(reference.url, TABLE_DUMP));
+  assert.equal((await queryOne(db.url, PARTITION_SHAPE)).partition, 'option_day_aggs_20251120');
+  assert.equal((await queryOne(db.url, `SELECT to_regclass('${loadingTableName(DAY)}') AS t`)).t, null);
+});
