@@ -9,6 +9,7 @@
 
 // The jobs.
 export { migrateDatabase, readMigrationStatus } from './db/database-migrations.js';
+export { type DayPartitionInfo, dropDayPartitions, type DropOptions, listDayPartitions } from './db/partition-jobs.js';
 export { checkFiles, type CheckFilesOptions, DEFAULT_RESOLUTION, ingestFiles, type IngestFilesOptions } from './ingest/ingest-files.js';
 export { POLL_DEFAULTS, runPoll, type RunPollOptions } from './poll/run-poll.js';
 export { type RejectedContract, type SyncOptions, type SyncSummary, syncContracts } from './contracts/contracts-sync.js';

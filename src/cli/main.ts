@@ -18,6 +18,7 @@ import { registerExplain } from './explain.js';
 import { registerIngest } from './ingest.js';
 import { registerLoadtest } from './loadtest.js';
 import { registerMigrate } from './migrate.js';
+import { registerPartitions } from './partitions.js';
 import { registerPoll } from './poll.js';
 import { registerSample } from './sample.js';
 import { registerServe } from './serve.js';
@@ -45,6 +46,7 @@ const config = (): Config => (resolved ??= resolveConfig(program.opts<{ dataDir?
 
 registerMigrate(program, config);
 registerIngest(program, config);
+registerPartitions(program, config);
 registerPoll(program, config);
 registerContracts(program, config);
 registerSample(program);
