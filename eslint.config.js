@@ -58,6 +58,30 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {
+    // The dashboard's scripts run in the browser, served as they are written.
+    files: ['src/serve/dashboard/assets/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'console',
+          'devicePixelRatio',
+          'document',
+          'fetch',
+          'location',
+          'Node',
+          'Option',
+          'requestAnimationFrame',
+          'ResizeObserver',
+          'sessionStorage',
+          'setTimeout',
+          'TextDecoderStream',
+          'URLSearchParams',
+          'window',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     // Tests read rows of many shapes back from the database; typing each is noise.
     files: ['test/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -12,6 +12,7 @@ import type pg from 'pg';
 import { BearerToken } from './access.js';
 import { ApiError } from './api-error.js';
 import type { CursorCodec } from './cursor.js';
+import { isDashboardPage, registerDashboard } from './dashboard/dashboard.js';
 import { errorReply } from './error-reply.js';
 import { jsonBody } from './json-body.js';
 import { RouteContext } from './route-context.js';
@@ -85,7 +86,9 @@ export async function buildApp(settings: AppSettings): Promise<FastifyInstance> 
 
   const token = settings.token === undefined ? undefined : new BearerToken(settings.token);
   app.addHook('onRequest', async (request) => {
-    if (token !== undefined && !token.accepts(request.headers.authorization)) {
+    // The dashboard's page and assets hold no data: a browser loads them without the
+    // token, and the page sends it with each of its own requests.
+    if (token !== undefined && !isDashboardPage(request.routeOptions.url) && !token.accepts(request.headers.authorization)) {
       throw new ApiError(401, 'unauthorized: send the token set in OPTDB_API_TOKEN as `Authorization: Bearer <token>`');
     }
   });
@@ -118,6 +121,7 @@ export async function buildApp(settings: AppSettings): Promise<FastifyInstance> 
   registerContractSnapshot(app, context);
   registerContractsReference(app, context);
   registerDayAggs(app, context);
+  registerDashboard(app, context, settings.onError);
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
   return app;
 }
