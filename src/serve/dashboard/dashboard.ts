@@ -8,10 +8,10 @@ import type { RouteContext } from '../route-context.js';
 import { registerCaptureEvents } from './capture-events.js';
 import { registerChainTable } from './chain-table.js';
 import { registerDashboardPage } from './dashboard-page.js';
-
-export { isDashboardPage } from './dashboard-page.js';
 import { registerIngestStatus } from './ingest-status.js';
 import { registerUnderlyings } from './underlyings.js';
+
+export { isDashboardPage } from './dashboard-page.js';
 
 export function registerDashboard(app: FastifyInstance, context: RouteContext, onError: ((error: Error) => void) | undefined): void {
   registerDashboardPage(app);
