@@ -16,6 +16,7 @@ import { isDashboardPage, registerDashboard } from './dashboard/dashboard.js';
 import { errorReply } from './error-reply.js';
 import { jsonBody } from './json-body.js';
 import { RouteContext } from './route-context.js';
+import { registerAnalytics } from './routes/analytics.js';
 import { registerChainSnapshot } from './routes/chain-snapshot.js';
 import { registerContractSnapshot } from './routes/contract-snapshot.js';
 import { registerContractsReference } from './routes/contracts-reference.js';
@@ -121,6 +122,7 @@ export async function buildApp(settings: AppSettings): Promise<FastifyInstance> 
   registerContractSnapshot(app, context);
   registerContractsReference(app, context);
   registerDayAggs(app, context);
+  registerAnalytics(app, context);
   registerDashboard(app, context, settings.onError);
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
   return app;
