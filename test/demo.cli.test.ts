@@ -12,6 +12,7 @@ import { runCli } from './harness/cli.js';
 import { TestDatabases } from './harness/database.js';
 import { query } from './harness/sql.js';
 import { useTempDirectory } from './harness/temp-dir.js';
+import { dayPartitionName } from '../src/db/day-partitions.js';
 
 const databases = new TestDatabases();
 const dir = useTempDirectory('optdb-demo-');
@@ -90,11 +91,13 @@ test(
     assert.deepEqual(stored, { snapshots, bars, contracts: CONTRACTS, ledger_rows: total, other_days: 0 });
     const analyzed = await query(
       db.url,
-      `SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL AND relname IN ('options', 'option_snapshots', 'option_day_aggs') ORDER BY relname`,
+      `SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL
+         AND relname IN ('options', 'option_snapshots', $1) ORDER BY relname`,
+      [dayPartitionName(DATE)],
     );
     assert.deepEqual(
       analyzed.map((row) => row.relname),
-      ['option_day_aggs', 'option_snapshots', 'options'],
+      [dayPartitionName(DATE), 'option_snapshots', 'options'],
     );
 
     // The nearest AAPL expiration, strikes within 3 % of spot: each cell is what the database holds.

@@ -22,7 +22,7 @@ import { withClient } from '../db/pool.js';
 import { retryTransient } from '../db/retry.js';
 import { type AnalyzeResult, analyzeTables, isStale, STALENESS_RULE } from '../db/table-statistics.js';
 import type { RetryLimits } from '../retry-limits.js';
-import { PLANNER_ROWS, WRITERS_RUNNING } from './sql/refresh-statistics.js';
+import { PARTITION_CHANGES, PLANNER_ROWS, WRITERS_RUNNING } from './sql/refresh-statistics.js';
 
 // Behind a transaction pooler the server connections outlive ours: never wait long.
 const WRITER_EXIT_WAIT_MS = 3_000;
@@ -79,7 +79,19 @@ function refreshOnce(
     const { rows } = await client.query<{ table: string; rows: number }>(PLANNER_ROWS, [candidates]);
     // rows is -1 for a table never analyzed.
     const stale = rows.filter((row) => isStale(changedRows[row.table]!, Math.max(row.rows, 0), row.rows >= 0)).map((row) => row.table);
-    return analyzeTables(client, stale);
+    const result = await analyzeTables(client, stale);
+    // A partitioned table's partitions, each by its own changes; the table counts as analyzed when one of them was.
+    const partitions = (
+      await client.query<{ table: string; partition: string; rows: number; changed: number }>(PARTITION_CHANGES, [candidates])
+    ).rows;
+    const stalePartitions = partitions.filter((p) => isStale(p.changed, Math.max(p.rows, 0), p.rows >= 0));
+    const analyzedPartitions = await analyzeTables(
+      client,
+      stalePartitions.map((p) => p.partition),
+    );
+    const tableOf = new Map(partitions.map((p) => [p.partition, p.table]));
+    const analyzedTables = new Set(analyzedPartitions.analyzed.map((partition) => tableOf.get(partition)!));
+    return { analyzed: [...result.analyzed, ...analyzedTables], failed: [...result.failed, ...analyzedPartitions.failed] };
   });
 }
 
