@@ -1,7 +1,8 @@
 /**
- * `optdb serve`: the stored data as a Polygon-compatible HTTP API (serveApi). Prints the
- * URL on stdout, one line per request on stderr (path and status, no query and no
- * header), and runs until Ctrl-C or SIGTERM, letting the requests under way finish.
+ * `optdb serve`: the stored data as a Polygon-compatible HTTP API and a live dashboard
+ * (serveApi). Prints the URL on stdout, one line per request on stderr (path and status,
+ * no query and no header), and runs until Ctrl-C or SIGTERM, letting the requests under
+ * way finish.
  */
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
@@ -48,7 +49,9 @@ export function registerServe(program: Command, config: () => Config): void {
               warn(`${method} ${redactText(path)} ${statusCode} ${ms.toFixed(1)} ms ${requestId}`),
         onError: (error) => warn(`optdb: request failed: ${redactText(error.message)}`),
       });
-      say(`optdb: serving on ${server.url} (OpenAPI: ${server.url}${OPENAPI_PATH}${server.requiresToken ? '; token required' : ''})`);
+      say(
+        `optdb: serving on ${server.url} (the dashboard; OpenAPI: ${server.url}${OPENAPI_PATH}${server.requiresToken ? '; token required' : ''})`,
+      );
       await new Promise<void>((resolve) => {
         onInterrupt(async () => {
           warn('optdb: stopping: finishing the requests under way');
