@@ -103,7 +103,7 @@ test('a day another writer wrote while the load ran: the load is merged into its
   const db = await databases.migrated('day_load_taken');
   const pool = createPool(db.url, resolveConfig({}, { OPTDB_POOL_SIZE: '3' }));
   cleanups.push(() => pool.end());
-  const strategy = new CopyMergeStrategy(pool);
+  const strategy = new CopyMergeStrategy(pool, new DayPartitionSet(pool), { loadNewDays: true });
   const batcher = new Batcher(DAY_AGGS);
   for (let i = 0; i < 20; i++) {
     const parsed = parseTicker(tickerFor(i));

@@ -150,8 +150,6 @@ describe('every strategy writes the same final state', () => {
         );
       }
       await strategy.write(dayBatcher.flush()!);
-      // The copy strategy loads a new day apart, and attaches it when the input ends.
-      await strategy.finishInput?.(undefined);
       await strategy.write(batchOf(snapshotRows(60), true));
       const counts = await strategy.write(batchOf(snapshotRows(30, 1), false));
       assert.deepEqual({ ...counts }, { inserted: 0, updated: 30, unchanged: 0, contractsCreated: 0, contractsUpdated: 0 }, name);

@@ -97,7 +97,8 @@ export async function ingestFiles(config: Config, inputs: readonly string[], opt
       try {
         await options.onDatabase?.(database);
         const retry = retryLimitsFrom(config);
-        const { strategy, fallbacks } = createStrategyChain(options.strategy ?? 'copy', pool, prisma);
+        // Each input ends with its loads attached (IngestOptions.strategy.finishInput).
+        const { strategy, fallbacks } = createStrategyChain(options.strategy ?? 'copy', pool, prisma, { loadNewDays: true });
         summary = await run(inputs, options, {
           strategy,
           fallbacks,

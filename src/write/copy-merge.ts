@@ -55,7 +55,7 @@ import {
   STAGED_ROWS,
   stagedColumns,
 } from './sql/staging.js';
-import { type CountCorrection, mergeCounts, type WriteCounts, type WriteStrategy } from './strategy.js';
+import { type CountCorrection, emptyCounts, mergeCounts, type WriteCounts, type WriteStrategy } from './strategy.js';
 import { upsertStatement } from './sql/upsert.js';
 import { inTransaction } from '../db/transaction.js';
 import { DayPartitionSet } from '../db/day-partitions.js';
@@ -65,28 +65,39 @@ import { DAY_AGGS, type TableSpec } from './tables.js';
 const INSERT_NEW_CONTRACTS = insertNewContracts(STAGED_CONTRACTS_SOURCE);
 const ENRICH_KNOWN_CONTRACTS = enrichKnownContracts(STAGED_CONTRACTS_SOURCE);
 
+export interface CopyMergeOptions {
+  /**
+   * Load a day_aggs batch of a day without a partition into a table of its own, attached
+   * when finishInput is called for its input (day-load.ts): for an ingest, which calls it
+   * as each input ends. Off, every batch is visible when it commits (the write buffer).
+   */
+  readonly loadNewDays?: boolean | undefined;
+}
+
 export class CopyMergeStrategy implements WriteStrategy {
   readonly name = 'copy' as const;
   /** Tables whose last batch met an existing key: their next batches go to the staging tables directly. */
   private readonly meetingKnownKeys = new Set<string>();
-  private readonly dayLoads: DayLoads;
+  /** Set when new days are loaded apart: only for a caller that ends each input with finishInput. */
+  private readonly dayLoads: DayLoads | undefined;
   /** Owns the day loads of inputs without an import identity. */
   private readonly runOwner = `run ${randomUUID()}`;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly partitions: DayPartitionSet = new DayPartitionSet(pool),
+    options: CopyMergeOptions = {},
   ) {
-    this.dayLoads = new DayLoads(pool, partitions);
+    this.dayLoads = options.loadNewDays ? new DayLoads(pool, partitions) : undefined;
   }
 
   async write(batch: Batch): Promise<WriteCounts> {
     const table = batch.table;
-    const day = table === DAY_AGGS ? singleDay(batch.rows) : undefined;
-    const load = day === undefined ? undefined : await this.dayLoads.tableFor(day, this.ownerOf(batch.ledger?.importId));
+    const day = this.dayLoads && table === DAY_AGGS ? singleDay(batch.rows) : undefined;
+    const load = day === undefined ? undefined : await this.dayLoads!.tableFor(day, this.ownerOf(batch.ledger?.importId));
     if (load !== undefined) {
       const counts = await this.writeToLoad(batch, load);
-      await this.dayLoads.loaded(day!, batch.rows.length);
+      await this.dayLoads!.loaded(day!, batch.rows.length);
       return counts;
     }
     await this.partitions.ensureFor(table.name, batch.rows);
@@ -123,7 +134,7 @@ export class CopyMergeStrategy implements WriteStrategy {
 
   /** Attaches the day loads of an input that ended (see DayLoads.finish). */
   async finishInput(importId: string | undefined): Promise<CountCorrection> {
-    return this.dayLoads.finish(this.ownerOf(importId));
+    return this.dayLoads ? this.dayLoads.finish(this.ownerOf(importId)) : { ...emptyCounts(), collapsed: 0 };
   }
 
   private ownerOf(importId: string | undefined): string {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { DayPartitionSet } from '../db/day-partitions.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { CopyMergeStrategy } from './copy-merge.js';
+import { type CopyMergeOptions, CopyMergeStrategy } from './copy-merge.js';
 import { PrismaUpsertStrategy } from './prisma-upsert.js';
 import { STRATEGY_NAMES, type StrategyName, type WriteStrategy } from './strategy.js';
 import { UnnestUpsertStrategy } from './unnest-upsert.js';
@@ -12,10 +12,11 @@ export function createStrategy(
   pool: pg.Pool,
   prisma: PrismaClient,
   partitions: DayPartitionSet = new DayPartitionSet(pool),
+  copyOptions: CopyMergeOptions = {},
 ): WriteStrategy {
   switch (name) {
     case 'copy':
-      return new CopyMergeStrategy(pool, partitions);
+      return new CopyMergeStrategy(pool, partitions, copyOptions);
     case 'unnest':
       return new UnnestUpsertStrategy(prisma, partitions);
     case 'prisma':
@@ -31,10 +32,11 @@ export function createStrategyChain(
   first: StrategyName,
   pool: pg.Pool,
   prisma: PrismaClient,
+  copyOptions: CopyMergeOptions = {},
 ): { strategy: WriteStrategy; fallbacks: WriteStrategy[] } {
   const partitions = new DayPartitionSet(pool);
   const [strategy, ...fallbacks] = STRATEGY_NAMES.slice(STRATEGY_NAMES.indexOf(first)).map((name) =>
-    createStrategy(name, pool, prisma, partitions),
+    createStrategy(name, pool, prisma, partitions, copyOptions),
   );
   return { strategy: strategy!, fallbacks };
 }
