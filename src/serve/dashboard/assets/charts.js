@@ -25,7 +25,9 @@ function draw(name, element, { x, series, xLabel, yLabels = {}, xTime = false, m
     width: Math.max(element.clientWidth, 280),
     height: HEIGHT,
     // One point alone would be spread over years (or the whole axis): a day, or 5 %, either side.
-    scales: { x: { time: xTime, ...(x.length === 1 ? { range: (_u, min, max) => widen(min, max, xTime) } : {}) } },
+    scales: { x: { time: xTime, ...(x.length === 1 ? { range: () => around(x[0], xTime) } : {}) } },
+    // Time axes on the market's clock, as the page writes times.
+    tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'America/New_York'),
     legend: { live: false },
     cursor: { drag: { x: false, y: false } },
     series: [
@@ -54,9 +56,9 @@ function draw(name, element, { x, series, xLabel, yLabels = {}, xTime = false, m
   drawn.set(name, chart);
 }
 
-function widen(min, max, time) {
-  const pad = time ? 86_400 : Math.max(Math.abs(min) * 0.05, 1);
-  return [min - pad, max + pad];
+function around(value, time) {
+  const pad = time ? 86_400 : Math.max(Math.abs(value) * 0.05, 1);
+  return [value - pad, value + pad];
 }
 
 function drawMarks(u, marks) {

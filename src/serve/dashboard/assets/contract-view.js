@@ -4,8 +4,10 @@ import { drawDayBars, drawHistory } from './charts.js';
 import { count, fillRows, fixed, nyTime, percent, price } from './format.js';
 
 const $ = (id) => document.getElementById(id);
-// Day bars of the last year; the history of the whole range stored (the server caps it).
+// Day bars of the last year; the history as far as the server gives it in one answer
+// (oldest first: 50,000 captures are years of a poll every 5 minutes).
 const BAR_DAYS = 366;
+const HISTORY_LIMIT = 50_000;
 
 /** `O:AAPL251121C00150000` → its underlying's root, expiration, type and strike as a title. */
 function title(ticker) {
@@ -21,7 +23,7 @@ function isoDay(date) {
 
 export async function showContract(ticker) {
   $('contract-title').textContent = title(ticker);
-  const history = await getJson(`/v1/contracts/${encodeURIComponent(ticker)}/history`);
+  const history = await getJson(`/v1/contracts/${encodeURIComponent(ticker)}/history`, { limit: HISTORY_LIMIT });
   const rows = history.results;
   const newest = rows.at(-1);
   const facts =
