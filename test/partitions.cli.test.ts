@@ -1,11 +1,14 @@
 /**
  * `optdb partitions`: the day partitions listed with their ranges and rows, old ones
- * dropped — also while an ingest of a new day runs, which neither fails nor loses a row.
+ * dropped — also while an ingest of a new day runs, which neither fails nor loses a row —
+ * and created once however many writers ask for a day at once.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { cutoffDay } from '../src/cli/partitions.js';
+import { DayPartitionSet } from '../src/db/day-partitions.js';
+import { createPool } from '../src/db/pool.js';
 import { ingestFiles, resolveConfig } from '../src/index.js';
 import { writeSample } from '../src/sample/generate-sample.js';
 import { collect, runCli, spawnCli } from './harness/cli.js';
@@ -101,4 +104,27 @@ test('dropping old days while a new day is ingested: the ingest finishes, every 
     { day: '2025-11-20', rows: rowsPerDay[2] },
     { day: '2025-11-21', rows: bigDay.rows },
   ]);
+});
+
+test('eight writers making sure of the same days at once: each day gets one partition, no writer fails', async () => {
+  const db = await databases.migrated('partitions_concurrent_ensure');
+  const days = ['2025-12-01', '2025-12-02', '2025-12-03', '2025-12-04', '2025-12-05'];
+  const pools = Array.from({ length: 8 }, () => createPool(db.url, resolveConfig({}, { OPTDB_POOL_SIZE: '2' })));
+  try {
+    const named = await Promise.all(
+      pools.map((pool, writer) => {
+        // Each writer asks in its own order, so that they meet on every day.
+        const order = days.map((_, i) => days[(i + writer) % days.length]!);
+        const partitions = new DayPartitionSet(pool);
+        return Promise.all(order.map(async (day) => [day, await partitions.ensure(day)] as const));
+      }),
+    );
+    for (const answers of named) {
+      for (const [day, name] of answers) assert.equal(name, `option_day_aggs_${day.replaceAll('-', '')}`);
+    }
+  } finally {
+    await Promise.all(pools.map((pool) => pool.end()));
+  }
+  const { n } = await queryOne(db.url, `SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'option_day_aggs'::regclass`);
+  assert.equal(n, days.length);
 });
