@@ -84,6 +84,9 @@ function showView(name) {
   $('nav-status').classList.toggle('active', name === 'status');
 }
 
+// What the pickers were filled for; `stale` once new snapshots landed.
+const picked = { stale: true, underlying: undefined, asOf: undefined };
+
 // Renders run one at a time; a render asked for meanwhile runs once the current one ends.
 let running;
 let again = false;
@@ -109,8 +112,12 @@ async function renderOnce() {
   showView(state.view);
   $('strikes').value = state.strikes;
   try {
-    await fillUnderlyings();
-    await fillCaptures();
+    // The pickers cost a probe per contract: read at the start, when new snapshots land,
+    // and (the captures) when the underlying changes — not for every view.
+    if (picked.stale) await fillUnderlyings();
+    if (picked.stale || picked.underlying !== state.underlying || picked.asOf !== state.asOf) await fillCaptures();
+    Object.assign(picked, { stale: false, underlying: state.underlying, asOf: state.asOf });
+    if (state.underlying !== undefined) $('underlying').value = state.underlying;
     if (state.view === 'chain' && state.underlying !== undefined) state.expiration = await showChain(state);
     else if (state.view === 'contract') await showContract(state.ticker);
     else if (state.view === 'status') await showStatus();
@@ -153,6 +160,7 @@ listen(
     const write = JSON.stringify(event);
     if (lastWrite !== undefined && write !== lastWrite) {
       window.optdb.updates = (window.optdb.updates ?? 0) + 1;
+      picked.stale = true;
       render();
     }
     lastWrite = write;
