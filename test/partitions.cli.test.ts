@@ -4,6 +4,8 @@
  * and created once however many writers ask for a day at once.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { cutoffDay } from '../src/cli/partitions.js';
@@ -14,11 +16,14 @@ import { writeSample } from '../src/sample/generate-sample.js';
 import { collect, runCli, spawnCli } from './harness/cli.js';
 import { TestDatabases } from './harness/database.js';
 import { query, queryOne } from './harness/sql.js';
-import { useTempDirectory } from './harness/temp-dir.js';
 
 const databases = new TestDatabases();
-const dir = useTempDirectory('optdb-partitions-');
-after(() => databases.dropAll());
+
+let dir: string;
+after(async () => {
+  await databases.dropAll();
+  await fs.rm(dir, { recursive: true, force: true });
+});
 
 const DAYS = ['2025-11-18', '2025-11-19', '2025-11-20'];
 const files: string[] = [];
@@ -26,14 +31,15 @@ let rowsPerDay: number[] = [];
 let bigDay: { file: string; rows: number };
 
 before(async () => {
-  for (const date of DAYS) files.push(path.join(dir.path, `${date}.csv`));
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'optdb-partitions-'));
+  for (const date of DAYS) files.push(path.join(dir, `${date}.csv`));
   rowsPerDay = await Promise.all(
     DAYS.map(
       async (date, i) =>
         (await writeSample({ out: files[i]!, format: 'day-aggs-csv', underlyings: 3, contracts: 3_000, date, seed: 7 })).rows,
     ),
   );
-  const file = path.join(dir.path, '2025-11-21.csv');
+  const file = path.join(dir, '2025-11-21.csv');
   bigDay = {
     file,
     rows: (await writeSample({ out: file, format: 'day-aggs-csv', underlyings: 20, contracts: 60_000, date: '2025-11-21', seed: 7 })).rows,

@@ -35,6 +35,8 @@ import {
   lockDay,
 } from '../db/day-partitions.js';
 import { withPooledClient } from '../db/pool.js';
+import { retryTransient } from '../db/retry.js';
+import { DEFAULT_RETRY_LIMITS } from '../retry-limits.js';
 import { inTransaction } from '../db/transaction.js';
 import { PostgresError } from 'pg-error-enum';
 import { upsertChangedRows } from './sql/upsert.js';
@@ -127,13 +129,22 @@ export class DayLoads {
    */
   async finish(owner: string): Promise<CountCorrection> {
     const correction: CountCorrection = { ...emptyCounts(), collapsed: 0 };
-    const names = await withPooledClient(this.pool, (client) =>
-      client.query<{ name: string }>(LOADS_OF_OWNER, [LOADING_TABLE_PREFIX, `${LOAD_OWNER_PREFIX}${owner}`]),
+    // Each step is one statement or one transaction, whole or not at all: retried like the
+    // ledger's statements when the server drops the connection or restarts.
+    const names = await retryTransient(
+      () =>
+        withPooledClient(this.pool, (client) =>
+          client.query<{ name: string }>(LOADS_OF_OWNER, [LOADING_TABLE_PREFIX, `${LOAD_OWNER_PREFIX}${owner}`]),
+        ),
+      DEFAULT_RETRY_LIMITS,
     );
     for (const { name } of names.rows) {
       const day = dayOfLoad(name);
       const rowsThisRun = (await this.tables.get(day)?.catch(() => undefined))?.rows ?? 0;
-      const merged = await withPooledClient(this.pool, (client) => inTransaction(client, () => attachOrMerge(client, name, day)));
+      const merged = await retryTransient(
+        () => withPooledClient(this.pool, (client) => inTransaction(client, () => attachOrMerge(client, name, day))),
+        DEFAULT_RETRY_LIMITS,
+      );
       this.tables.delete(day);
       this.partitions.forget();
       if (merged && merged.rows === rowsThisRun) {
