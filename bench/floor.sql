@@ -20,6 +20,16 @@ FROM (SELECT DISTINCT ticker, substr(ticker, 3, length(ticker) - 17) AS root, ri
 ORDER BY ticker
 ON CONFLICT (ticker) DO NOTHING;
 
+-- option_day_aggs is partitioned by day, as optdb's is: each new day gets its partition first.
+DO $$
+DECLARE d date;
+BEGIN
+  FOR d IN SELECT DISTINCT (to_timestamp(window_start / 1000000000) AT TIME ZONE 'America/New_York')::date FROM staging LOOP
+    EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF option_day_aggs FOR VALUES FROM (%L) TO (%L)',
+                   'option_day_aggs_' || to_char(d, 'YYYYMMDD'), d, d + 1);
+  END LOOP;
+END $$;
+
 INSERT INTO option_day_aggs AS t (ticker, day, open, high, low, close, volume, transactions)
 SELECT DISTINCT ON (ticker, day) ticker, day, open, high, low, close, volume, transactions
 FROM (SELECT *, (to_timestamp(window_start / 1000000000) AT TIME ZONE 'America/New_York')::date AS day FROM staging) s
