@@ -61,12 +61,18 @@ const PARTITION_BOUNDS = `
 // `FOR VALUES FROM ('2025-11-20') TO ('2025-11-21')`, or `DEFAULT`.
 const RANGE_BOUND = /^FOR VALUES FROM \('(\d{4}-\d{2}-\d{2})'\) TO \('(\d{4}-\d{2}-\d{2})'\)$/;
 
+/** A partition bound as pg_get_expr prints it → its days, or undefined for any other bound (DEFAULT). A date prints alike in every time zone. */
+export function parseDayBound(bound: string): { from: string; to: string } | undefined {
+  const range = RANGE_BOUND.exec(bound);
+  return range ? { from: range[1]!, to: range[2]! } : undefined;
+}
+
 /** The partitions of option_day_aggs with their ranges; a partition of any other bound counts as covering every day. */
 export async function dayPartitions(client: pg.ClientBase): Promise<DayRange[]> {
   const { rows } = await client.query<{ name: string; bound: string }>(PARTITION_BOUNDS, [DAY_AGGS_TABLE]);
   return rows.map(({ name, bound }) => {
-    const range = RANGE_BOUND.exec(bound);
-    return { name, from: range?.[1], to: range?.[2] };
+    const range = parseDayBound(bound);
+    return { name, from: range?.from, to: range?.to };
   });
 }
 
@@ -92,6 +98,13 @@ export async function attachDay(client: pg.ClientBase, table: string, day: strin
   await client.query(`ALTER TABLE ${ident(name)} ADD CONSTRAINT ${ident(`${name}_day_check`)} CHECK (day >= ${from} AND day < ${to})`);
   await client.query(`ALTER TABLE ${ident(DAY_AGGS_TABLE)} ATTACH PARTITION ${ident(name)} FOR VALUES FROM (${from}) TO (${to})`);
   return name;
+}
+
+/** Creates and attaches an empty partition for `day`; in the caller's transaction, after lockDay. */
+export async function createEmptyDayPartition(client: pg.ClientBase, day: string): Promise<string> {
+  const table = dayPartitionName(day);
+  await client.query(createBareDayTable(table));
+  return attachDay(client, table, day);
 }
 
 /**
@@ -141,11 +154,7 @@ export class DayPartitionSet {
     const name = await withPooledClient(this.pool, (client) =>
       inTransaction(client, async () => {
         await lockDay(client, day);
-        const existing = holding(await dayPartitions(client), day);
-        if (existing) return existing;
-        const table = dayPartitionName(day);
-        await client.query(createBareDayTable(table));
-        return attachDay(client, table, day);
+        return holding(await dayPartitions(client), day) ?? createEmptyDayPartition(client, day);
       }),
     );
     this.ranges = undefined;

@@ -13,7 +13,7 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import { OptdbError } from '../errors.js';
 import { type DatabaseHooks, withDatabase } from './database.js';
-import { DAY_AGGS_TABLE, LOADING_TABLE_PREFIX } from './day-partitions.js';
+import { DAY_AGGS_TABLE, LOADING_TABLE_PREFIX, parseDayBound } from './day-partitions.js';
 import { withClient } from './pool.js';
 import { requireMigratedSchema } from './schema-check.js';
 
@@ -43,9 +43,6 @@ const PARTITIONS = `
   LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
   WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND starts_with(c.relname, $2)`;
 
-// `FOR VALUES FROM ('2025-11-20') TO ('2025-11-21')`; a date bound prints the same in every time zone.
-const RANGE_BOUND = /^FOR VALUES FROM \('(\d{4}-\d{2}-\d{2})'\) TO \('(\d{4}-\d{2}-\d{2})'\)$/;
-
 async function readPartitions(client: pg.ClientBase): Promise<DayPartitionInfo[]> {
   const { rows } = await client.query<{ name: string; bound: string | null; detach_pending: boolean; rows: number; bytes: number }>(
     PARTITIONS,
@@ -53,9 +50,9 @@ async function readPartitions(client: pg.ClientBase): Promise<DayPartitionInfo[]
   );
   return rows
     .map((row) => {
-      const range = row.bound === null ? undefined : RANGE_BOUND.exec(row.bound);
+      const range = row.bound === null ? undefined : parseDayBound(row.bound);
       const state = row.bound === null ? 'loading' : row.detach_pending ? 'detach pending' : 'attached';
-      return { name: row.name, from: range?.[1], to: range?.[2], rows: Math.max(0, row.rows), bytes: row.bytes, state } as const;
+      return { name: row.name, from: range?.from, to: range?.to, rows: Math.max(0, row.rows), bytes: row.bytes, state } as const;
     })
     .sort((a, b) => (a.from ?? '').localeCompare(b.from ?? '') || a.name.localeCompare(b.name));
 }

@@ -25,7 +25,7 @@ import pg from 'pg';
 import {
   attachDay,
   createBareDayTable,
-  dayPartitionName,
+  createEmptyDayPartition,
   dayPartitions,
   holding,
   DAY_AGGS_TABLE,
@@ -176,8 +176,7 @@ const SAVEPOINT = 'optdb_attach';
 /** Attaches a load as its day's partition; when the day has one already or a key came twice, merges it into it (the counts). */
 async function attachOrMerge(client: pg.PoolClient, name: string, day: string): Promise<Merged | undefined> {
   await lockDay(client, day);
-  let partition = holding(await dayPartitions(client), day);
-  if (partition === undefined) {
+  if (holding(await dayPartitions(client), day) === undefined) {
     await client.query(`SAVEPOINT ${SAVEPOINT}`);
     try {
       await attachDay(client, name, day);
@@ -186,9 +185,7 @@ async function attachOrMerge(client: pg.PoolClient, name: string, day: string): 
       if ((error as { code?: unknown }).code !== PostgresError.UNIQUE_VIOLATION) throw error;
       await client.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
     }
-    partition = dayPartitionName(day);
-    await client.query(createBareDayTable(partition));
-    await attachDay(client, partition, day);
+    await createEmptyDayPartition(client, day);
   }
   return mergeLoad(client, name);
 }
